@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ModelVet",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "modelvet", targets: ["modelvet"]),
+        .library(name: "VetScanner", targets: ["VetScanner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "VetBytes"),
+        .target(name: "VetCore", dependencies: ["VetBytes"]),
+        .target(name: "VetFormats", dependencies: ["VetCore", "VetBytes", "CZlib"]),
+        .target(name: "VetRules", dependencies: ["VetCore", "VetFormats"]),
+        .target(name: "VetReports", dependencies: ["VetCore"]),
+        .target(name: "VetScanner", dependencies: ["VetCore", "VetFormats", "VetRules", "VetReports"]),
+        .target(name: "VetCommands", dependencies: [
+            "VetScanner", "VetReports", "VetRules",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
+        .testTarget(name: "VetBytesTests", dependencies: ["VetBytes"]),
+        .testTarget(name: "VetFormatsTests", dependencies: ["VetFormats"]),
+        .testTarget(name: "VetRulesTests", dependencies: ["VetRules", "VetScanner"]),
+        .testTarget(name: "VetScannerTests", dependencies: ["VetScanner"]),
+        .testTarget(name: "VetReportsTests", dependencies: ["VetReports", "VetScanner"]),
+        .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

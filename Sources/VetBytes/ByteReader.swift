@@ -1,0 +1,100 @@
+/// A bounds-checked cursor over a `ByteSource`.
+///
+/// Every read checks the remaining length and throws `ByteError.outOfBounds` instead of trapping.
+/// A reader made by `subReader` cannot move outside the slice it was given.
+public struct ByteReader: Sendable {
+    /// The bytes this reader walks.
+    public let source: ByteSource
+    /// The offset of the next byte to read, relative to `source`.
+    public private(set) var offset: Int = 0
+
+    /// Creates a reader at the start of `source`.
+    public init(_ source: ByteSource) { self.source = source }
+
+    /// Bytes left after the cursor.
+    public var remaining: Int { source.count - offset }
+    /// Whether the cursor is at the end.
+    public var isAtEnd: Bool { offset >= source.count }
+
+    @inline(__always)
+    private func check(_ n: Int) throws {
+        guard n >= 0, n <= source.count - offset else {
+            throw ByteError.outOfBounds(offset: offset, needed: n, available: source.count)
+        }
+    }
+
+    /// Moves the cursor to `position`, which may equal the end.
+    public mutating func seek(to position: Int) throws {
+        guard position >= 0, position <= source.count else {
+            throw ByteError.outOfBounds(offset: position, needed: 0, available: source.count)
+        }
+        offset = position
+    }
+
+    /// Advances the cursor by `n` bytes.
+    public mutating func skip(_ n: Int) throws {
+        try check(n)
+        offset += n
+    }
+
+    /// Reads one byte.
+    public mutating func u8() throws -> UInt8 {
+        try check(1)
+        defer { offset += 1 }
+        return source.byte(at: offset) ?? 0
+    }
+
+    /// The next byte without consuming it, or `nil` at the end.
+    public func peek() -> UInt8? { source.byte(at: offset) }
+
+    @inline(__always)
+    private mutating func littleEndian<T: FixedWidthInteger>(_: T.Type) throws -> T {
+        let size = MemoryLayout<T>.size
+        try check(size)
+        let value = source.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
+        offset += size
+        return T(littleEndian: value)
+    }
+
+    /// Reads a little-endian `UInt16`.
+    public mutating func u16le() throws -> UInt16 { try littleEndian(UInt16.self) }
+    /// Reads a little-endian `UInt32`.
+    public mutating func u32le() throws -> UInt32 { try littleEndian(UInt32.self) }
+    /// Reads a little-endian `UInt64`.
+    public mutating func u64le() throws -> UInt64 { try littleEndian(UInt64.self) }
+    /// Reads a little-endian `Int32`.
+    public mutating func i32le() throws -> Int32 { try littleEndian(Int32.self) }
+    /// Reads a little-endian `Int64`.
+    public mutating func i64le() throws -> Int64 { try littleEndian(Int64.self) }
+    /// Reads a big-endian `UInt64` (pickle's BINFLOAT).
+    public mutating func u64be() throws -> UInt64 { UInt64(bigEndian: UInt64(littleEndian: try u64le())) }
+
+    /// Reads `n` bytes as a zero-copy view.
+    public mutating func view(_ n: Int) throws -> ByteSource {
+        try check(n)
+        defer { offset += n }
+        return try source.slice(offset..<(offset + n))
+    }
+
+    /// Reads `n` bytes into an array.
+    public mutating func bytes(_ n: Int) throws -> [UInt8] {
+        try view(n).withUnsafeBytes { Array($0) }
+    }
+
+    /// A reader confined to the next `n` bytes; this reader advances past them.
+    public mutating func subReader(_ n: Int) throws -> ByteReader {
+        ByteReader(try view(n))
+    }
+
+    /// Reads up to and including the next `\n` (at most `limit` bytes) and returns the line without it.
+    /// - Throws: `ByteError.outOfBounds` when no newline appears within the limit or the data.
+    public mutating func line(limit: Int) throws -> ByteSource {
+        let window = source.clampedSlice(from: offset, length: limit)
+        guard let end = window.firstIndex(of: [0x0A]) else {
+            throw ByteError.outOfBounds(offset: offset, needed: window.count + 1, available: source.count)
+        }
+        let result = try source.slice(offset..<(offset + end))
+        offset += end + 1
+        return result
+    }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Owns a contiguous, immutable region of bytes: a read-only memory map of a file or a heap copy.
+///
+/// The region is never written after creation, so sharing it between tasks is safe.
+public final class ByteStorage: @unchecked Sendable {
+    /// The first byte of the region; `nil` only when the region is empty.
+    let base: UnsafeRawPointer?
+    /// The number of bytes in the region.
+    let count: Int
+    private let release: @Sendable (UnsafeRawPointer?, Int) -> Void
+
+    init(base: UnsafeRawPointer?, count: Int, release: @escaping @Sendable (UnsafeRawPointer?, Int) -> Void) {
+        self.base = base
+        self.count = count
+        self.release = release
+    }
+
+    /// Copies `bytes` into a new heap region.
+    convenience init<C: Collection>(copying bytes: C) where C.Element == UInt8 {
+        let n = bytes.count
+        guard n > 0 else {
+            self.init(base: nil, count: 0, release: { _, _ in })
+            return
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: n, alignment: 16)
+        _ = buffer.initializeMemory(as: UInt8.self, from: bytes)
+        self.init(base: UnsafeRawPointer(buffer.baseAddress), count: n, release: { pointer, _ in
+            pointer.map { UnsafeMutableRawPointer(mutating: $0).deallocate() }
+        })
+    }
+
+    /// Maps the file at `path` read-only; empty files get an empty region.
+    /// - Throws: `ByteError.io` when the file cannot be opened, inspected or mapped.
+    static func map(path: String) throws -> ByteStorage {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ByteError.io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ByteError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ByteError.io(path: path, reason: "not a regular file") }
+        guard let size = Int(exactly: info.st_size), size > 0 else {
+            return ByteStorage(base: nil, count: 0, release: { _, _ in })
+        }
+        let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw ByteError.io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        return ByteStorage(base: UnsafeRawPointer(mapped), count: size, release: { pointer, length in
+            if let pointer { munmap(UnsafeMutableRawPointer(mutating: pointer), length) }
+        })
+    }
+
+    deinit { release(base, count) }
+}

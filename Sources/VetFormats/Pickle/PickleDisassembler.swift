@@ -1,0 +1,47 @@
+import VetBytes
+import VetCore
+
+/// Renders instructions as short `pickletools`-style lines for findings.
+public enum PickleDisassembler {
+    /// One line per instruction: offset, opcode name and a short operand.
+    public static func render(_ instructions: [PickleInstruction]) -> String {
+        instructions.map(line).joined(separator: "\n")
+    }
+
+    /// Renders one instruction.
+    public static func line(_ i: PickleInstruction) -> String {
+        let offset = String(i.offset, radix: 16)
+        let padded = String(repeating: "0", count: max(0, 4 - offset.count)) + offset
+        let operand = describe(i.operand)
+        return "0x\(padded) \(i.opcode.name)" + (operand.isEmpty ? "" : " " + operand)
+    }
+
+    static func describe(_ operand: PickleOperand) -> String {
+        switch operand {
+        case .none: return ""
+        case let .int(v): return String(v)
+        case let .bigInt(b): return "<int of \(b.count) bytes>"
+        case let .float(f): return String(f)
+        case let .text(t, _): return "'" + Evidence.clip(t, maxLength: 60) + "'"
+        case let .bytes(b): return Evidence.bytesLiteral(b.prefixBytes(length: 24), maxBytes: 24) + (b.count > 24 ? "…(\(b.count) bytes)" : "")
+        case let .pair(m, n): return "'" + Evidence.clip(m, maxLength: 60) + " " + Evidence.clip(n, maxLength: 60) + "'"
+        }
+    }
+
+    /// Disassembles up to `maxInstructions` opcodes from `offset`, stopping at STOP or an error.
+    public static func disassemble(_ source: ByteSource, from offset: Int = 0, maxInstructions: Int = 10_000) -> [String] {
+        guard var decoder = try? PickleDecoder(source, offset: offset, maxOperandLength: 1 << 30) else { return [] }
+        var lines: [String] = []
+        while lines.count < maxInstructions, !decoder.reader.isAtEnd {
+            do {
+                let instruction = try decoder.next()
+                lines.append(line(instruction))
+                if instruction.opcode == .stop { break }
+            } catch {
+                lines.append("error: \(error)")
+                break
+            }
+        }
+        return lines
+    }
+}

@@ -1,0 +1,130 @@
+import VetBytes
+
+/// The decoded argument of one opcode.
+public enum PickleOperand: Sendable {
+    case none
+    case int(Int)
+    /// Little-endian two's-complement bytes of an integer too large for `Int`.
+    case bigInt([UInt8])
+    case float(Double)
+    /// Text the loader decodes to `str` (or, for BINSTRING and STRING, to `str` under the default encoding).
+    case text(String, exact: Bool)
+    case bytes(ByteSource)
+    /// GLOBAL and INST operands: module and name.
+    case pair(String, String)
+}
+
+/// One opcode with its decoded operand.
+public struct PickleInstruction: Sendable {
+    /// The opcode.
+    public var opcode: PickleOpcode
+    /// Offset of the opcode byte in the source.
+    public var offset: Int
+    /// Length including the opcode byte.
+    public var length: Int
+    /// The decoded argument.
+    public var operand: PickleOperand
+    /// For length-prefixed operands, where the payload starts.
+    public var payloadOffset: Int
+}
+
+/// Why an opcode could not be decoded at all.
+public enum PickleDecodeError: Error, Sendable {
+    case invalidOpcode(UInt8, offset: Int)
+    case truncated(PickleOpcode, offset: Int, detail: String)
+    case oversized(PickleOpcode, offset: Int, length: UInt64)
+    case badLiteral(PickleOpcode, offset: Int, detail: String)
+
+    /// Where the failing opcode starts.
+    public var offset: Int {
+        switch self {
+        case let .invalidOpcode(_, o), let .truncated(_, o, _), let .oversized(_, o, _), let .badLiteral(_, o, _): o
+        }
+    }
+}
+
+/// Decodes opcodes one at a time from a bounds-checked reader.
+public struct PickleDecoder: Sendable {
+    /// The cursor; its offset is where the next opcode starts.
+    public var reader: ByteReader
+    /// Longest line or length prefix accepted.
+    public let maxOperandLength: Int
+
+    /// Creates a decoder over `source`, starting at `offset`.
+    public init(_ source: ByteSource, offset: Int = 0, maxOperandLength: Int) throws {
+        reader = source.reader()
+        try reader.seek(to: offset)
+        self.maxOperandLength = maxOperandLength
+    }
+
+    /// Decodes the next instruction.
+    /// - Throws: `PickleDecodeError` when the byte is not an opcode or its operand is cut off or absurd.
+    public mutating func next() throws -> PickleInstruction {
+        let start = reader.offset
+        let byte = try reader.u8()
+        guard let opcode = PickleOpcode(rawValue: byte) else { throw PickleDecodeError.invalidOpcode(byte, offset: start) }
+        do {
+            let (operand, payload) = try decodeOperand(opcode, start: start)
+            return PickleInstruction(opcode: opcode, offset: start, length: reader.offset - start, operand: operand, payloadOffset: payload)
+        } catch let error as ByteError {
+            throw PickleDecodeError.truncated(opcode, offset: start, detail: error.description)
+        }
+    }
+
+    private mutating func decodeOperand(_ opcode: PickleOpcode, start: Int) throws -> (PickleOperand, Int) {
+        switch opcode.argument {
+        case .none: return (.none, reader.offset)
+        case let .fixed(width):
+            let payload = reader.offset
+            switch opcode {
+            case .binFloat: return (.float(Double(bitPattern: try reader.u64be())), payload)
+            case .frame: return (.int(try frameLength(start)), payload)
+            case .binInt: return (.int(Int(try reader.i32le())), payload)
+            default:
+                var value = 0
+                for shift in 0..<width { value |= Int(try reader.u8()) << (8 * shift) }
+                return (.int(value), payload)
+            }
+        case .line:
+            let payload = reader.offset
+            let line = try reader.line(limit: maxOperandLength)
+            return (try PythonLiteral.decodeLine(opcode, line, offset: start), payload)
+        case .twoLines:
+            let module = try reader.line(limit: maxOperandLength)
+            let name = try reader.line(limit: maxOperandLength)
+            return (.pair(PythonLiteral.utf8(module), PythonLiteral.utf8(name)), start + 1)
+        case let .lengthPrefixed(width):
+            let length = try lengthPrefix(opcode, width: width, start: start)
+            let payload = reader.offset
+            let view = try reader.view(length)
+            return (PythonLiteral.decodeCounted(opcode, view), payload)
+        }
+    }
+
+    private mutating func frameLength(_ start: Int) throws -> Int {
+        let raw = try reader.u64le()
+        guard let value = Int(exactly: raw), value <= reader.remaining else {
+            throw PickleDecodeError.oversized(.frame, offset: start, length: raw)
+        }
+        return value
+    }
+
+    private mutating func lengthPrefix(_ opcode: PickleOpcode, width: Int, start: Int) throws -> Int {
+        let raw: UInt64
+        switch width {
+        case 1: raw = UInt64(try reader.u8())
+        case 4:
+            // BINSTRING and LONG4 are signed; a negative length is rejected by CPython.
+            let signed = try reader.i32le()
+            if (opcode == .binString || opcode == .long4) && signed < 0 {
+                throw PickleDecodeError.badLiteral(opcode, offset: start, detail: "negative length \(signed)")
+            }
+            raw = UInt64(UInt32(bitPattern: signed))
+        default: raw = try reader.u64le()
+        }
+        guard let length = Int(exactly: raw), length <= maxOperandLength, length <= reader.remaining else {
+            throw PickleDecodeError.oversized(opcode, offset: start, length: raw)
+        }
+        return length
+    }
+}

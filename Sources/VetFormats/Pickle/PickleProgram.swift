@@ -1,0 +1,94 @@
+import VetBytes
+
+/// One import a pickle performs through GLOBAL, STACK_GLOBAL or INST.
+public struct PickleImport: Sendable {
+    /// The module operand, or a description when it was not a constant.
+    public var module: String
+    /// The (possibly dotted) attribute path inside the module.
+    public var name: String
+    /// Whether both operands were constant strings known to the machine.
+    public var isResolved: Bool
+    /// Why the operands could not be resolved, or how they were unusual.
+    public var notes: [String]
+    /// The opcode that performed the import.
+    public var opcode: PickleOpcode
+    /// Its offset in the scanned source.
+    public var offset: Int
+    /// Disassembly of the instructions leading to the import.
+    public var disassembly: String
+    /// Disassembly of the first call that used the import, when one did.
+    public var callSite: String?
+
+    /// `module.name`, the dotted path the loader would resolve.
+    public var qualifiedName: String { module + "." + name }
+}
+
+/// What kind of irregularity the machine met.
+public enum PickleAnomalyKind: String, Sendable, CaseIterable {
+    /// The stream ended inside an opcode or before STOP.
+    case truncated
+    /// A byte that is not a pickle opcode where one was expected.
+    case invalidOpcode
+    /// An opcode needed more stack, a mark or a memo slot than existed, or got an operand of the wrong type.
+    case inconsistentStack
+    /// A FRAME that overruns the data, or an opcode that crosses a frame's end.
+    case frameViolation
+    /// A length prefix larger than the data or the configured limit.
+    case oversizedOperand
+    /// A resource limit (opcodes, stack depth, memo size, expansion) was reached.
+    case resourceLimit
+    /// PROTO announced a version this machine does not know, or opcodes newer than the declared protocol.
+    case protocolMismatch
+}
+
+/// One irregularity, with where it happened.
+public struct PickleAnomaly: Sendable {
+    /// The kind.
+    public var kind: PickleAnomalyKind
+    /// A sentence for a person.
+    public var message: String
+    /// Offset of the opcode concerned.
+    public var offset: Int
+}
+
+/// A call the pickle would make when loaded.
+public struct PickleCall: Sendable {
+    /// REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST or BUILD.
+    public var opcode: PickleOpcode
+    /// The opcode's offset.
+    public var offset: Int
+    /// Index into `PickleProgram.imports` of the callee, when it is an import.
+    public var importIndex: Int?
+    /// What the callee is, when it is not an import.
+    public var calleeSummary: String
+    /// Whether the opcode changes attributes of an imported class, function or module (BUILD on a global).
+    public var mutatesImport: Bool = false
+}
+
+/// The result of running one pickle (PROTO … STOP) through the symbolic machine.
+public struct PickleProgram: Sendable {
+    /// The bytes this pickle occupied, relative to the scanned source.
+    public var range: Range<Int>
+    /// The protocol announced by PROTO, if any.
+    public var protocolVersion: Int?
+    /// Whether the machine reached STOP.
+    public var completed: Bool
+    /// How many opcodes were executed.
+    public var instructionCount: Int
+    /// Every import, in stream order.
+    public var imports: [PickleImport] = []
+    /// Every call, in stream order.
+    public var calls: [PickleCall] = []
+    /// EXT1/EXT2/EXT4 uses: the extension code and offset.
+    public var extensions: [(code: Int, offset: Int)] = []
+    /// Irregularities, in stream order.
+    public var anomalies: [PickleAnomaly] = []
+    /// Ids passed to `persistent_load`, with their offsets.
+    public var persistentIDs: [(value: PickleValue, offset: Int)] = []
+    /// Byte or string operands that look like pickles themselves: the operand's offset and bytes.
+    public var embeddedPickles: [(offset: Int, bytes: ByteSource)] = []
+    /// Byte ranges joblib would read as raw array data rather than as opcodes.
+    public var arrayPayloads: [Range<Int>] = []
+    /// The value left on the stack at STOP.
+    public var result: PickleValue?
+}

@@ -1,0 +1,118 @@
+import VetBytes
+import VetCore
+
+/// Every pickle in one byte stream, and every byte of it accounted for or reported.
+public struct PickleStream: Sendable {
+    /// The pickles found, including pickles embedded in operands, in stream order; offsets are absolute.
+    public var programs: [PickleProgram] = []
+    /// Byte ranges no pickle, storage record or array payload explains.
+    public var unaccounted: [Range<Int>] = []
+    /// Raw tensor storage records of a legacy PyTorch file.
+    public var storageBytes = 0
+    /// Whether the stream is a legacy (pre-zip) PyTorch checkpoint.
+    public var isTorchLegacy = false
+    /// Stream-level irregularities (storage records that disagree with the pickles, limits).
+    public var anomalies: [PickleAnomaly] = []
+
+    /// Reads every pickle in `source`.
+    public static func read(_ source: ByteSource, limits: ScanLimits = ScanLimits()) -> PickleStream {
+        var stream = PickleStream()
+        stream.readStacked(source, limits: limits)
+        return stream
+    }
+
+    private mutating func readStacked(_ source: ByteSource, limits: ScanLimits) {
+        var offset = 0
+        var topLevel: [PickleProgram] = []
+        while offset < source.count {
+            if topLevel.count >= limits.maxPicklesPerStream {
+                anomalies.append(PickleAnomaly(kind: .resourceLimit, message: "more than \(limits.maxPicklesPerStream) stacked pickles; the rest was not analysed", offset: offset))
+                unaccounted.append(offset..<source.count)
+                return
+            }
+            let program = Self.runBothWays(source, from: offset, limits: limits)
+            topLevel.append(program)
+            add(program, source: source, limits: limits, depth: 0)
+            guard program.completed else {
+                // The loader stops here with an error; whatever follows is reported and searched.
+                skipJunk(source, from: max(program.range.upperBound, offset + 1), limits: limits, next: &offset)
+                continue
+            }
+            offset = program.range.upperBound
+            if topLevel.count == 5, TorchLegacyStorages.isLegacy(topLevel) {
+                isTorchLegacy = true
+                let result = TorchLegacyStorages.account(source, from: offset, programs: topLevel)
+                storageBytes += result.end - offset
+                anomalies.append(contentsOf: result.anomalies)
+                offset = result.end
+            }
+            if offset < source.count, !PickleSniffer.looksLikePickle(source, at: offset) {
+                skipJunk(source, from: offset, limits: limits, next: &offset)
+            }
+        }
+    }
+
+    /// Runs the pickle the way joblib reads it and, where that skipped array bytes, the way plain
+    /// `pickle.load` would too, so opcodes hidden behind a fake array are not missed.
+    static func runBothWays(_ source: ByteSource, from offset: Int, limits: ScanLimits) -> PickleProgram {
+        var program = PickleMachine.run(source, from: offset, options: .init(limits: limits, joblibArrays: true))
+        guard !program.arrayPayloads.isEmpty else { return program }
+        let plain = PickleMachine.run(source, from: offset, options: .init(limits: limits, joblibArrays: false))
+        let seen = Set(program.imports.map(\.offset))
+        for extra in plain.imports where !seen.contains(extra.offset) {
+            var noted = extra
+            noted.notes.append("seen only when the file is read by plain pickle rather than joblib")
+            program.imports.append(noted)
+        }
+        return program
+    }
+
+    /// Records `[from, next pickle)` as unaccounted and moves `next` to the next pickle header, or the end.
+    private mutating func skipJunk(_ source: ByteSource, from start: Int, limits: ScanLimits, next: inout Int) {
+        var search = start
+        while search < source.count, let hit = source.firstIndex(of: [PickleOpcode.proto.rawValue], from: search) {
+            if PickleSniffer.looksLikePickle(source, at: hit) {
+                if hit > start { unaccounted.append(start..<hit) }
+                next = hit
+                return
+            }
+            search = hit + 1
+        }
+        if start < source.count { unaccounted.append(start..<source.count) }
+        next = source.count
+    }
+
+    /// Adds a program and, recursively, the pickles embedded in its operands.
+    private mutating func add(_ program: PickleProgram, source: ByteSource, limits: ScanLimits, depth: Int) {
+        programs.append(program)
+        guard depth < limits.maxNestedPickleDepth else {
+            if !program.embeddedPickles.isEmpty {
+                anomalies.append(PickleAnomaly(kind: .resourceLimit, message: "pickles nested in operands deeper than \(limits.maxNestedPickleDepth) levels were not analysed", offset: program.range.lowerBound))
+            }
+            return
+        }
+        for (offset, bytes) in program.embeddedPickles {
+            var inner = Self.runBothWays(bytes, from: 0, limits: limits).shifted(by: offset)
+            for index in inner.imports.indices {
+                inner.imports[index].notes.append("inside a pickle embedded in an operand at 0x\(String(offset, radix: 16))")
+            }
+            add(inner, source: source, limits: limits, depth: depth + 1)
+        }
+    }
+}
+
+extension PickleProgram {
+    /// The same program with every offset moved by `delta` (for pickles read from a slice).
+    func shifted(by delta: Int) -> PickleProgram {
+        var copy = self
+        copy.range = (range.lowerBound + delta)..<(range.upperBound + delta)
+        copy.imports = imports.map { var i = $0; i.offset += delta; return i }
+        copy.calls = calls.map { var c = $0; c.offset += delta; return c }
+        copy.extensions = extensions.map { ($0.code, $0.offset + delta) }
+        copy.anomalies = anomalies.map { var a = $0; a.offset += delta; return a }
+        copy.persistentIDs = persistentIDs.map { ($0.value, $0.offset + delta) }
+        copy.embeddedPickles = embeddedPickles.map { ($0.offset + delta, $0.bytes) }
+        copy.arrayPayloads = arrayPayloads.map { ($0.lowerBound + delta)..<($0.upperBound + delta) }
+        return copy
+    }
+}

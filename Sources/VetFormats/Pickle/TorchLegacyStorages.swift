@@ -1,0 +1,67 @@
+import VetBytes
+
+/// The raw storage records that follow the pickles of a legacy (pre-1.6, non-zip) PyTorch file.
+///
+/// Layout: five pickles (magic number, protocol version, system info, the object, the sorted list
+/// of storage keys), then for each key an 8-byte little-endian element count and the storage bytes.
+/// Sizes come from the persistent ids `('storage', StorageType, key, location, numel, view)`.
+enum TorchLegacyStorages {
+    /// `0x1950a86a20f9469cfc6c` as LONG1 stores it.
+    static let magic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+
+    static let elementSizes: [String: Int] = [
+        "DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2, "LongStorage": 8,
+        "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1, "BoolStorage": 1,
+        "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16, "QInt8Storage": 1, "QUInt8Storage": 1,
+        "QInt32Storage": 4, "QUInt4x2Storage": 1, "QUInt2x4Storage": 1, "UntypedStorage": 1,
+    ]
+
+    /// Whether the first of `programs` is the legacy magic number.
+    static func isLegacy(_ programs: [PickleProgram]) -> Bool {
+        guard case let .bigInt(bytes)? = programs.first?.result else { return false }
+        return bytes == magic
+    }
+
+    /// Walks the storage records after the fifth pickle; returns where they end.
+    static func account(_ source: ByteSource, from start: Int, programs: [PickleProgram]) -> (end: Int, anomalies: [PickleAnomaly]) {
+        var anomalies: [PickleAnomaly] = []
+        guard case let .list(keyList)? = programs[4].result else {
+            anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "legacy PyTorch file without a storage key list", offset: start))
+            return (start, anomalies)
+        }
+        let declared = declaredStorages(programs[3])
+        var reader = source.reader()
+        guard (try? reader.seek(to: start)) != nil else { return (start, anomalies) }
+        for key in keyList.items {
+            let recordStart = reader.offset
+            guard let name = key.stringValue, let storage = declared[name] else {
+                anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "storage key \(key.summary()) has no matching persistent id", offset: recordStart))
+                return (recordStart, anomalies)
+            }
+            guard let raw = try? reader.i64le(), raw >= 0, let count = Int(exactly: raw),
+                  case (let bytes, false) = count.multipliedReportingOverflow(by: storage.elementSize),
+                  (try? reader.skip(bytes)) != nil else {
+                anomalies.append(PickleAnomaly(kind: .oversizedOperand, message: "storage \(name) record runs past the end of the file", offset: recordStart))
+                return (recordStart, anomalies)
+            }
+            if let numel = storage.count, numel != count {
+                anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "storage \(name) holds \(count) elements but its pickle declares \(numel)", offset: recordStart))
+            }
+        }
+        return (reader.offset, anomalies)
+    }
+
+    /// Storage key → element size and declared element count, from the object pickle's persistent ids.
+    static func declaredStorages(_ program: PickleProgram) -> [String: (elementSize: Int, count: Int?)] {
+        var result: [String: (Int, Int?)] = [:]
+        for (value, _) in program.persistentIDs {
+            guard case let .tuple(fields) = value, fields.count >= 5, fields[0].stringValue == "storage",
+                  case let .global(index) = fields[1], program.imports.indices.contains(index),
+                  let key = fields[2].stringValue else { continue }
+            let typeName = program.imports[index].name.split(separator: ".").last.map(String.init) ?? ""
+            guard let size = elementSizes[typeName] else { continue }
+            result[key] = (size, fields[4].intValue)
+        }
+        return result
+    }
+}
