@@ -10,7 +10,7 @@ public struct FindingSink: Sendable {
     public mutating func report(_ rule: RuleDescriptor, _ message: String, at location: Location,
                                 evidence: String? = nil, severity: Severity? = nil) {
         findings.append(Finding(ruleID: rule.id, severity: severity ?? rule.severity, message: message,
-                                location: location, evidence: evidence.map { Evidence.clip($0) }))
+                                location: location, evidence: evidence.map { Evidence.clip($0, maxLength: 1200, keepNewlines: true) }))
     }
 
     /// Appends findings gathered elsewhere.
@@ -23,13 +23,15 @@ public enum Evidence {
     public static let maxLength = 400
 
     /// Escapes control characters and truncates to `maxLength` characters.
-    public static func clip(_ text: String, maxLength: Int = Evidence.maxLength) -> String {
+    /// - Parameters:
+    ///   - keepNewlines: keep line breaks (for multi-line evidence whose parts were already escaped).
+    public static func clip(_ text: String, maxLength: Int = Evidence.maxLength, keepNewlines: Bool = false) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {
             if count >= maxLength { out += "…"; break }
             switch scalar {
-            case "\n" where text.contains("\n  "): out.unicodeScalars.append(scalar)
+            case "\n" where keepNewlines: out.unicodeScalars.append(scalar)
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             case "\r": out += "\\r"

@@ -8,12 +8,16 @@ public struct RuleExample: Sendable {
     public var triggers: Bool
     /// Produces the example's bytes.
     public var makeBytes: @Sendable () -> [UInt8]
+    /// Limits to scan the example under, when the defaults would make it too large to build.
+    public var limits: ScanLimits?
 
     /// Creates an example.
-    public init(_ summary: String, fileName: String = "example.pkl", triggers: Bool, bytes: @escaping @Sendable () -> [UInt8]) {
+    public init(_ summary: String, fileName: String = "example.pkl", triggers: Bool, limits: ScanLimits? = nil,
+                bytes: @escaping @Sendable () -> [UInt8]) {
         self.summary = summary
         self.fileName = fileName
         self.triggers = triggers
+        self.limits = limits
         self.makeBytes = bytes
     }
 }

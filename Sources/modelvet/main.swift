@@ -1,1 +1,3 @@
-print("modelvet")
+import VetCommands
+
+ModelVetCommand.runMain()

@@ -203,7 +203,7 @@ extension PickleMachine {
         let length = i.offset + i.length - i.payloadOffset
         guard length >= 8, i.opcode.argument != .line,
               let view = try? source.slice(i.payloadOffset..<(i.offset + i.length)),
-              PickleSniffer.looksLikePickle(view) else { return }
+              PickleSniffer.looksLikeEmbeddedPickle(view) else { return }
         program.embeddedPickles.append((i.payloadOffset, view))
     }
 }

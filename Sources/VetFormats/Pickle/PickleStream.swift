@@ -14,6 +14,9 @@ public struct PickleStream: Sendable {
     /// Stream-level irregularities (storage records that disagree with the pickles, limits).
     public var anomalies: [PickleAnomaly] = []
 
+    /// An empty stream, for assembling results of format-specific walkers.
+    public init() {}
+
     /// Reads every pickle in `source`.
     public static func read(_ source: ByteSource, limits: ScanLimits = ScanLimits()) -> PickleStream {
         var stream = PickleStream()
@@ -101,9 +104,18 @@ public struct PickleStream: Sendable {
     }
 }
 
+extension PickleStream {
+    /// Moves every offset by `delta`, for streams read from a slice of a file.
+    public mutating func shift(by delta: Int) {
+        programs = programs.map { $0.shifted(by: delta) }
+        unaccounted = unaccounted.map { ($0.lowerBound + delta)..<($0.upperBound + delta) }
+        anomalies = anomalies.map { var a = $0; a.offset += delta; return a }
+    }
+}
+
 extension PickleProgram {
     /// The same program with every offset moved by `delta` (for pickles read from a slice).
-    func shifted(by delta: Int) -> PickleProgram {
+    public func shifted(by delta: Int) -> PickleProgram {
         var copy = self
         copy.range = (range.lowerBound + delta)..<(range.upperBound + delta)
         copy.imports = imports.map { var i = $0; i.offset += delta; return i }

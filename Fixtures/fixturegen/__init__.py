@@ -1,0 +1,1 @@
+"""Helpers for Fixtures/generate.py.  Nothing here ever unpickles anything."""

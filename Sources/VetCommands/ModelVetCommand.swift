@@ -1,0 +1,46 @@
+import ArgumentParser
+import VetCore
+
+/// The `modelvet` root command.
+public struct ModelVetCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "modelvet",
+        abstract: "Vet open AI model files before you load them.",
+        discussion: """
+        ModelVet parses model files statically (nothing is ever unpickled, imported or executed) and reports \
+        anything that would run code, touch files or the network when a framework loads them.
+
+        Start with:
+          modelvet scan ./my-model/            scan a file or a whole model folder
+          modelvet rules                       list every rule
+          modelvet rules explain ID            what a rule means and what to do
+
+        Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
+        """,
+        version: ModelVetVersion.current,
+        subcommands: [ScanCommand.self, RulesCommand.self],
+        defaultSubcommand: nil)
+
+    public init() {}
+}
+
+extension ModelVetCommand {
+    /// Parses the process arguments and runs the command, mapping usage errors to exit code 2
+    /// (the security-scanner convention) instead of argument-parser's 64.
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            exitProcess(0)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Terminal.write(message + "\n") }
+                exitProcess(0)
+            }
+            if !message.isEmpty { FileHandleOutput.standardError(message + "\n") }
+            exitProcess(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import VetCore
+import VetFormats
+
+/// Runs every pickle rule over one pickle stream.
+public enum PickleRules {
+    /// Reports the findings of all pickle rules for `stream`, located inside `location`.
+    public static func check(_ stream: PickleStream, at location: Location, context: RuleContext, into sink: inout FindingSink) {
+        for program in stream.programs {
+            for imported in program.imports {
+                report(imported, verdict: context.imports.classify(imported), at: location, into: &sink)
+            }
+            PickleExtensionRule.check(program, at: location, into: &sink)
+            PickleGlobalMutationRule.check(program, at: location, into: &sink)
+            PickleMalformedRule.check(program.anomalies, at: location, into: &sink)
+            PickleResourceLimitRule.check(program.anomalies, at: location, into: &sink)
+        }
+        PickleMalformedRule.check(stream.anomalies, at: location, into: &sink)
+        PickleResourceLimitRule.check(stream.anomalies, at: location, into: &sink)
+        PickleUnaccountedDataRule.check(stream, at: location, into: &sink)
+        PickleEmbeddedPickleRule.check(stream, at: location, into: &sink)
+    }
+
+    static func report(_ imported: PickleImport, verdict: ImportVerdict, at location: Location, into sink: inout FindingSink) {
+        let evidence = evidence(for: imported)
+        let place = location.at(imported.offset)
+        switch verdict {
+        case .safe: return
+        case let .dangerous(category, matched):
+            sink.report(PickleDangerousImportRule.descriptor,
+                        "\(imported.opcode.name) imports \(imported.qualifiedName) (\(category): matches `\(matched)`)",
+                        at: place, evidence: evidence)
+        case let .traversal(component):
+            sink.report(PickleAttributeTraversalRule.descriptor,
+                        "\(imported.opcode.name) imports \(imported.qualifiedName), walking through `\(component)`",
+                        at: place, evidence: evidence)
+        case .unresolved:
+            sink.report(PickleUnresolvedImportRule.descriptor,
+                        "\(imported.opcode.name) imports a name that is not a constant: " + imported.notes.joined(separator: "; "),
+                        at: place, evidence: evidence)
+        case .unknown:
+            sink.report(PickleUnknownImportRule.descriptor,
+                        "\(imported.opcode.name) imports \(imported.qualifiedName), which is not on the allowlist",
+                        at: place, evidence: evidence)
+        }
+    }
+
+    static func evidence(for imported: PickleImport) -> String {
+        var text = imported.disassembly
+        if let call = imported.callSite, call != imported.disassembly { text += "\n  … called at:\n" + call }
+        if !imported.notes.isEmpty { text += "\n  note: " + imported.notes.joined(separator: "; ") }
+        return text
+    }
+}

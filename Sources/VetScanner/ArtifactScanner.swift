@@ -1,0 +1,130 @@
+import VetBytes
+import VetCore
+import VetFormats
+import VetRules
+
+/// Scans one top-level file: identifies each artifact by content, runs its rules and recurses into
+/// containers within the limits. All state is per file, so files scan in parallel.
+struct ArtifactScanner {
+    var context: RuleContext
+    var sink = FindingSink()
+    var coverage: [CoverageEntry] = []
+    var budget: DecompressionBudget
+
+    init(context: RuleContext) {
+        self.context = context
+        budget = DecompressionBudget(limits: context.limits)
+    }
+
+    var limits: ScanLimits { context.limits }
+
+    /// Scans `source` found at `location`; `name` is its file or member name (a hint only).
+    mutating func scan(_ source: ByteSource, at location: Location, name: String, depth: Int) {
+        let format = FormatSniffer.identify(source, name: name)
+        switch format {
+        case .empty:
+            cover(location, "empty", .scanned, size: 0)
+        case .text:
+            cover(location, "text", .scanned, size: source.count)
+        case .pickle:
+            scanPickle(source, at: location)
+        case .numpy:
+            scanNumpy(source, at: location)
+        case .zip:
+            scanZip(source, at: location, depth: depth)
+        case .tar:
+            scanTar(source, at: location, depth: depth)
+        case .gzip, .zlib:
+            scanCompressed(source, format: format, at: location, name: name, depth: depth)
+        default:
+            unscanned(source, format: format, at: location)
+        }
+    }
+
+    mutating func cover(_ location: Location, _ format: String, _ status: CoverageStatus, reason: String? = nil, size: Int) {
+        coverage.append(CoverageEntry(location: location, format: format, status: status, reason: reason, size: size))
+    }
+
+    /// Records a recognised or unknown format this release does not analyse.
+    mutating func unscanned(_ source: ByteSource, format: DetectedFormat, at location: Location) {
+        let reason: String
+        let severity: Severity
+        switch format {
+        case _ where format.isModelFormat:
+            reason = "recognised \(format.rawValue) model file; its analysis is not implemented yet"
+            severity = .info
+        case .bzip2, .xz, .lzma, .lz4, .zstd:
+            reason = "\(format.rawValue)-compressed data cannot be decompressed by this build; its contents (possibly a pickle) were not examined"
+            severity = .medium
+        case .sevenZip, .rar:
+            reason = "\(format.rawValue) archives cannot be opened by this build; their members were not examined"
+            severity = .high
+        default:
+            reason = "content of unknown type"
+            severity = .low
+        }
+        cover(location, format.rawValue, .unscanned, reason: reason, size: source.count)
+        sink.report(UnscannedContentRule.descriptor, reason, at: location, severity: severity)
+    }
+
+    /// Runs the pickle machine over a whole stream and the pickle rules over the result.
+    mutating func scanPickle(_ source: ByteSource, at location: Location, format: String? = nil) {
+        let stream = PickleStream.read(source, limits: limits)
+        PickleRules.check(stream, at: location, context: context, into: &sink)
+        let limited = stream.programs.contains { $0.anomalies.contains { $0.kind == .resourceLimit } }
+            || stream.anomalies.contains { $0.kind == .resourceLimit }
+        let name = format ?? (stream.isTorchLegacy ? "pytorch-legacy"
+            : stream.programs.contains { !$0.arrayPayloads.isEmpty } ? "joblib" : "pickle")
+        cover(location, name, limited ? .partial : .scanned,
+              reason: limited ? "a resource limit stopped the analysis early" : nil, size: source.count)
+    }
+
+    /// `.npy`: header checks, then the embedded pickle of object arrays.
+    mutating func scanNumpy(_ source: ByteSource, at location: Location) {
+        let file: NpyFile
+        do { file = try NpyFile.parse(source) } catch {
+            sink.report(NumpyHeaderRule.descriptor, "invalid .npy header: \(error)", at: location.at(0))
+            cover(location, "numpy", .partial, reason: "header could not be parsed", size: source.count)
+            return
+        }
+        NumpyHeaderRule.check(file, size: source.count, at: location, into: &sink)
+        guard let dtype = file.dtype, dtype.isObject, let data = try? source.slice(file.dataOffset..<source.count) else {
+            cover(location, "numpy", .scanned, size: source.count)
+            return
+        }
+        sink.report(NumpyObjectArrayRule.descriptor, "object array: loading it needs allow_pickle=True and unpickles its data",
+                    at: location.at(file.dataOffset))
+        var stream = PickleStream.read(data, limits: limits)
+        stream.shift(by: file.dataOffset)
+        PickleRules.check(stream, at: location, context: context, into: &sink)
+        cover(location, "numpy-object", .scanned, size: source.count)
+    }
+
+    /// gzip or zlib streams (joblib's compressed files): decompress within the budget and rescan.
+    mutating func scanCompressed(_ source: ByteSource, format: DetectedFormat, at location: Location, name: String, depth: Int) {
+        guard depth < limits.maxDepth else {
+            tooDeep(source, format: format.rawValue, at: location)
+            return
+        }
+        let streamFormat: CompressedStreamFormat = format == .gzip ? .gzip : .zlib
+        do {
+            let limit = min(budget.remaining, limits.maxInMemoryMember)
+            let inflated = try Inflater.inflate(source, format: streamFormat, limit: limit)
+            try budget.charge(inflated.count)
+            cover(location, format.rawValue, .scanned, size: source.count)
+            let inner = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+            scan(inflated, at: location.member("<\(format.rawValue)>"), name: inner, depth: depth + 1)
+        } catch where error.isLimitExceeded {
+            sink.report(CompressedBombRule.descriptor, "\(format.rawValue) stream expands beyond the decompression budget: \(error)", at: location)
+            cover(location, format.rawValue, .partial, reason: "decompression stopped at the budget", size: source.count)
+        } catch {
+            sink.report(CompressedMalformedRule.descriptor, "\(format.rawValue) stream could not be decompressed: \(error)", at: location)
+            cover(location, format.rawValue, .unscanned, reason: "corrupt compressed stream", size: source.count)
+        }
+    }
+
+    mutating func tooDeep(_ source: ByteSource, format: String, at location: Location) {
+        sink.report(NestingDepthRule.descriptor, "containers nest deeper than \(limits.maxDepth) levels; this one was not opened", at: location)
+        cover(location, format, .unscanned, reason: "nesting limit reached", size: source.count)
+    }
+}

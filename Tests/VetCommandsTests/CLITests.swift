@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import VetFormats
+
+/// Runs the built `modelvet` binary (next to the test bundle) and captures its output.
+struct CLI {
+    static var binary: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("modelvet").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("modelvet")
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// A temporary folder with a benign and a malicious pickle.
+func sampleFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try Data(PickleAssembler.benignPickle()).write(to: folder.appendingPathComponent("good.pkl"))
+    try Data(PickleAssembler.callPickle("os", "system", ["echo modelvet-test"])).write(to: folder.appendingPathComponent("bad.bin"))
+    try Data("# card\n".utf8).write(to: folder.appendingPathComponent("README.md"))
+    return folder
+}
+
+@Suite("modelvet command line", .serialized)
+struct CLITests {
+    @Test("exit 0 for a clean file, 1 for findings at the threshold, 2 for usage and I/O errors")
+    func exitCodes() throws {
+        let folder = try sampleFolder()
+        #expect(try CLI.run(["scan", folder.appendingPathComponent("good.pkl").path]).status == 0)
+        let bad = try CLI.run(["scan", folder.path])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("pickle_dangerous_import"))
+        #expect(bad.stdout.contains("os.system"))
+        #expect(try CLI.run(["scan", "--fail-on", "critical", folder.appendingPathComponent("good.pkl").path]).status == 0)
+        #expect(try CLI.run(["scan", "/nonexistent/model.pt"]).status == 2)
+        #expect(try CLI.run(["scan"]).status == 2)
+        #expect(try CLI.run(["scan", "--fail-on", "extreme", folder.path]).status == 2)
+        #expect(try CLI.run(["--help"]).status == 0)
+    }
+
+    @Test("help teaches the exit codes and examples")
+    func help() throws {
+        let help = try CLI.run(["scan", "--help"])
+        #expect(help.stdout.contains("Exit codes"))
+        #expect(help.stdout.contains("--fail-on"))
+        #expect(help.stdout.contains("--policy"))
+    }
+
+    @Test("JSON and SARIF reports are valid JSON, written to --output, and reproducible")
+    func machineReadable() throws {
+        let folder = try sampleFolder()
+        let json = folder.appendingPathComponent("report.json")
+        let first = try CLI.run(["scan", "--format", "json", "--output", json.path, "--quiet", folder.appendingPathComponent("bad.bin").path])
+        #expect(first.status == 1)
+        let data = try Data(contentsOf: json)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["schema_version"] as? String == "1.0.0")
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        #expect(findings.first?["rule_id"] as? String == "pickle_dangerous_import")
+        let again = try CLI.run(["scan", "--format", "json", folder.appendingPathComponent("bad.bin").path])
+        #expect(again.stdout == String(decoding: data, as: UTF8.self))
+        let sarif = try CLI.run(["scan", "--format", "sarif", folder.appendingPathComponent("bad.bin").path])
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
+        #expect(log["version"] as? String == "2.1.0")
+        let runs = try #require(log["runs"] as? [[String: Any]])
+        #expect((runs.first?["results"] as? [Any])?.count == 1)
+    }
+
+    @Test("a policy file can raise or lower severities, and a bad one is an error")
+    func policy() throws {
+        let folder = try sampleFolder()
+        let policy = folder.appendingPathComponent("policy.toml")
+        try Data("[[severity]]\nrule = \"pickle_dangerous_import\"\nlevel = \"low\"\nreason = \"test\"\n".utf8).write(to: policy)
+        #expect(try CLI.run(["scan", "--policy", policy.path, folder.appendingPathComponent("bad.bin").path]).status == 0)
+        try Data("[[allow]]\nglobal = \"a.b\"\n".utf8).write(to: policy)
+        let bad = try CLI.run(["scan", "--policy", policy.path, folder.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("reason"))
+    }
+
+    @Test("rules list and explain")
+    func rules() throws {
+        let list = try CLI.run(["rules"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("pickle_unknown_import"))
+        let explain = try CLI.run(["rules", "explain", "zip_path_traversal"])
+        #expect(explain.status == 0)
+        #expect(explain.stdout.contains("What to do"))
+        #expect(try CLI.run(["rules", "explain", "no_such_rule"]).status == 2)
+    }
+
+    @Test("text report groups by file and says when everything was scanned")
+    func text() throws {
+        let folder = try sampleFolder()
+        let clean = try CLI.run(["scan", folder.appendingPathComponent("good.pkl").path, folder.appendingPathComponent("README.md").path])
+        #expect(clean.stdout.contains("No findings. Every file was scanned."))
+        #expect(!clean.stdout.contains("\u{1B}["))
+    }
+}

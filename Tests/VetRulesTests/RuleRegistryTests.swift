@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import VetCore
+import VetRules
+import VetScanner
+
+/// The repository root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+@Suite("Rule registry")
+struct RuleRegistryTests {
+    @Test("every descriptor in Sources/VetRules is registered, once")
+    func registryMatchesFiles() throws {
+        let folder = repositoryRoot.appendingPathComponent("Sources/VetRules")
+        var declared: [String] = []
+        let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        for file in files where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            let pattern = try NSRegularExpression(pattern: #"RuleDescriptor\(\s*id:\s*"([a-z0-9_]+)""#)
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                if let range = Range(match.range(at: 1), in: text) { declared.append(String(text[range])) }
+            }
+        }
+        let registered = RuleRegistry.all.map(\.id)
+        #expect(Set(registered).count == registered.count, "duplicate rule ids")
+        #expect(Set(declared) == Set(registered))
+        #expect(declared.count == Set(declared).count)
+        #expect(registered.count >= 30)
+    }
+
+    @Test("descriptors are complete: snake_case id, texts and both kinds of example")
+    func descriptorsComplete() {
+        for rule in RuleRegistry.all {
+            #expect(rule.id.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }, "\(rule.id)")
+            #expect(!rule.title.isEmpty && rule.description.count > 80 && !rule.remediation.isEmpty, "\(rule.id)")
+            #expect(rule.examples.contains { $0.triggers }, "\(rule.id) has no triggering example")
+            #expect(rule.examples.contains { !$0.triggers }, "\(rule.id) has no silent example")
+        }
+    }
+
+    @Test("every rule example fires or stays silent as it says", arguments: RuleRegistry.all.flatMap { rule in
+        rule.examples.map { (rule.id, $0) }
+    })
+    func examples(ruleID: String, example: RuleExample) {
+        let scanner = Scanner(configuration: ScanConfiguration(limits: example.limits ?? ScanLimits(), jobs: 1))
+        let report = scanner.scan(bytes: example.makeBytes(), name: example.fileName)
+        let fired = report.findings.contains { $0.ruleID == ruleID }
+        #expect(fired == example.triggers, "\(ruleID): \(example.summary) → \(report.findings.map { "\($0.ruleID): \($0.message)" })")
+    }
+}

