@@ -81,6 +81,10 @@ extension ArtifactScanner {
         }
         let data: ByteSource
         do { data = try archive.contents(of: entry, budget: &budget, limits: limits) } catch {
+            if let inflate = error as? InflateError, inflate.isLimitExceeded {
+                sink.report(ZipBombRule.descriptor, "member expands beyond the decompression limits: \(inflate)", at: location)
+                return cover(location, "zip-member", .partial, reason: "decompression stopped at the limit", size: entry.compressedSize)
+            }
             sink.report(ZipMalformedRule.descriptor, "member cannot be extracted: \(error)", at: location)
             return cover(location, "zip-member", .unscanned, reason: "extraction failed", size: entry.compressedSize)
         }

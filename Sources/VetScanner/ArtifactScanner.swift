@@ -28,6 +28,10 @@ struct ArtifactScanner {
             cover(location, "text", .scanned, size: source.count)
         case .pickle:
             scanPickle(source, at: location)
+            if ZipSniff.hasEndRecord(source) {
+                // A pickle/zip polyglot: torch.load reads it as a pickle, zipfile as an archive. Scan both views.
+                scanZip(source, at: location, depth: depth)
+            }
         case .numpy:
             scanNumpy(source, at: location)
         case .zip:

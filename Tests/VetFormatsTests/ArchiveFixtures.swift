@@ -1,6 +1,6 @@
 import VetBytes
 import VetCore
-@testable import VetFormats
+import VetFormats
 
 /// Small real files made by the tools whose output the scanner must accept without findings.
 enum ArchiveFixtures {

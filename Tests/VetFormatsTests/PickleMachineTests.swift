@@ -31,10 +31,10 @@ struct PickleMachineTests {
     func memoResolution(opcode: PickleOpcode) {
         let bytes = PickleAssembler(protocolVersion: 4).unicode("subprocess", opcode: opcode).put(3).op(.pop)
             .unicode("Popen", opcode: opcode).op(.memoize).op(.pop)
-            .get(3).get(4).op(.stackGlobal).stop().bytes
+            .get(3).get(1).op(.stackGlobal).stop().bytes
         let program = run(bytes)
         #expect(program.imports.map(\.qualifiedName) == ["subprocess.Popen"])
-        #expect(program.imports.allSatisfy(\.isResolved))
+        #expect(program.imports.allSatisfy { $0.isResolved })
     }
 
     @Test("bytes operands to STACK_GLOBAL are resolved with a note")
@@ -123,6 +123,8 @@ struct PickleMachineTests {
     func oversized() {
         let bytes = PickleAssembler(protocolVersion: 4).op(.binBytes8, [0, 0, 0, 0, 0, 0, 0, 0x7F]).bytes
         #expect(run(bytes).anomalies.map(\.kind) == [.oversizedOperand])
+        let short = PickleAssembler(protocolVersion: 4).op(.binBytes8, [9, 0, 0, 0, 0, 0, 0, 0]).raw([1, 2]).bytes
+        #expect(run(short).anomalies.map(\.kind) == [.truncated])
         let frame = PickleAssembler(protocolVersion: 4).op(.frame, [0xFF, 0, 0, 0, 0, 0, 0, 0]).stop().bytes
         #expect(run(frame).anomalies.map(\.kind) == [.frameViolation])
     }
@@ -140,7 +142,7 @@ struct PickleMachineTests {
 
     @Test("protocol 0 integers parse like Python's int()")
     func pythonIntegers() {
-        let bytes = Array("S'os'\np1_0\n0S'system'\np 11 \n0g10\ng11\n\u{93}.".utf8)
+        let bytes = Array("S'os'\np1_0\n0S'system'\np 11 \n0g10\ng11\n".utf8) + [0x93, 0x2E]
         #expect(run(bytes).imports.map(\.qualifiedName) == ["os.system"])
     }
 

@@ -1,7 +1,7 @@
 import Testing
 import VetBytes
 import VetCore
-@testable import VetFormats
+import VetFormats
 
 /// One positive and one negative case (at least) for every `ZipAnomalyKind`.
 @Suite("Zip anomalies")
@@ -134,10 +134,19 @@ struct ZipAnomalyTests {
         #expect(aliased.kinds == [.overlappingEntries, .nameMismatch])
         let intoDirectory = ZipBuilder().stored("a", text: "x").stored("b", text: "y") { $0.localHeaderOffset = 0 }
         #expect(try parse(intoDirectory).kinds.contains(.overlappingEntries))
-        let bytes = torch().bytes()
-        let directory = try ArchiveFixtures.zip(bytes).centralDirectoryRange.lowerBound
-        let pointing = try parse(torch().stored("c", text: "z") { $0.localHeaderOffset = directory + 46 + 16 + 46 + 15 })
-        #expect(pointing.kinds.contains(.malformed) || pointing.kinds.contains(.overlappingEntries))
+        let quoted = try parse(ZipBuilder().stored("a", text: "x") { $0.compressedSize = 33; $0.uncompressedSize = 33 }
+            .stored("b", text: "y"))
+        #expect(quoted.kinds == [.overlappingEntries], "\(quoted.anomalies)")
+        // A local header hidden in a central-directory extra field, pointed at by another entry.
+        var fake: [UInt8] = [0x50, 0x4B, 3, 4, 20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]
+        fake += [UInt8](repeating: 0, count: 12) + [1, 0, 0, 0, UInt8(ascii: "x")]
+        let extra: [UInt8] = [0xFE, 0xCA, UInt8(fake.count), 0] + fake
+        let base = ZipBuilder().stored("a", text: "1") { $0.centralExtra = extra }.stored("x", [])
+        let directory = try parse(base).centralDirectoryRange.lowerBound
+        let hidden = try parse(ZipBuilder().stored("a", text: "1") { $0.centralExtra = extra }
+            .stored("x", []) { $0.localHeaderOffset = directory + 46 + 1 + 4 })
+        #expect(hidden.kinds.contains(.overlappingEntries), "\(hidden.anomalies)")
+        #expect(hidden.anomalies(.overlappingEntries).first?.message.contains("central directory") == true)
         #expect(try parse(torch()).kinds.isEmpty)
     }
 
@@ -191,6 +200,8 @@ struct ZipAnomalyTests {
         let size = try parse(torch().endRecord { $0.centralDirectorySize = 50 })
         #expect(size.kinds.contains(.malformed))
         #expect(try parse(torch { $0.uncompressedSize = 7 }).kinds == [.malformed])
+        #expect(try parse(ZipBuilder().stored("dir/", pickle)).kinds == [.malformed])
+        #expect(try parse(ZipBuilder().stored("dir/", [])).kinds.isEmpty)
         let missing = try parse(torch().stored("c", text: "c") { $0.localHeaderOffset = 3 })
         #expect(missing.kinds.contains(.malformed) && !missing.entries[2].hasValidLocalHeader)
         let inner = ZipBuilder().stored("fake", text: "f").bytes()

@@ -1,7 +1,7 @@
 import Testing
 import VetBytes
 import VetCore
-@testable import VetFormats
+import VetFormats
 
 @Suite("ZipArchive structure")
 struct ZipArchiveTests {

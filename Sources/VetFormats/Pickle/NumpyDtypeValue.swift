@@ -6,10 +6,10 @@ enum NumpyDtypeValue {
               imports.indices.contains(index), imports[index].isResolved,
               ["numpy", "numpy.core.multiarray", "numpy._core.multiarray"].contains(imports[index].module) || imports[index].module.hasPrefix("numpy.dtypes"),
               imports[index].name == "dtype" || imports[index].module.hasPrefix("numpy.dtypes"),
-              case let .tuple(arguments) = call.arguments, let typeString = arguments.first?.stringValue,
+              let arguments = call.arguments.tupleItems, let typeString = arguments.first?.stringValue,
               var layout = NumpyDtype.parse(typeString: typeString) else { return nil }
         // Flexible dtypes carry their real element size in the sixth field of the BUILD state.
-        if case let .tuple(state)? = call.state, state.count > 5, let size = state[5].intValue, size > 0 {
+        if let state = call.state?.tupleItems, state.count > 5, let size = state[5].intValue, size > 0 {
             layout.itemSize = size
         }
         return layout

@@ -122,8 +122,11 @@ public struct PickleDecoder: Sendable {
             raw = UInt64(UInt32(bitPattern: signed))
         default: raw = try reader.u64le()
         }
-        guard let length = Int(exactly: raw), length <= maxOperandLength, length <= reader.remaining else {
+        guard let length = Int(exactly: raw), length <= maxOperandLength else {
             throw PickleDecodeError.oversized(opcode, offset: start, length: raw)
+        }
+        guard length <= reader.remaining else {
+            throw PickleDecodeError.truncated(opcode, offset: start, detail: "declares \(length) bytes but \(reader.remaining) remain")
         }
         return length
     }

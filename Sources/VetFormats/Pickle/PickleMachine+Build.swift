@@ -45,7 +45,7 @@ extension PickleMachine {
             return
         }
         var count = 1
-        if case let .tuple(dims)? = state.value(forKey: "shape") {
+        if let dims = state.value(forKey: "shape")?.tupleItems {
             for dim in dims {
                 guard let d = dim.intValue, d >= 0, case (let c, false) = count.multipliedReportingOverflow(by: d) else {
                     anomaly(.oversizedOperand, "joblib array shape is not a tuple of small non-negative integers", at: i.offset)

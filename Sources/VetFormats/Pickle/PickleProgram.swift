@@ -19,6 +19,19 @@ public struct PickleImport: Sendable {
     /// Disassembly of the first call that used the import, when one did.
     public var callSite: String?
 
+    /// Creates an import record (the machine makes these; tests and tools may too).
+    public init(module: String, name: String, isResolved: Bool, notes: [String], opcode: PickleOpcode, offset: Int,
+                disassembly: String, callSite: String? = nil) {
+        self.module = module
+        self.name = name
+        self.isResolved = isResolved
+        self.notes = notes
+        self.opcode = opcode
+        self.offset = offset
+        self.disassembly = disassembly
+        self.callSite = callSite
+    }
+
     /// `module.name`, the dotted path the loader would resolve.
     public var qualifiedName: String { module + "." + name }
 }

@@ -12,7 +12,7 @@ public indirect enum PickleValue: Sendable {
     case float(Double)
     case string(String)
     case bytes(ByteSource)
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleContainer)
     case dict(PickleContainer)
     case set(PickleContainer)
@@ -53,7 +53,8 @@ public indirect enum PickleValue: Sendable {
         case let .float(v): return String(v)
         case let .string(s): return "'" + Evidence.clip(s, maxLength: 80) + "'"
         case let .bytes(b): return "<bytes of \(b.count)>"
-        case let .tuple(items):
+        case let .tuple(tuple):
+            let items = tuple.items
             if budget { return "(…)" }
             let shown = items.prefix(4).map { $0.summary(depth: depth + 1) }.joined(separator: ", ")
             return "(" + shown + (items.count > 4 ? ", …" : "") + (items.count == 1 ? ",)" : ")")
@@ -71,11 +72,34 @@ public indirect enum PickleValue: Sendable {
     /// How many elements this value stands for when shared references are expanded.
     var logicalSize: Int {
         switch self {
-        case let .tuple(items): return items.reduce(1) { $0.addingSaturating($1.logicalSize) }
+        case let .tuple(tuple): return tuple.logicalSize
         case let .list(c), let .dict(c), let .set(c): return c.logicalSize
         case let .object(o): return o.logicalSize
         default: return 1
         }
+    }
+}
+
+/// An immutable tuple with its expanded size computed once, so shared nesting stays linear to measure.
+public struct PickleTuple: Sendable {
+    /// The elements.
+    public let items: [PickleValue]
+    let logicalSize: Int
+
+    init(_ items: [PickleValue]) {
+        self.items = items
+        logicalSize = items.reduce(1) { $0.addingSaturating($1.logicalSize) }
+    }
+}
+
+extension PickleValue {
+    /// A tuple of `items`.
+    static func tuple(_ items: [PickleValue]) -> PickleValue { .tuple(PickleTuple(items)) }
+
+    /// The elements of a tuple, or `nil`.
+    public var tupleItems: [PickleValue]? {
+        if case let .tuple(t) = self { return t.items }
+        return nil
     }
 }
 

@@ -55,7 +55,7 @@ enum TorchLegacyStorages {
     static func declaredStorages(_ program: PickleProgram) -> [String: (elementSize: Int, count: Int?)] {
         var result: [String: (Int, Int?)] = [:]
         for (value, _) in program.persistentIDs {
-            guard case let .tuple(fields) = value, fields.count >= 5, fields[0].stringValue == "storage",
+            guard let fields = value.tupleItems, fields.count >= 5, fields[0].stringValue == "storage",
                   case let .global(index) = fields[1], program.imports.indices.contains(index),
                   let key = fields[2].stringValue else { continue }
             let typeName = program.imports[index].name.split(separator: ".").last.map(String.init) ?? ""

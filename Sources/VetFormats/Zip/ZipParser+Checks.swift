@@ -77,6 +77,11 @@ extension ZipParser {
                 + "\(uncompressed) uncompressed bytes; miniz rejects it, other readers read different lengths.",
                 entryName: entry.name, offset: entry.centralHeaderOffset))
         }
+        if entry.isDirectory, compressed > 0 || uncompressed > 0 {
+            record(ZipAnomaly(.malformed, "Directory entry '\(entry.name)' carries \(uncompressed) bytes of data: "
+                + "extractors create a directory and skip them, readers that open it by name get the data.",
+                entryName: entry.name, offset: entry.localHeaderOffset))
+        }
         guard entry.method == 8 else { return }
         let ceiling = Inflater.saturatingMultiply(Inflater.saturatingAdd(compressed, 16), Inflater.maxDeflateRatio)
         if uncompressed > ceiling {

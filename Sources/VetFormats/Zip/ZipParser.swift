@@ -58,7 +58,7 @@ struct ZipParser {
         }
         return ZipArchive(source: source, entries: entries, anomalies: anomalies, comment: comment,
                           centralDirectoryRange: centralRange, endRecordOffset: endOffset,
-                          isZip64: directory.zip64 != nil, declaredEntryCount: min(declared, entries.count),
+                          isZip64: directory.zip64 != nil, declaredEntryCount: declared,
                           offsetShift: shift)
     }
 
