@@ -34,7 +34,7 @@ sys.path.insert(0, HERE)
 
 from pickleasm import *  # noqa: E402,F401,F403  (opcode vocabulary)
 from pickleasm import PYTHON_SOURCE, SHELL_COMMAND  # noqa: E402
-from torchlike import state_dict_pickle, torch_zip, torch_zip_members, ustar  # noqa: E402
+from torchlike import legacy_stacked, state_dict_pickle, torch_zip, torch_zip_members, ustar  # noqa: E402
 from zipasm import (  # noqa: E402
     DEFLATED, FLAG_COMPRESSED_PATCH, FLAG_ENCRYPTED, UNIX_SYMLINK_MODE, Member, build_zip,
 )
@@ -62,11 +62,17 @@ CONTENT: dict[str, bytes] = {}
 def add(name: str, label: str, klass: str, description: str, data: bytes, *,
         check: str = "pickle", notes: str | None = None) -> None:
     """Registers one file. check: 'pickle' (must disassemble), 'none' (broken on purpose
-    or not a single pickle stream)."""
+    or not a single pickle stream), 'ops' (opcodes decode; stack/memo not checked)."""
     if name in CORPUS:
         raise ValueError(f"duplicate fixture {name}")
     if check == "pickle":
         pickletools.dis(data, out=io.StringIO())
+    elif check == "ops":
+        # pickletools.dis rejects some streams CPython loads (a memo slot written twice);
+        # still require every opcode to decode up to STOP.
+        ops = list(pickletools.genops(data))
+        if ops[-1][0].name != "STOP":
+            raise ValueError(f"{name}: no STOP")
     entry = {"label": label, "class": klass, "description": description}
     if notes:
         entry["notes"] = notes
@@ -112,7 +118,7 @@ def denylist_gaps() -> None:
       payload_pickle_p2("posix", "system"))
     M("py2_builtin_eval.pkl", "py2_compat_name",
       "__builtin__.eval (Python 2 module name, mapped to builtins by _compat_pickle while protocol < 3) on Python source.",
-      p2(call(global_("__builtin__", "eval"), binunicode(SRC.replace("import os; ", "__import__('os').").replace("os.system", "system")))))
+      p2(call(global_("__builtin__", "eval"), binunicode("__import__('os').system('echo modelvet-fixture')"))))
     M("py2_commands_getoutput.pkl", "py2_compat_name",
       "commands.getoutput: Python 2 'commands' is mapped to subprocess under protocol < 3, so this is subprocess.getoutput(cmd).",
       payload_pickle_p2("commands", "getoutput"))
@@ -313,7 +319,7 @@ def memo_and_operands() -> None:
     M("memo_overwrite.pkl", "memo_confusion",
       "Slot 0 first holds 'torch', then is overwritten with 'os' before the BINGET that feeds STACK_GLOBAL.",
       p4(sbu("torch") + binput(0) + POP + sbu("os") + binput(0) + POP + sbu("system") + binput(1) + POP
-         + binget(0) + binget(1) + STACK_GLOBAL + sbu(CMD) + TUPLE1 + REDUCE))
+         + binget(0) + binget(1) + STACK_GLOBAL + sbu(CMD) + TUPLE1 + REDUCE), check="ops")
     M("memo_double_put.pkl", "memo_confusion",
       "'os' BINPUT 0 BINPUT 1: slot 1 holds 'os', but scanners that memoise 'the previous opcode's argument' record 0.",
       p4(sbu("os") + binput(0) + binput(1) + POP + sbu("system") + binput(2) + POP
@@ -560,12 +566,12 @@ def benign() -> None:
     B("benign_torch_zip_custom_prefix.pt", "benign_torch_zip",
       "Same archive saved to a path: members under 'my_model/' instead of 'archive/'.",
       torch_zip(sd, prefix="my_model"), check="none")
-    dtype = call(global_("numpy", "dtype"), binunicode("f4"), NEWFALSE, NEWTRUE) + binput(3)
+    dtype = call(global_("numpy", "dtype"), binunicode("f4"), NEWFALSE, NEWTRUE) + binput(4)
     dtype_state = MARK + binint1(3) + binunicode("<") + NONE + NONE + NONE + binint(-1) + binint(-1) + binint1(0) + TUPLE
     array_bytes = bytes(range(24))
     numpy_p3 = (proto(3) + global_("numpy.core.multiarray", "_reconstruct") + binput(0)
                 + global_("numpy", "ndarray") + binput(1) + binint1(0) + TUPLE1 + binput(2)
-                + short_binbytes(b"b") + TUPLE3 + REDUCE + binput(4)
+                + short_binbytes(b"b") + TUPLE3 + REDUCE + binput(3)
                 + MARK + binint1(1) + binint1(2) + binint1(3) + TUPLE2 + dtype + dtype_state + BUILD
                 + NEWFALSE + short_binbytes(array_bytes) + TUPLE + BUILD + STOP)
     B("benign_numpy_reconstruct_p3.pkl", "benign_numpy",
@@ -573,10 +579,10 @@ def benign() -> None:
       numpy_p3)
     B("benign_set_frozenset_p4.pkl", "benign_builtins",
       "Protocol 4 EMPTY_SET/ADDITEMS and FROZENSET opcodes inside a dict.",
-      pickle.dumps({"labels": {"cat", "dog"}, "frozen": frozenset({1, 2, 3})}, protocol=4))
+      pickle.dumps({"labels": {7, 11, 13}, "frozen": frozenset({1, 2, 3})}, protocol=4))
     B("benign_builtin_set_p2.pkl", "benign_builtins",
       "Protocol 2 set and frozenset, written as __builtin__.set / __builtin__.frozenset calls.",
-      pickle.dumps({"labels": {"cat", "dog"}, "frozen": frozenset({1, 2, 3})}, protocol=2))
+      pickle.dumps({"labels": {7, 11, 13}, "frozen": frozenset({1, 2, 3})}, protocol=2))
     plain = {"layer.weight": [0.5, -1.25, 2.0], "layer.bias": [0.0], "name": "modelvet", "step": 7,
              "flags": (True, False, None), "raw": b"\x00\x01modelvet"}
     for p in range(6):
@@ -594,6 +600,34 @@ def benign() -> None:
       framed_p4(stack_global("collections", "OrderedDict") + MEMOIZE + EMPTY_TUPLE + REDUCE + MEMOIZE
                 + MARK + sbu("alpha") + MEMOIZE + binfloat(0.5) + sbu("beta") + MEMOIZE + binfloat(1.5)
                 + SETITEMS + STOP))
+    B("benign_torch_legacy_stacked.pt", "benign_torch_legacy",
+      "Non-zip torch.save layout (_use_new_zipfile_serialization=False): magic number, protocol 1001, sys_info, a state dict with 6-field storage persistent ids, storage keys, then raw float32 storages.",
+      legacy_stacked(), check="none")
+    rebuild = sbu("torch._utils") + MEMOIZE + sbu("_rebuild_tensor_v2") + MEMOIZE + STACK_GLOBAL + MEMOIZE
+    again = binget(0) + binget(1) + STACK_GLOBAL
+    B("benign_stack_global_memo_operands_p4.pkl", "benign_memo",
+      "Protocol 4 list of two torch._utils._rebuild_tensor_v2 references: the second STACK_GLOBAL takes both operands from the memo with BINGET (as joblib and torch at protocol 4 do).",
+      p4(EMPTY_LIST + MEMOIZE + MARK + rebuild + again + APPENDS))
+    B("benign_inst_ordereddict_p0.pkl", "benign_builtins",
+      "Protocol 0 INST collections.OrderedDict with no arguments, then items via SETITEM.",
+      MARK + inst("collections", "OrderedDict") + put0(0) + unicode0("alpha") + b"F0.5\n" + SETITEM + STOP)
+    numpy_p2 = (proto(2) + global_("numpy.core.multiarray", "_reconstruct") + binput(0)
+                + global_("numpy", "ndarray") + binput(1) + binint1(0) + TUPLE1 + binput(2)
+                + call(global_("_codecs", "encode"), binunicode("b"), binunicode("latin1")) + binput(3)
+                + TUPLE3 + REDUCE + binput(4)
+                + MARK + binint1(1) + binint1(4) + TUPLE1 + call(global_("numpy", "dtype"), binunicode("u1"), NEWFALSE, NEWTRUE)
+                + binput(5) + MARK + binint1(3) + binunicode("|") + NONE + NONE + NONE + binint(-1) + binint(-1)
+                + binint1(0) + TUPLE + BUILD + NEWFALSE
+                + call(global_("_codecs", "encode"), binunicode("\x00\x01\x02\x03"), binunicode("latin1"))
+                + TUPLE + BUILD + STOP)
+    B("benign_numpy_reconstruct_p2.pkl", "benign_numpy",
+      "A uint8 array of 4 elements pickled at protocol 2, where bytes are written as _codecs.encode(text, 'latin1').",
+      numpy_p2)
+    part1 = EMPTY_DICT + MEMOIZE + MARK + sbu("epoch") + binint1(3)
+    part2 = sbu("loss") + binfloat(0.125) + SETITEMS + STOP
+    B("benign_frames_split_p4.pkl", "benign_protocol_variant",
+      "A dict whose SETITEMS spans two FRAMEs (frames cut between opcodes).",
+      proto(4) + frame(len(part1)) + part1 + frame(len(part2)) + part2)
 
 
 def write_all() -> None:

@@ -14,7 +14,7 @@ import tarfile
 import io
 
 from pickleasm import (
-    BINPERSID, BUILD, EMPTY_DICT, EMPTY_TUPLE, MARK, NEWFALSE, REDUCE, SETITEMS,
+    BINPERSID, BUILD, EMPTY_DICT, EMPTY_TUPLE, MARK, NEWFALSE, NONE, REDUCE, SETITEMS,
     STOP, TUPLE, TUPLE1, TUPLE2, binget, binint1, binput, binunicode, global_,
     long_binput, proto,
 )
@@ -65,8 +65,12 @@ def _int_tuple(values: tuple[int, ...]) -> bytes:
     return MARK + items + TUPLE
 
 
-def state_dict_pickle(tensors=DEFAULT_TENSORS, prefix_ops: bytes = b"") -> bytes:
-    """Protocol 2 state-dict pickle. prefix_ops are spliced right after PROTO."""
+def state_dict_pickle(tensors=DEFAULT_TENSORS, prefix_ops: bytes = b"", legacy: bool = False) -> bytes:
+    """Protocol 2 state-dict pickle. prefix_ops are spliced right after PROTO.
+
+    legacy=True writes the 6-field persistent id of the non-zip format
+    (a trailing view_metadata None).
+    """
     memo = _Memo()
     out = bytearray(proto(2) + prefix_ops)
     out += global_("collections", "OrderedDict")
@@ -90,7 +94,7 @@ def state_dict_pickle(tensors=DEFAULT_TENSORS, prefix_ops: bytes = b"") -> bytes
         else:
             out += binget(storage_cls_slot)
         out += binunicode(key) + memo.put() + binunicode("cpu") + memo.put()
-        out += binint1(_numel(shape)) + TUPLE + memo.put() + BINPERSID
+        out += binint1(_numel(shape)) + (NONE if legacy else b"") + TUPLE + memo.put() + BINPERSID
         out += binint1(0)
         out += _int_tuple(shape) + memo.put()
         out += _int_tuple(_strides(shape)) + memo.put()
@@ -113,6 +117,21 @@ def storage_bytes(key: str, tensors=DEFAULT_TENSORS) -> bytes:
             n = _numel(shape)
             return struct.pack("<%df" % n, *[(i % 7) * 0.25 - 0.5 for i in range(n)])
     raise KeyError(key)
+
+
+def legacy_stacked(object_pickle: bytes | None = None, tensors=DEFAULT_TENSORS) -> bytes:
+    """Non-zip torch.save layout: five pickles, then each storage as int64 count + data."""
+    import pickle
+    magic = proto(2) + b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little") + STOP
+    version = proto(2) + b"M" + struct.pack("<H", 1001) + STOP
+    sys_info = pickle.dumps({"protocol_version": 1001, "little_endian": True,
+                             "type_sizes": {"short": 2, "int": 4, "long": 8}}, protocol=2)
+    obj = object_pickle if object_pickle is not None else state_dict_pickle(tensors, legacy=True)
+    keys = pickle.dumps([k for _n, k, _s in tensors], protocol=2)
+    raw = bytearray()
+    for _name, key, shape in tensors:
+        raw += struct.pack("<q", _numel(shape)) + storage_bytes(key, tensors)
+    return magic + version + sys_info + obj + keys + bytes(raw)
 
 
 def torch_zip_members(data_pkl: bytes, prefix: str = "archive", tensors=DEFAULT_TENSORS,

@@ -4,9 +4,12 @@
 public struct PickleAssembler: Sendable {
     /// The bytes written so far.
     public private(set) var bytes: [UInt8] = []
+    /// The declared protocol; default opcodes are chosen to match it.
+    public let protocolVersion: Int
 
     /// Starts a stream, with a PROTO header when `protocolVersion` is given.
     public init(protocolVersion: Int? = 4) {
+        self.protocolVersion = protocolVersion ?? 1
         if let protocolVersion { bytes = [PickleOpcode.proto.rawValue, UInt8(truncatingIfNeeded: protocolVersion)] }
     }
 
@@ -35,7 +38,7 @@ public struct PickleAssembler: Sendable {
     /// A str operand: SHORT_BINUNICODE, BINUNICODE or BINUNICODE8 by length unless `opcode` is given.
     public func unicode(_ text: String, opcode: PickleOpcode? = nil) -> PickleAssembler {
         let utf8 = Array(text.utf8)
-        switch opcode ?? (utf8.count < 256 ? .shortBinUnicode : .binUnicode) {
+        switch opcode ?? (utf8.count < 256 && protocolVersion >= 4 ? .shortBinUnicode : .binUnicode) {
         case .shortBinUnicode: return op(.shortBinUnicode, [UInt8(truncatingIfNeeded: utf8.count)] + utf8)
         case .binUnicode8: return op(.binUnicode8, Self.littleEndian(UInt64(utf8.count), width: 8) + utf8)
         case .unicode: return op(.unicode, utf8 + [0x0A])
@@ -49,6 +52,7 @@ public struct PickleAssembler: Sendable {
 
     /// A bytes operand (SHORT_BINBYTES or BINBYTES by length).
     public func binBytes(_ data: [UInt8]) -> PickleAssembler {
+        // SHORT_BINBYTES and BINBYTES are both protocol 3 opcodes.
         data.count < 256 ? op(.shortBinBytes, [UInt8(data.count)] + data)
             : op(.binBytes, Self.littleEndian(UInt64(data.count), width: 4) + data)
     }
@@ -89,8 +93,7 @@ public struct PickleAssembler: Sendable {
 
     /// Pushes `module.name` with STACK_GLOBAL (GLOBAL below protocol 4), a tuple of str arguments, and REDUCE.
     public func call(_ module: String, _ name: String, _ arguments: [String]) -> PickleAssembler {
-        let callee = (bytes.count >= 2 && bytes[0] == PickleOpcode.proto.rawValue && bytes[1] >= 4)
-            ? stackGlobal(module, name) : global(module, name)
+        let callee = protocolVersion >= 4 ? stackGlobal(module, name) : global(module, name)
         return arguments.reduce(callee.op(.mark)) { $0.unicode($1) }.op(.tuple).op(.reduce)
     }
 
