@@ -657,9 +657,10 @@ def write_all() -> None:
     keep = set(CONTENT) | {"MANIFEST.json"}
     for stale in sorted(set(os.listdir(OUT_DIR)) - keep):
         os.remove(os.path.join(OUT_DIR, stale))
+    # One entry per line keeps the manifest small and its diffs readable.
+    lines = [f"{json.dumps(k)}: {json.dumps(CORPUS[k], sort_keys=True)}" for k in sorted(CORPUS)]
     with open(os.path.join(OUT_DIR, "MANIFEST.json"), "w", encoding="utf-8") as f:
-        json.dump(CORPUS, f, indent=1, sort_keys=True)
-        f.write("\n")
+        f.write("{\n" + ",\n".join(lines) + "\n}\n")
     labels = [e["label"] for e in CORPUS.values()]
     print(f"wrote {len(CONTENT)} files ({labels.count('malicious')} malicious, "
           f"{labels.count('benign')} benign), {total} bytes, to {OUT_DIR}")
