@@ -43,16 +43,15 @@ OUT_DIR = os.path.join(HERE, "files")
 MAX_FILE = 20 * 1024
 MAX_TOTAL = 1024 * 1024
 
-# marshal.dumps(compile("import os\nos.system('echo modelvet-fixture')\n",
+# marshal.dumps(compile("print('modelvet-fixture')\n",
 #                       "<modelvet-fixture>", "exec")) under CPython 3.11.
 # Kept as a constant so the corpus does not depend on the generating Python.
 CODE_OBJECT_311 = bytes.fromhex(
-    "e30000000000000000000000000300000000000000f32e0000009700640064016c005a0002"
-    "0065006a0100000000000000006402a6010000ab0100000000000000000100640153002903"
-    "e9000000004e7a156563686f206d6f64656c7665742d666978747572652902da026f73da06"
-    "73797374656da900f300000000fa123c6d6f64656c7665742d666978747572653efa083c6d"
-    "6f64756c653e7208000000010000007327000000f003010101d80009800980098009d80009"
-    "80028409d00a21d10022d40022d00022d00022d000227206000000"
+    "e30000000000000000000000000300000000000000f31c0000009700020065006400a601"
+    "0000ab01000000000000000001006401530029027a106d6f64656c7665742d6669787475"
+    "72654e2901da057072696e74a900f300000000fa123c6d6f64656c7665742d6669787475"
+    "72653efa083c6d6f64756c653e720600000001000000731c000000f003010101d8000580"
+    "05d00618d10019d40019d00019d00019d000197204000000"
 )
 
 CORPUS: dict[str, dict] = {}
@@ -117,8 +116,8 @@ def denylist_gaps() -> None:
       "posix.system: the module os.system really lives in on Linux (pickle.dumps(os.system) writes this name).",
       payload_pickle_p2("posix", "system"))
     M("py2_builtin_eval.pkl", "py2_compat_name",
-      "__builtin__.eval (Python 2 module name, mapped to builtins by _compat_pickle while protocol < 3) on Python source.",
-      p2(call(global_("__builtin__", "eval"), binunicode("__import__('os').system('echo modelvet-fixture')"))))
+      "__builtin__.eval (Python 2 module name, mapped to builtins by _compat_pickle while protocol < 3) on a Python expression.",
+      p2(call(global_("__builtin__", "eval"), binunicode(SRC))))
     M("py2_commands_getoutput.pkl", "py2_compat_name",
       "commands.getoutput: Python 2 'commands' is mapped to subprocess under protocol < 3, so this is subprocess.getoutput(cmd).",
       payload_pickle_p2("commands", "getoutput"))
@@ -218,7 +217,7 @@ def denylist_gaps() -> None:
     M("dataclasses_create_fn.pkl", "denylist_gap",
       "dataclasses._create_fn('f', [default-argument expression], ['return 1']) execs generated source; the default expression runs (CPython <= 3.12).",
       p4(call(stack_global("dataclasses", "_create_fn"), sbu("f"),
-              EMPTY_LIST + sbu("a=__import__('os').system('echo modelvet-fixture')") + APPEND,
+              EMPTY_LIST + sbu("a=" + SRC) + APPEND,
               EMPTY_LIST + sbu("return 1") + APPEND)))
     M("import_side_effect_antigravity.pkl", "denylist_gap",
       "Importing antigravity opens a web browser as a side effect; the imported name (geohash) is harmless.",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import struct
 
-# Harmless payloads: every malicious fixture would only print this marker.
+# Harmless payloads: every malicious fixture would only print this marker. The
+# Python source deliberately names no dangerous module, so a scanner can only
+# catch those fixtures by what the pickle calls, not by grepping the payload text.
 SHELL_COMMAND = "echo modelvet-fixture"
-PYTHON_SOURCE = "import os; os.system('echo modelvet-fixture')"
+PYTHON_SOURCE = "print('modelvet-fixture')"
 
 # --- opcodes without operands -------------------------------------------------
 MARK = b"("
@@ -162,6 +164,15 @@ def binint2(n: int) -> bytes:
 
 def binint(n: int) -> bytes:
     return b"J" + struct.pack("<i", n)
+
+
+def small_int(n: int) -> bytes:
+    """The shortest binary int opcode for a non-negative int, as the pickler picks it."""
+    if 0 <= n < 256:
+        return binint1(n)
+    if 0 <= n < 65536:
+        return binint2(n)
+    return binint(n)
 
 
 def int0(n: int) -> bytes:

@@ -15,7 +15,7 @@ import io
 
 from pickleasm import (
     BINPERSID, BUILD, EMPTY_DICT, EMPTY_TUPLE, MARK, NEWFALSE, NONE, REDUCE, SETITEMS,
-    STOP, TUPLE, TUPLE1, TUPLE2, binget, binint1, binput, binunicode, global_,
+    STOP, TUPLE, TUPLE1, TUPLE2, binget, binint1, binput, binunicode, global_, small_int,
     long_binput, proto,
 )
 from zipasm import Member, build_zip
@@ -57,7 +57,7 @@ def _strides(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _int_tuple(values: tuple[int, ...]) -> bytes:
-    items = b"".join(binint1(v) for v in values)
+    items = b"".join(small_int(v) for v in values)
     if len(values) == 1:
         return items + TUPLE1
     if len(values) == 2:
@@ -94,7 +94,7 @@ def state_dict_pickle(tensors=DEFAULT_TENSORS, prefix_ops: bytes = b"", legacy: 
         else:
             out += binget(storage_cls_slot)
         out += binunicode(key) + memo.put() + binunicode("cpu") + memo.put()
-        out += binint1(_numel(shape)) + (NONE if legacy else b"") + TUPLE + memo.put() + BINPERSID
+        out += small_int(_numel(shape)) + (NONE if legacy else b"") + TUPLE + memo.put() + BINPERSID
         out += binint1(0)
         out += _int_tuple(shape) + memo.put()
         out += _int_tuple(_strides(shape)) + memo.put()

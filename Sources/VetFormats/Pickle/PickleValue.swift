@@ -69,6 +69,29 @@ public indirect enum PickleValue: Sendable {
         }
     }
 
+    /// A copy that shares no mutable container with the original, down to `depth` levels.
+    func detached(depth: Int) -> PickleValue {
+        guard depth > 0 else {
+            switch self {
+            case .list, .dict, .set, .object, .tuple: return .unknown("deeper than the kept result")
+            default: return self
+            }
+        }
+        switch self {
+        case let .tuple(t): return .tuple(t.items.map { $0.detached(depth: depth - 1) })
+        case let .list(c): return .list(c.detached(depth: depth - 1))
+        case let .dict(c): return .dict(c.detached(depth: depth - 1))
+        case let .set(c): return .set(c.detached(depth: depth - 1))
+        case let .object(o):
+            let copy = PickleObject(callee: o.callee.detached(depth: depth - 1), arguments: o.arguments.detached(depth: depth - 1),
+                                    opcode: o.opcode, offset: o.offset)
+            copy.state = o.state?.detached(depth: depth - 1)
+            return .object(copy)
+        case let .persistent(id): return .persistent(id.detached(depth: depth - 1))
+        default: return self
+        }
+    }
+
     /// How many elements this value stands for when shared references are expanded.
     var logicalSize: Int {
         switch self {
@@ -111,6 +134,13 @@ public final class PickleContainer: @unchecked Sendable {
     var logicalSize = 1
 
     init() {}
+
+    func detached(depth: Int) -> PickleContainer {
+        let copy = PickleContainer()
+        copy.items = items.map { $0.detached(depth: depth) }
+        copy.logicalSize = logicalSize
+        return copy
+    }
 
     func append(_ value: PickleValue) {
         items.append(value)

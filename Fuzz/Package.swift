@@ -1,0 +1,16 @@
+// swift-tools-version:6.0
+// libFuzzer targets for ModelVet's parsers. Build and run them with Fuzz/run.sh.
+import PackageDescription
+
+let package = Package(
+    name: "ModelVetFuzz",
+    dependencies: [.package(name: "ModelVet", path: "..")],
+    targets: [
+        .executableTarget(name: "PickleFuzz", dependencies: [.product(name: "VetFormats", package: "ModelVet")],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "ZipFuzz", dependencies: [.product(name: "VetScanner", package: "ModelVet"),
+                                                          .product(name: "VetFormats", package: "ModelVet")],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,465 @@
+#!/usr/bin/env python3
+"""Runs ModelVet and the peer scanners side by side and writes docs/benchmarks.md.
+
+Called by bench/run.sh after it has set up bench/.venv, built ModelVet and
+generated the workloads; standard library only. Each tool invocation runs as
+`/usr/bin/time -v -o FILE timeout -k 10 LIMIT CMD...` in a scratch directory,
+sequentially, one tool at a time. Wall time is measured around the process,
+peak RSS is /usr/bin/time's "Maximum resident set size".
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from tools import FLAG_RULES, Fickling, ModelAudit, ModelScan, ModelVet, PickleScan, Verdict  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PEERS = ["picklescan", "modelscan", "fickling", "modelaudit"]
+
+
+# ---------------------------------------------------------------------------
+# Running one invocation
+# ---------------------------------------------------------------------------
+class Runner:
+    def __init__(self, timeout: int, env: dict[str, str]) -> None:
+        self.timeout = timeout
+        self.env = env
+        self.scratch = tempfile.mkdtemp(prefix="modelvet-bench-")
+
+    def run(self, tool, target: str, jobs1: bool = False) -> dict:
+        work = tempfile.mkdtemp(dir=self.scratch)
+        out_file = os.path.join(work, "report.json")
+        time_file = os.path.join(work, "time.txt")
+        cmd = tool.command(target, out_file, jobs1)
+        wrapped = ["/usr/bin/time", "-v", "-o", time_file, "timeout", "-k", "10", str(self.timeout)] + cmd
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(wrapped, cwd=work, env=self.env, capture_output=True, text=True,
+                                  errors="replace", timeout=self.timeout + 60)
+            rc, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired as e:
+            rc, stdout, stderr = 124, str(e.stdout or ""), str(e.stderr or "")
+        wall = time.perf_counter() - start
+        rss_kb = None
+        try:
+            with open(time_file, encoding="utf-8", errors="replace") as f:
+                tv = f.read()
+            m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", tv)
+            rss_kb = int(m.group(1)) if m else None
+            m = re.search(r"Command exited with non-zero status (\d+)", tv)
+            if m:
+                rc = int(m.group(1))
+        except OSError:
+            pass
+        if rc in (124, 137):
+            verdict = Verdict("timeout", detail=f"killed after {self.timeout} s")
+        else:
+            try:
+                verdict = tool.parse(rc, stdout, stderr, out_file)
+            except Exception as e:  # a parser bug must not stop the benchmark
+                verdict = Verdict("error", detail=f"unparseable output: {type(e).__name__}: {e}")
+        shutil.rmtree(work, ignore_errors=True)
+        return {"tool": tool.name, "cmd": cmd, "rc": rc, "wall_s": wall, "rss_kb": rss_kb,
+                "outcome": verdict.outcome, "flagged_files": sorted(verdict.flagged_files),
+                "detail": verdict.detail,
+                "derived": {k: {"outcome": v.outcome, "flagged_files": sorted(v.flagged_files), "detail": v.detail}
+                            for k, v in verdict.derived.items()}}
+
+
+# ---------------------------------------------------------------------------
+# Environment facts
+# ---------------------------------------------------------------------------
+def sh(cmd: list[str], env=None) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine_info() -> dict:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as f:
+            kb = int(f.readline().split()[1])
+            mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    osname = ""
+    try:
+        with open("/etc/os-release", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    osname = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return {"nproc": sh(["nproc"]), "cpu": cpu, "memory": mem, "os": osname, "kernel": platform.release()}
+
+
+def peer_versions(venv: str, failed: set[str]) -> dict[str, str]:
+    py = os.path.join(venv, "bin", "python")
+    out = {}
+    for pkg in ["picklescan", "modelscan", "fickling", "modelaudit", "modelaudit-picklescan"]:
+        if pkg in failed or not os.path.exists(py):
+            out[pkg] = ""
+            continue
+        out[pkg] = sh([py, "-c", f"import importlib.metadata as m; print(m.version('{pkg}'))"])
+    out["python (venv)"] = sh([py, "-c", "import platform; print(platform.python_version())"]) if os.path.exists(py) else ""
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Workloads
+# ---------------------------------------------------------------------------
+def timing_workload(runner: Runner, tools: list, target: str, repeats: int, slow_s: float) -> dict:
+    """Runs every tool `repeats` times on target (fewer when one run exceeds slow_s)."""
+    rows = {}
+    for tool in tools:
+        runs = []
+        for i in range(repeats):
+            r = runner.run(tool, target, jobs1=getattr(tool, "jobs1", False))
+            runs.append(r)
+            print(f"    {tool.label:<18} run {i + 1}: {r['wall_s']:8.2f} s  rss {fmt_mb(r['rss_kb']):>9}  "
+                  f"{r['outcome']:<8} {r['detail'][:70]}", flush=True)
+            if r["wall_s"] > slow_s or r["outcome"] == "timeout":
+                break
+        walls = [r["wall_s"] for r in runs]
+        rss = [r["rss_kb"] for r in runs if r["rss_kb"] is not None]
+        last = runs[-1]
+        rows[tool.label] = {"runs": len(runs), "wall_s": statistics.median(walls), "wall_all": walls,
+                            "rss_kb": max(rss) if rss else None, "outcome": last["outcome"],
+                            "flagged": len(last["flagged_files"]), "detail": last["detail"], "cmd": last["cmd"],
+                            "derived": last["derived"]}
+    return rows
+
+
+def load_corpus() -> list[dict]:
+    items = []
+    adv = os.path.join(ROOT, "Fixtures", "adversarial", "files")
+    with open(os.path.join(adv, "MANIFEST.json"), encoding="utf-8") as f:
+        for name, e in sorted(json.load(f).items()):
+            items.append({"set": "adversarial", "name": name, "path": os.path.join(adv, name),
+                          "label": e["label"], "class": e["class"]})
+    fw = os.path.join(ROOT, "Fixtures", "files")
+    mpath = os.path.join(fw, "MANIFEST.json")
+    if os.path.exists(mpath):
+        with open(mpath, encoding="utf-8") as f:
+            files = json.load(f).get("files", {})
+        for name, e in sorted(files.items()):
+            expected = e.get("expected")
+            expected = expected if isinstance(expected, list) else [expected]
+            label = "malicious" if "dangerous_import" in expected else "benign"
+            items.append({"set": "framework", "name": name, "path": os.path.join(fw, name), "label": label,
+                          "class": "framework:" + ",".join(str(x) for x in expected)})
+    return [i for i in items if os.path.exists(i["path"])]
+
+
+def detection_workload(runner: Runner, tools: list, corpus: list[dict]) -> dict:
+    results = {}
+    for n, item in enumerate(corpus, 1):
+        per_tool = {}
+        for tool in tools:
+            r = runner.run(tool, item["path"])
+            per_tool[tool.label] = {"outcome": r["outcome"], "detail": r["detail"], "wall_s": r["wall_s"]}
+            for k, v in r["derived"].items():
+                per_tool[k] = {"outcome": v["outcome"], "detail": v["detail"], "wall_s": r["wall_s"]}
+        results[item["set"] + "/" + item["name"]] = per_tool
+        marks = " ".join(f"{t}={v['outcome']}" for t, v in per_tool.items())
+        print(f"    [{n:3d}/{len(corpus)}] {item['label'][:3]} {item['name']:<45} {marks}", flush=True)
+    return results
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+def fmt_mb(kb) -> str:
+    return "n/a" if kb is None else f"{kb / 1024:.0f} MB"
+
+
+def fmt_s(s) -> str:
+    if s is None:
+        return "n/a"
+    return f"{s:.3f} s" if s < 10 else f"{s:.1f} s"
+
+
+def completed(row) -> bool:
+    return row is not None and row["outcome"] in ("clean", "flagged")
+
+
+def ratio_line(rows: dict, modelvet_label: str = "modelvet") -> str:
+    mv = rows.get(modelvet_label)
+    peers = {k: v for k, v in rows.items() if k.split(" ")[0] in PEERS + ["fickling-api"] and completed(v)}
+    if not completed(mv) or not peers:
+        return "ratio not available (ModelVet or every peer did not complete a scan)"
+    fastest = min(peers, key=lambda k: peers[k]["wall_s"])
+    r = mv["wall_s"] / peers[fastest]["wall_s"]
+    return (f"ModelVet {fmt_s(mv['wall_s'])} vs fastest completing peer {fastest} {fmt_s(peers[fastest]['wall_s'])}: "
+            f"ModelVet takes {r:.2f}x its time ({1 / r:.1f}x {'faster' if r < 1 else 'slower'})")
+
+
+def summarize_detection(detect: dict, corpus: list[dict], labels: list[str]) -> dict:
+    summary = {}
+    for t in labels:
+        s = {"mal": 0, "detected": 0, "missed": 0, "mal_error": 0, "ben": 0, "fp": 0, "ben_error": 0}
+        for item in corpus:
+            v = detect[item["set"] + "/" + item["name"]].get(t)
+            if v is None:
+                continue
+            o = v["outcome"]
+            if item["label"] == "malicious":
+                s["mal"] += 1
+                if o == "flagged":
+                    s["detected"] += 1
+                elif o == "clean":
+                    s["missed"] += 1
+                else:
+                    s["mal_error"] += 1
+            else:
+                s["ben"] += 1
+                if o == "flagged":
+                    s["fp"] += 1
+                elif o != "clean":
+                    s["ben_error"] += 1
+        summary[t] = s
+    return summary
+
+
+CELL = {"flagged": "FLAG", "clean": "-", "error": "ERR", "skipped": "skip", "timeout": "T/O"}
+
+
+def write_report(path: str, data: dict) -> None:
+    L = []
+    w = L.append
+    w("# Benchmarks: ModelVet against peer scanners\n")
+    w(f"Generated by `bench/run.sh` on {data['date']} (UTC). Do not edit by hand; rerun the script.\n")
+    w("Three workloads, the same inputs for every tool, run sequentially one tool at a time on one machine. "
+      "Each invocation is wrapped as `/usr/bin/time -v timeout -k 10 "
+      f"{data['timeout']} CMD`; wall time is measured around the process (median of up to {data['repeats']} "
+      "runs, fewer when a run takes over 60 s), peak memory is /usr/bin/time's maximum resident set size. "
+      "Peers are single-threaded Python; ModelVet uses all cores by default and is also shown with `--jobs 1`.\n")
+    w("## Machine and versions\n")
+    m = data["machine"]
+    w("| Item | Value |\n|---|---|")
+    w(f"| CPU | {m['cpu']} |\n| Cores (`nproc`) | {m['nproc']} |\n| Memory | {m['memory']} |")
+    w(f"| OS | {m['os']} (kernel {m['kernel']}) |")
+    for k, v in data["versions"].items():
+        w(f"| {k} | {v or 'not installed'} |")
+    w("")
+    if data.get("install_failures"):
+        w(f"Peers that failed to install: {', '.join(sorted(data['install_failures']))}.\n")
+    w("## What counts as flagged\n")
+    for t, rule in FLAG_RULES.items():
+        w(f"- **{t}**: {rule}")
+    w("\nOutcomes: FLAG = flagged; - = scan completed, nothing flagged; ERR = tool error or crash with nothing "
+      "flagged; skip = tool reports the input unsupported; T/O = time limit.\n")
+
+    for key, title, note in [
+        ("small", "Workload (a): 1,000 small pickles",
+         "One folder of 1,000 benign pickles of 1-19 KB (half torch.save-style state-dict pickles at protocol 2, "
+         "half plain training-state dicts at protocols 0-5), generated by `bench/lib/make_small_pickles.py`. One "
+         "invocation per tool on the folder. Every file is benign, so 'files flagged' counts false positives."),
+        ("ckpt_small", "Workload (b1): torch.save checkpoint, 256 tensors, ~210 MB", ""),
+        ("ckpt_large", "Workload (b2): torch.save checkpoint, 256 tensors, ~2.1 GB",
+         "Same 256 tensor names and pickle as (b1), ten times the tensor bytes."),
+    ]:
+        wl = data["workloads"].get(key)
+        if not wl:
+            continue
+        w(f"## {title}\n")
+        if note:
+            w(note + "\n")
+        w(f"Input: `{wl['target']}` ({wl['bytes'] / 1e6:,.1f} MB).\n")
+        w("| Tool | Wall time | Peak RSS | Outcome | Files flagged | Detail |\n|---|---:|---:|---|---:|---|")
+        for label, row in wl["rows"].items():
+            w(f"| {label} | {fmt_s(row['wall_s'])} | {fmt_mb(row['rss_kb'])} | {row['outcome']} | {row['flagged']} "
+              f"| {row['detail'][:90].replace('|', '/')} |")
+            for dk, dv in row.get("derived", {}).items():
+                w(f"| {dk} (same run) | | | {dv['outcome']} | {len(dv['flagged_files'])} "
+                  f"| {dv['detail'][:90].replace('|', '/')} |")
+        w("\n" + ratio_line(wl["rows"]) + "\n")
+
+    growth = data.get("growth")
+    if growth:
+        w("## Does scan time grow with tensor bytes?\n")
+        w("Ratio of (b2) to (b1) for each tool; the tensor bytes grow 10.2x, the pickle not at all.\n")
+        w("| Tool | Time (b1) | Time (b2) | Time ratio | RSS (b1) | RSS (b2) | RSS ratio |\n|---|---:|---:|---:|---:|---:|---:|")
+        for label, g in growth.items():
+            w(f"| {label} | {fmt_s(g['t1'])} | {fmt_s(g['t2'])} | {g['tr']} | {fmt_mb(g['r1'])} | {fmt_mb(g['r2'])} | {g['rr']} |")
+        w("")
+
+    det = data.get("detection")
+    if det:
+        corpus = det["corpus"]
+        labels = det["labels"]
+        w("## Workload (c): detection\n")
+        nm = sum(1 for c in corpus if c["label"] == "malicious")
+        w(f"{len(corpus)} files: `Fixtures/adversarial/files` (labels from its MANIFEST.json) and `Fixtures/files` "
+          f"(malicious when its MANIFEST `expected` contains `dangerous_import`); {nm} malicious, {len(corpus) - nm} "
+          "benign. One invocation per tool per file.\n")
+        w("| Tool | Malicious detected | Missed (clean) | Malicious with error/skip | Benign flagged (false positives) | Benign with error/skip |\n|---|---:|---:|---:|---:|---:|")
+        for t in labels:
+            s = det["summary"][t]
+            w(f"| {t} | {s['detected']}/{s['mal']} | {s['missed']} | {s['mal_error']} | {s['fp']}/{s['ben']} | {s['ben_error']} |")
+        w("")
+        w("### Per file\n")
+        w("| File | Label | Class | " + " | ".join(labels) + " |")
+        w("|---|---|---|" + "---|" * len(labels))
+        for c in corpus:
+            res = det["results"][c["set"] + "/" + c["name"]]
+            cells = [CELL.get(res.get(t, {}).get("outcome", ""), "?") for t in labels]
+            w(f"| {c['set'][:3]}/{c['name']} | {c['label']} | {c['class']} | " + " | ".join(cells) + " |")
+        w("")
+        w("### Malicious files each tool missed\n")
+        for t in labels:
+            missed = [c["name"] for c in corpus if c["label"] == "malicious"
+                      and det["results"][c["set"] + "/" + c["name"]].get(t, {}).get("outcome") != "flagged"]
+            w(f"- **{t}** ({len(missed)}): " + (", ".join(f"`{x}`" for x in missed) if missed else "none"))
+        w("")
+
+    w("## Exact commands\n")
+    w("```sh\n" + data["invocation"] + "\n```\n")
+    w("Per tool (PATH is the folder, checkpoint or corpus file; FILE a scratch file):\n")
+    w("```")
+    for label, cmd in data["commands"].items():
+        w(f"{label}: {cmd}")
+    w("```\n")
+    w("Raw results: `bench/out/results.json` (not committed).\n")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(L))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--venv", default=os.path.join(ROOT, "bench", ".venv"))
+    ap.add_argument("--modelvet-bin", default=os.environ.get("MODELVET_BIN", ""))
+    ap.add_argument("--modelvet-why", default="")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "out"))
+    ap.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--install-failures", default="")
+    ap.add_argument("--workloads", default="a,b,c")
+    ap.add_argument("--invocation", default="bench/run.sh")
+    args = ap.parse_args()
+
+    failed = {x for x in args.install_failures.split(",") if x}
+    env = dict(os.environ)
+    env.update({"PROMPTFOO_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+    env.pop("VIRTUAL_ENV", None)
+    runner = Runner(args.timeout, env)
+
+    versions = peer_versions(args.venv, failed)
+    mv_version = sh([args.modelvet_bin, "--version"]) if args.modelvet_bin and os.path.exists(args.modelvet_bin) else ""
+    versions = {"modelvet": mv_version or "not built", **versions}
+    mv_why = args.modelvet_why or ("" if args.modelvet_bin and os.path.exists(args.modelvet_bin) else "no binary")
+    modelvet = ModelVet(args.modelvet_bin if not mv_why else None, mv_version, mv_why)
+    modelvet_j1 = ModelVet(args.modelvet_bin if not mv_why else None, mv_version, mv_why)
+    modelvet_j1.jobs1 = True
+    peers = [PickleScan(args.venv, versions["picklescan"], "install failed" if "picklescan" in failed else ""),
+             ModelScan(args.venv, versions["modelscan"], "install failed" if "modelscan" in failed else ""),
+             Fickling(args.venv, versions["fickling"], "install failed" if "fickling" in failed else ""),
+             Fickling(args.venv, versions["fickling"], "install failed" if "fickling" in failed else "", api=True),
+             ModelAudit(args.venv, versions["modelaudit"], "install failed" if "modelaudit" in failed else "")]
+    for t in [modelvet, modelvet_j1] + peers:
+        t.label = t.name
+    modelvet_j1.label = "modelvet --jobs 1"
+    timing_tools = [t for t in [modelvet, modelvet_j1] + peers if t.available]
+    detect_tools = [t for t in [modelvet] + peers if t.available]
+    unavailable = {t.name: (t.why_unavailable or "not installed") for t in [modelvet] + peers if not t.available}
+
+    data = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
+            "versions": versions, "install_failures": sorted(failed), "timeout": args.timeout, "repeats": args.repeats,
+            "unavailable": unavailable, "workloads": {}, "invocation": args.invocation,
+            "commands": {t.label: " ".join(t.command("PATH", "FILE", getattr(t, "jobs1", False)))
+                         for t in timing_tools}}
+    print(f"machine: {data['machine']}")
+    print(f"versions: {versions}")
+    if unavailable:
+        print(f"unavailable: {unavailable}")
+    todo = set(args.workloads.split(","))
+
+    targets = []
+    if "a" in todo:
+        targets.append(("small", os.path.join(args.out, "small")))
+    if "b" in todo:
+        targets += [("ckpt_small", os.path.join(args.out, "checkpoints", "checkpoint_210MB.pt")),
+                    ("ckpt_large", os.path.join(args.out, "checkpoints", "checkpoint_2GB.pt"))]
+    for key, target in targets:
+        if not os.path.exists(target):
+            print(f"== {key}: {target} missing, skipped")
+            continue
+        size = (sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(target) for f in fs)
+                if os.path.isdir(target) else os.path.getsize(target))
+        if os.path.isfile(target):
+            with open(target, "rb") as f:  # warm the page cache so every tool reads from memory
+                while f.read(1 << 24):
+                    pass
+        print(f"== workload {key}: {target} ({size / 1e6:,.1f} MB)")
+        rows = timing_workload(runner, timing_tools, target, args.repeats, 60.0)
+        data["workloads"][key] = {"target": os.path.relpath(target, ROOT), "bytes": size, "rows": rows}
+        print("   " + ratio_line(rows))
+
+    b1, b2 = data["workloads"].get("ckpt_small"), data["workloads"].get("ckpt_large")
+    if b1 and b2:
+        growth = {}
+        for label in b1["rows"]:
+            r1, r2 = b1["rows"][label], b2["rows"].get(label)
+            if not r2:
+                continue
+            growth[label] = {"t1": r1["wall_s"], "t2": r2["wall_s"],
+                             "tr": f"{r2['wall_s'] / r1['wall_s']:.2f}x" if r1["wall_s"] else "n/a",
+                             "r1": r1["rss_kb"], "r2": r2["rss_kb"],
+                             "rr": f"{r2['rss_kb'] / r1['rss_kb']:.2f}x" if r1["rss_kb"] and r2["rss_kb"] else "n/a"}
+        data["growth"] = growth
+        print("== growth (b2 / b1): " + ", ".join(f"{k} time {v['tr']} rss {v['rr']}" for k, v in growth.items()))
+
+    if "c" in todo:
+        corpus = load_corpus()
+        print(f"== workload c: {len(corpus)} corpus files")
+        results = detection_workload(runner, detect_tools, corpus)
+        labels = []
+        for t in detect_tools:
+            labels.append(t.label)
+            if t.name == "modelaudit":
+                labels.append("modelaudit-critical")
+        summary = summarize_detection(results, corpus, labels)
+        data["detection"] = {"corpus": corpus, "results": results, "labels": labels, "summary": summary}
+        for t in labels:
+            s = summary[t]
+            print(f"   {t:<20} detected {s['detected']}/{s['mal']}  missed {s['missed']}  mal-error {s['mal_error']}  "
+                  f"false-positives {s['fp']}/{s['ben']}  benign-error {s['ben_error']}")
+
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, default=list)
+    write_report(args.docs, data)
+    print(f"wrote {args.docs} and {os.path.join(args.out, 'results.json')}")
+    shutil.rmtree(runner.scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Benchmarks ModelVet against the PyPI scanners picklescan, modelscan, fickling
+# and modelaudit, and writes docs/benchmarks.md.
+#
+#   bench/run.sh                     # everything
+#   MODELVET_BIN=path bench/run.sh   # use an existing modelvet binary, skip the build
+#   BENCH_WORKLOADS=a,c bench/run.sh # a subset: a (1,000 small pickles), b (torch
+#                                    #   checkpoints, ~210 MB and ~2.1 GB), c (detection corpus)
+#
+# Other knobs: BENCH_TIMEOUT (seconds per tool invocation, default 600),
+# BENCH_REPEATS (runs per timing measurement, default 3), BENCH_SKIP_INSTALL=1
+# (reuse bench/.venv as it is), PYTHON (interpreter for the venv, default python3).
+#
+# Needs: python3 with venv, network access to PyPI for the first run, root or an
+# existing install for the Debian packages `time` and `python3-torch` (workload b).
+# A peer that fails to install or crashes is reported in the tables, not fatal.
+# Nothing here unpickles or loads a model: every peer mode used is a static scan.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/bench/.venv"
+OUT="$ROOT/bench/out"
+PYTHON="${PYTHON:-python3}"
+WORKLOADS="${BENCH_WORKLOADS:-a,b,c}"
+export PROMPTFOO_DISABLE_TELEMETRY=1
+mkdir -p "$OUT"
+
+log() { printf '\n== %s\n' "$*"; }
+
+apt_install() {  # apt_install PACKAGE: best effort, needs root
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "need $1 but not root; install it with apt-get install -y $1" >&2
+        return 1
+    fi
+    if [ -z "${APT_UPDATED:-}" ]; then
+        apt-get update -qq >/dev/null 2>&1 || true
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1
+}
+
+# --- tools the harness itself needs -------------------------------------------
+[ -x /usr/bin/time ] || apt_install time || { echo "GNU time (/usr/bin/time) is required" >&2; exit 2; }
+command -v timeout >/dev/null || { echo "coreutils timeout is required" >&2; exit 2; }
+
+# --- peers in bench/.venv -----------------------------------------------------
+INSTALL_FAILURES=""
+if [ "${BENCH_SKIP_INSTALL:-0}" != "1" ] || [ ! -x "$VENV/bin/python" ]; then
+    log "peers: virtualenv $VENV"
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PYTHON" -m venv "$VENV" || { echo "cannot create $VENV" >&2; exit 2; }
+    fi
+    "$VENV/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
+    for peer in picklescan modelscan fickling modelaudit; do
+        if "$VENV/bin/pip" install -q --upgrade "$peer" >"$OUT/pip-$peer.log" 2>&1; then
+            echo "installed $peer $("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('$peer'))")"
+        else
+            echo "FAILED to install $peer (see $OUT/pip-$peer.log)"
+            INSTALL_FAILURES="$INSTALL_FAILURES,$peer"
+        fi
+    done
+fi
+
+# --- ModelVet -----------------------------------------------------------------
+MODELVET_WHY=""
+if [ -z "${MODELVET_BIN:-}" ]; then
+    log "modelvet: swift build -c release"
+    if command -v swift >/dev/null && swift build -c release >"$OUT/swift-build.log" 2>&1; then
+        MODELVET_BIN="$ROOT/.build/release/modelvet"
+    else
+        echo "ModelVet release build failed (see $OUT/swift-build.log); its column will be empty"
+        MODELVET_BIN=""
+        MODELVET_WHY="release build failed"
+    fi
+fi
+[ -n "$MODELVET_BIN" ] && echo "modelvet: $MODELVET_BIN"
+
+# --- workloads ----------------------------------------------------------------
+if [[ ",$WORKLOADS," == *",a,"* ]]; then
+    log "workload a: 1,000 small pickles"
+    rm -rf "$OUT/small"
+    "$PYTHON" bench/lib/make_small_pickles.py "$OUT/small" 1000
+fi
+if [[ ",$WORKLOADS," == *",b,"* ]]; then
+    log "workload b: torch.save checkpoints (Debian python3-torch)"
+    if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+        apt_install python3-torch || echo "python3-torch unavailable: workload b skipped"
+    fi
+    if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+        /usr/bin/python3 bench/lib/make_checkpoints.py "$OUT/checkpoints" || echo "checkpoint generation failed: workload b skipped"
+    fi
+fi
+if [[ ",$WORKLOADS," == *",c,"* ]]; then
+    log "workload c: adversarial corpus"
+    "$PYTHON" Fixtures/adversarial/generate.py || echo "corpus generation failed"
+fi
+
+# --- run ------------------------------------------------------------------------
+log "running the scanners"
+"$PYTHON" bench/lib/bench.py \
+    --venv "$VENV" \
+    --modelvet-bin "${MODELVET_BIN:-}" \
+    --modelvet-why "$MODELVET_WHY" \
+    --out "$OUT" \
+    --docs "$ROOT/docs/benchmarks.md" \
+    --timeout "${BENCH_TIMEOUT:-600}" \
+    --repeats "${BENCH_REPEATS:-3}" \
+    --install-failures "${INSTALL_FAILURES#,}" \
+    --workloads "$WORKLOADS" \
+    --invocation "bench/run.sh  # BENCH_WORKLOADS=$WORKLOADS BENCH_TIMEOUT=${BENCH_TIMEOUT:-600} BENCH_REPEATS=${BENCH_REPEATS:-3}"
