@@ -7,6 +7,7 @@ import VetScanner
 
 extension Severity: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
+    public var defaultValueDescription: String { name }
     public static var allValueStrings: [String] { Severity.allCases.reversed().map(\.name) }
 }
 
@@ -27,7 +28,7 @@ struct ScanCommand: ParsableCommand {
         Examples:
           modelvet scan model.pt
           modelvet scan ./downloaded-model --format sarif --output results.sarif
-          modelvet scan ./models --fail-on high --policy modelvet-policy.toml --format json
+          modelvet scan ./models --fail-on high --policy policy.toml -f json
 
         Exit codes: 0 no finding at or above --fail-on; 1 at least one; 2 usage error, unreadable input or bad policy.
         """)

@@ -46,7 +46,12 @@ public enum PickleRules {
 
     static func evidence(for imported: PickleImport) -> String {
         var text = imported.disassembly
-        if let call = imported.callSite, call != imported.disassembly { text += "\n  … called at:\n" + call }
+        if let call = imported.callSite {
+            // The call site window usually overlaps the import's; show only the instructions that follow it.
+            let shown = Set(imported.disassembly.split(separator: "\n"))
+            let rest = call.split(separator: "\n").filter { !shown.contains($0) }
+            if !rest.isEmpty { text += "\n" + rest.joined(separator: "\n") }
+        }
         if !imported.notes.isEmpty { text += "\n  note: " + imported.notes.joined(separator: "; ") }
         return text
     }
