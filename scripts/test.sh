@@ -3,7 +3,8 @@
 #   1. installs the system packages the build needs (scripts/install-deps.sh),
 #   2. downloads the real model files the tests scan into a cache outside the repository
 #      (Fixtures/download_real_models.sh; tests that need them skip with a notice if this fails),
-#   3. builds and runs every test target with `swift test`.
+#   3. fetches the official SARIF 2.1.0 schema the report tests validate against,
+#   4. builds and runs every test target with `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,5 +13,6 @@ export MODELVET_MODEL_CACHE="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-
 if ! bash Fixtures/download_real_models.sh "$MODELVET_MODEL_CACHE" >/dev/null; then
   echo "test.sh: real-model download failed; the tests that need it will be skipped" >&2
 fi
+scripts/fetch_sarif_schema.sh "$MODELVET_MODEL_CACHE" >/dev/null
 swift build --build-tests
 swift test

@@ -603,7 +603,7 @@ def benign() -> None:
       "Non-zip torch.save layout (_use_new_zipfile_serialization=False): magic number, protocol 1001, sys_info, a state dict with 6-field storage persistent ids, storage keys, then raw float32 storages.",
       legacy_stacked(), check="none")
     rebuild = sbu("torch._utils") + MEMOIZE + sbu("_rebuild_tensor_v2") + MEMOIZE + STACK_GLOBAL + MEMOIZE
-    again = binget(0) + binget(1) + STACK_GLOBAL
+    again = binget(1) + binget(2) + STACK_GLOBAL  # slot 0 is the list, 1 and 2 the operands
     B("benign_stack_global_memo_operands_p4.pkl", "benign_memo",
       "Protocol 4 list of two torch._utils._rebuild_tensor_v2 references: the second STACK_GLOBAL takes both operands from the memo with BINGET (as joblib and torch at protocol 4 do).",
       p4(EMPTY_LIST + MEMOIZE + MARK + rebuild + again + APPENDS))

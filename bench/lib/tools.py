@@ -174,12 +174,15 @@ class ModelScan(Tool):
                 files.add(src.split(":")[0])
             first = issues[0]
             return Verdict("flagged", files, f"{first.get('severity')} {first.get('module')}.{first.get('operator')}")
+        errors = (doc or {}).get("errors") or []
+        if errors:
+            first = errors[0]
+            msg = first.get("description") or first.get("message") or str(first) if isinstance(first, dict) else str(first)
+            return Verdict("error", detail=" ".join(str(msg).split())[:160])
         if rc == 3:
             return Verdict("skipped", detail="no supported file (exit 3)")
-        errors = (doc or {}).get("errors") or []
-        if rc != 0 or errors:
-            msg = errors[0].get("description", "") if errors and isinstance(errors[0], dict) else _first_line(stderr)
-            return Verdict("error", detail=(msg or f"exit {rc}")[:160])
+        if rc != 0:
+            return Verdict("error", detail=(_first_line(stderr) or f"exit {rc}")[:160])
         skipped = ((doc or {}).get("summary", {}).get("skipped", {}) or {}).get("total_skipped", 0)
         return Verdict("clean", detail=f"{skipped} skipped" if skipped else "")
 
