@@ -278,6 +278,11 @@ def traversal() -> None:
     M("dotted_collections_builtins_exec.pkl", "dotted_traversal",
       "STACK_GLOBAL('collections', 'namedtuple.__builtins__.get')('exec')(source): a function's __builtins__ dict reached by attribute walk.",
       p4(call(call(stack_global("collections", "namedtuple.__builtins__.get"), sbu("exec")), sbu(SRC))))
+    M("dotted_collections_globals.pkl", "dotted_traversal",
+      "STACK_GLOBAL('collections', 'namedtuple.__globals__.get')('__builtins__') yields the builtins dict of the collections module; builtins.dict.get(it, 'exec')(source). (OrderedDict.__init__ has no __globals__ in CPython, whose OrderedDict is C; a pure-Python function of the same module is the equivalent.)",
+      p4(call(call(stack_global("builtins", "dict.get"),
+                   call(stack_global("collections", "namedtuple.__globals__.get"), sbu("__builtins__")), sbu("exec")),
+              sbu(SRC))))
     M("dotted_allowlisted_prefix.pkl", "dotted_traversal",
       "STACK_GLOBAL('torch._utils', '_rebuild_tensor_v2.__builtins__.get')('exec'): the name starts with an allowlisted function.",
       p4(call(call(stack_global("torch._utils", "_rebuild_tensor_v2.__builtins__.get"), sbu("exec")), sbu(SRC))))

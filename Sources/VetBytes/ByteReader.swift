@@ -2,14 +2,21 @@
 ///
 /// Every read checks the remaining length and throws `ByteError.outOfBounds` instead of trapping.
 /// A reader made by `subReader` cannot move outside the slice it was given.
-public struct ByteReader: Sendable {
+// The cached pointer refers to immutable bytes kept alive by `source`, so sharing is safe.
+public struct ByteReader: @unchecked Sendable {
     /// The bytes this reader walks.
     public let source: ByteSource
     /// The offset of the next byte to read, relative to `source`.
     public private(set) var offset: Int = 0
 
+    /// Cached start of `source`; `source` is stored too, which keeps the memory alive.
+    private let base: UnsafeRawPointer?
+
     /// Creates a reader at the start of `source`.
-    public init(_ source: ByteSource) { self.source = source }
+    public init(_ source: ByteSource) {
+        self.source = source
+        base = source.baseAddress
+    }
 
     /// Bytes left after the cursor.
     public var remaining: Int { source.count - offset }
@@ -40,8 +47,9 @@ public struct ByteReader: Sendable {
     /// Reads one byte.
     public mutating func u8() throws -> UInt8 {
         try check(1)
+        guard let base else { return 0 }
         defer { offset += 1 }
-        return source.byte(at: offset) ?? 0
+        return base.load(fromByteOffset: offset, as: UInt8.self)
     }
 
     /// The next byte without consuming it, or `nil` at the end.
@@ -51,7 +59,8 @@ public struct ByteReader: Sendable {
     private mutating func littleEndian<T: FixedWidthInteger>(_: T.Type) throws -> T {
         let size = MemoryLayout<T>.size
         try check(size)
-        let value = source.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
+        guard let base else { return 0 }
+        let value = base.loadUnaligned(fromByteOffset: offset, as: T.self)
         offset += size
         return T(littleEndian: value)
     }

@@ -45,6 +45,10 @@ public struct ByteSource: Sendable {
         return ByteSource(storage: storage, start: start + lower, count: upper - lower)
     }
 
+    /// The first byte of the view, valid while this view (or any copy) is alive; `nil` when empty.
+    /// Only `ByteReader` uses it, after its own bounds check.
+    var baseAddress: UnsafeRawPointer? { storage.base.map { $0 + start } }
+
     /// The byte at `offset`, or `nil` outside the view.
     public func byte(at offset: Int) -> UInt8? {
         guard offset >= 0, offset < count, let base = storage.base else { return nil }

@@ -26,6 +26,10 @@ public enum Evidence {
     /// - Parameters:
     ///   - keepNewlines: keep line breaks (for multi-line evidence whose parts were already escaped).
     public static func clip(_ text: String, maxLength: Int = Evidence.maxLength, keepNewlines: Bool = false) -> String {
+        // Fast path: short printable ASCII needs no escaping.
+        if text.utf8.count <= maxLength, text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || ($0 == 0x0A && keepNewlines) }) {
+            return text
+        }
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {

@@ -102,7 +102,8 @@ extension ArtifactScanner {
 
     /// Tensor storages are raw numbers; only a complete pickle with imports there is worth reporting.
     private mutating func scanTensorData(_ data: ByteSource, at location: Location) {
-        if FormatSniffer.identify(data, name: "") == .pickle {
+        // Only the head is sniffed: tensor bytes are never read beyond the first opcodes.
+        if PickleSniffer.looksLikePickle(data) {
             let program = PickleMachine.run(data, options: .init(limits: limits))
             if program.completed && !program.imports.isEmpty {
                 return scanPickle(data, at: location, format: "pickle-in-tensor-data")

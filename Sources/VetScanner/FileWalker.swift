@@ -1,59 +1,76 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import VetCore
 
 /// Expands command-line paths into a sorted list of regular files.
 ///
-/// Directories are walked recursively; symbolic links to files are followed (Hugging Face caches
-/// link to blobs) but links to directories are not, so link cycles cannot trap the walk.
+/// Directories are walked recursively with `opendir`/`lstat`; symbolic links to files are followed
+/// (Hugging Face caches link to blobs) but links to directories are not, so link cycles cannot trap
+/// the walk. `.git` folders are skipped: they are not part of what a loader reads.
 enum FileWalker {
     struct File: Sendable {
         var path: String
         var size: Int
     }
 
+    enum Kind { case file(size: Int), directory, linkToDirectory, other, missing }
+
+    static func kind(of path: String, followLinks: Bool) -> Kind {
+        var info = stat()
+        guard (followLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .file(size: Int(info.st_size))
+        case S_IFDIR: return .directory
+        case S_IFLNK:
+            switch kind(of: path, followLinks: true) {
+            case let .file(size): return .file(size: size)
+            case .directory: return .linkToDirectory
+            default: return .other
+            }
+        default: return .other
+        }
+    }
+
     static func collect(_ paths: [String]) -> (files: [File], failures: [ScanFailure]) {
         var files: [File] = []
         var failures: [ScanFailure] = []
-        let manager = FileManager.default
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            switch kind(of: path, followLinks: true) {
+            case let .file(size): files.append(File(path: path, size: size))
+            case .directory:
+                var found: [File] = []
+                walk(path, into: &found, failures: &failures, depth: 0)
+                files.append(contentsOf: found.sorted { $0.path < $1.path })
+            case .missing:
                 failures.append(ScanFailure(location: Location(file: path), message: "no such file or directory"))
-                continue
+            default:
+                failures.append(ScanFailure(location: Location(file: path), message: "not a regular file or directory"))
             }
-            if !isDirectory.boolValue {
-                files.append(File(path: path, size: size(of: path)))
-                continue
-            }
-            guard let enumerator = manager.enumerator(atPath: path) else {
-                failures.append(ScanFailure(location: Location(file: path), message: "cannot list directory"))
-                continue
-            }
-            var found: [String] = []
-            while let relative = enumerator.nextObject() as? String {
-                let full = path.hasSuffix("/") ? path + relative : path + "/" + relative
-                var entryIsDirectory: ObjCBool = false
-                let type = (try? manager.attributesOfItem(atPath: full)[.type] as? FileAttributeType) ?? nil
-                if type == .typeSymbolicLink {
-                    // Follow links to files only; a link to a directory is skipped (and not descended).
-                    if manager.fileExists(atPath: full, isDirectory: &entryIsDirectory), !entryIsDirectory.boolValue {
-                        found.append(full)
-                    }
-                    continue
-                }
-                if type == .typeDirectory, (relative as NSString).lastPathComponent == ".git" {
-                    // Version-control internals are not part of the model a loader sees.
-                    enumerator.skipDescendants()
-                    continue
-                }
-                if type == .typeRegular { found.append(full) }
-            }
-            files.append(contentsOf: found.sorted().map { File(path: $0, size: size(of: $0)) })
         }
         return (files, failures)
     }
 
-    static func size(of path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
+    private static func walk(_ directory: String, into files: inout [File], failures: inout [ScanFailure], depth: Int) {
+        guard depth < 256, let handle = opendir(directory) else {
+            failures.append(ScanFailure(location: Location(file: directory), message: "cannot list directory"))
+            return
+        }
+        defer { closedir(handle) }
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." || name == ".git" { continue }
+            let path = prefix + name
+            switch kind(of: path, followLinks: false) {
+            case let .file(size): files.append(File(path: path, size: size))
+            case .directory: walk(path, into: &files, failures: &failures, depth: depth + 1)
+            default: continue
+            }
+        }
     }
 }

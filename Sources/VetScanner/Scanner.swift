@@ -40,7 +40,7 @@ public struct Scanner: Sendable {
         let counters = Mutex<(files: Int, bytes: Int)>((0, 0))
         let next = Atomic<Int>(0)
         let workers = min(configuration.jobs, max(files.count, 1))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        WorkerPool.run(workers: workers) {
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < files.count else { return }
@@ -67,6 +67,24 @@ public struct Scanner: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return ScanReport(inputs: paths, findings: configuration.policy.apply(to: findings), coverage: coverage,
                           failures: failures, fileCount: files.count, byteCount: total, duration: seconds)
+    }
+
+    /// Runs `body` on `workers` threads (the calling thread is one of them) and waits for all.
+    enum WorkerPool {
+        static func run(workers: Int, _ body: @escaping @Sendable () -> Void) {
+            let group = DispatchGroup()
+            for _ in 1..<max(workers, 1) {
+                group.enter()
+                let thread = Thread {
+                    body()
+                    group.leave()
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+            body()
+            group.wait()
+        }
     }
 
     struct FileResult: Sendable {

@@ -5,7 +5,7 @@ import VetFormats
 
 private func verdict(_ module: String, _ name: String, policy: ImportPolicy = .builtIn) -> ImportVerdict {
     policy.classify(PickleImport(module: module, name: name, isResolved: true, notes: [], opcode: .stackGlobal,
-                                 offset: 0, disassembly: ""))
+                                 offset: 0))
 }
 
 private func isDangerous(_ v: ImportVerdict) -> Bool { if case .dangerous = v { true } else { false } }

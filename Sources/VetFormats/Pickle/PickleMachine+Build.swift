@@ -9,7 +9,7 @@ extension PickleMachine {
             object.state = state
             let index: Int? = if case let .global(g) = object.callee { g } else { nil }
             program.calls.append(PickleCall(opcode: .build, offset: i.offset, importIndex: index,
-                                            calleeSummary: "__setstate__ of " + object.callee.summary()))
+                                            calleeSummary: index == nil ? "__setstate__ of " + object.callee.summary() : ""))
             if options.joblibArrays, let index, isJoblibWrapper(program.imports[index]) {
                 readJoblibArray(object, i)
             }

@@ -172,9 +172,10 @@ extension PickleMachine {
     /// Records a call and pushes its symbolic result.
     private mutating func call(_ callee: PickleValue, _ arguments: PickleValue, _ i: PickleInstruction) {
         let index = importIndex(of: callee)
-        program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: index, calleeSummary: callee.summary()))
-        if let index, program.imports.indices.contains(index), program.imports[index].callSite == nil {
-            program.imports[index].callSite = PickleDisassembler.render(recent.ordered)
+        program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: index,
+                                        calleeSummary: index == nil ? callee.summary() : ""))
+        if let index, program.imports.indices.contains(index), program.imports[index].callInstructions == nil {
+            program.imports[index].callInstructions = recent.ordered
         }
         let object = PickleObject(callee: callee, arguments: arguments, opcode: i.opcode, offset: i.offset)
         objects.append(object)
@@ -200,7 +201,7 @@ extension PickleMachine {
         let nameText = operand(name, "name")
         let imported = PickleImport(module: moduleText ?? "<unresolved>", name: nameText ?? "<unresolved>",
                                     isResolved: moduleText != nil && nameText != nil, notes: notes, opcode: i.opcode,
-                                    offset: i.offset, disassembly: PickleDisassembler.render(recent.ordered), callSite: nil)
+                                    offset: i.offset, instructions: recent.ordered)
         program.imports.append(imported)
         return program.imports.count - 1
     }

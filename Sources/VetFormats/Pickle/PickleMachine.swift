@@ -28,7 +28,7 @@ public struct PickleMachine {
     var program: PickleProgram
     var stack: [PickleValue] = []
     var marks: [Int] = []
-    var memo: [Int: PickleValue] = [:]
+    var memo = PickleMemo()
     var recent = RecentInstructions()
     var frameEnd: Int?
     var reportedExpansion = false
@@ -110,8 +110,9 @@ public struct PickleMachine {
     /// Copies what callers read after the run (the result and persistent ids) into cycle-free
     /// values, then empties every container and object state so no cycle outlives the machine.
     private mutating func releaseCycles() {
-        program.result = program.result.map { $0.detached(depth: 3) }
-        program.persistentIDs = program.persistentIDs.map { ($0.value.detached(depth: 3), $0.offset) }
+        // Callers read scalars, lists of keys and id tuples: one level is enough.
+        program.result = program.result.map { $0.detached(depth: 1) }
+        program.persistentIDs = program.persistentIDs.map { ($0.value.detached(depth: 1), $0.offset) }
         for container in containers { container.items.removeAll() }
         for object in objects { object.state = nil }
         stack.removeAll()

@@ -14,22 +14,27 @@ public struct PickleImport: Sendable {
     public var opcode: PickleOpcode
     /// Its offset in the scanned source.
     public var offset: Int
-    /// Disassembly of the instructions leading to the import.
-    public var disassembly: String
+    /// The instructions leading up to and including the import.
+    public var instructions: [PickleInstruction]
+    /// The instructions leading up to the first call that used the import, when one did.
+    public var callInstructions: [PickleInstruction]?
+
+    /// Disassembly of the instructions leading to the import (rendered only when reported).
+    public var disassembly: String { PickleDisassembler.render(instructions) }
     /// Disassembly of the first call that used the import, when one did.
-    public var callSite: String?
+    public var callSite: String? { callInstructions.map(PickleDisassembler.render) }
 
     /// Creates an import record (the machine makes these; tests and tools may too).
     public init(module: String, name: String, isResolved: Bool, notes: [String], opcode: PickleOpcode, offset: Int,
-                disassembly: String, callSite: String? = nil) {
+                instructions: [PickleInstruction] = [], callInstructions: [PickleInstruction]? = nil) {
         self.module = module
         self.name = name
         self.isResolved = isResolved
         self.notes = notes
         self.opcode = opcode
         self.offset = offset
-        self.disassembly = disassembly
-        self.callSite = callSite
+        self.instructions = instructions
+        self.callInstructions = callInstructions
     }
 
     /// `module.name`, the dotted path the loader would resolve.
@@ -72,7 +77,7 @@ public struct PickleCall: Sendable {
     public var offset: Int
     /// Index into `PickleProgram.imports` of the callee, when it is an import.
     public var importIndex: Int?
-    /// What the callee is, when it is not an import.
+    /// What the callee is, when it is not an import (empty when it is).
     public var calleeSummary: String
     /// Whether the opcode changes attributes of an imported class, function or module (BUILD on a global).
     public var mutatesImport: Bool = false

@@ -3,7 +3,7 @@ import VetBytes
 /// Decides from content alone whether bytes are a pickle stream.
 public enum PickleSniffer {
     /// How many opcodes a protocol 0/1 candidate must decode cleanly to count as a pickle.
-    static let window = 4096
+    static let window = 64
 
     /// Whether `source` starts with a pickle: a PROTO 2–5 header, or protocol 0/1 opcodes that
     /// decode cleanly up to STOP (or through a long window) and include at least one structural opcode.

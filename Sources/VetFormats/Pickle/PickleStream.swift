@@ -118,7 +118,16 @@ extension PickleProgram {
     public func shifted(by delta: Int) -> PickleProgram {
         var copy = self
         copy.range = (range.lowerBound + delta)..<(range.upperBound + delta)
-        copy.imports = imports.map { var i = $0; i.offset += delta; return i }
+        func move(_ list: [PickleInstruction]) -> [PickleInstruction] {
+            list.map { var i = $0; i.offset += delta; i.payloadOffset += delta; return i }
+        }
+        copy.imports = imports.map { imported in
+            var i = imported
+            i.offset += delta
+            i.instructions = move(i.instructions)
+            i.callInstructions = i.callInstructions.map(move)
+            return i
+        }
         copy.calls = calls.map { var c = $0; c.offset += delta; return c }
         copy.extensions = extensions.map { ($0.code, $0.offset + delta) }
         copy.anomalies = anomalies.map { var a = $0; a.offset += delta; return a }

@@ -10,41 +10,49 @@ enum PythonLiteral {
 
     static func latin1(_ bytes: ByteSource) -> String {
         bytes.withUnsafeBytes { buffer in
+            // ASCII is the common case and decodes identically as UTF-8, much faster.
+            if buffer.allSatisfy({ $0 < 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
             var s = String.UnicodeScalarView()
             for b in buffer { s.append(Unicode.Scalar(b)) }
             return String(s)
         }
     }
 
-    static func isValidUTF8(_ bytes: ByteSource) -> Bool {
-        bytes.withUnsafeBytes { String(validating: $0, as: UTF8.self) != nil }
+    static func validUTF8(_ bytes: ByteSource) -> String? {
+        bytes.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
     }
 
     /// Decodes a newline-terminated operand.
     static func decodeLine(_ opcode: PickleOpcode, _ line: ByteSource, offset: Int) throws -> PickleOperand {
-        let text = latin1(line)
         switch opcode {
         case .int:
             // Protocol 0 spells booleans as I01 / I00.
-            if text == "01" { return .int(1) }
-            if text == "00" { return .int(0) }
-            return try integer(text, opcode: opcode, offset: offset)
+            if line.count == 2, line.byte(at: 0) == 0x30, let last = line.byte(at: 1), last == 0x30 || last == 0x31 {
+                return .int(last == 0x31 ? 1 : 0)
+            }
+            return try integer(line, opcode: opcode, offset: offset)
         case .long:
-            let withoutSuffix = text.hasSuffix("L") ? String(text.dropLast()) : text
+            let withoutSuffix = line.byte(at: line.count - 1) == UInt8(ascii: "L") ? line.clampedSlice(from: 0, length: line.count - 1) : line
             return try integer(withoutSuffix, opcode: opcode, offset: offset)
         case .get, .put:
-            return try integer(text, opcode: opcode, offset: offset)
+            return try integer(line, opcode: opcode, offset: offset)
         case .float:
+            let text = latin1(line)
             guard let value = Double(trimmed(text)) else {
                 throw PickleDecodeError.badLiteral(opcode, offset: offset, detail: "not a float: \(text.prefix(40))")
             }
             return .float(value)
         case .string:
-            return .text(try quotedString(text, offset: offset), exact: false)
+            // Fast path: a quoted literal without escapes is its inner bytes.
+            if line.count >= 2, let q = line.byte(at: 0), q == UInt8(ascii: "'") || q == UInt8(ascii: "\""),
+               line.byte(at: line.count - 1) == q, line.firstIndex(of: [UInt8(ascii: "\\")]) == nil {
+                return .text(latin1(line.clampedSlice(from: 1, length: line.count - 2)), exact: false)
+            }
+            return .text(try quotedString(latin1(line), offset: offset), exact: false)
         case .unicode:
-            return .text(rawUnicodeEscape(text), exact: true)
+            return .text(rawUnicodeEscape(line), exact: true)
         default: // PERSID: an ASCII id.
-            return .text(text, exact: true)
+            return .text(latin1(line), exact: true)
         }
     }
 
@@ -54,10 +62,11 @@ enum PythonLiteral {
         case .long1, .long4:
             return littleEndianInteger(view)
         case .shortBinUnicode, .binUnicode, .binUnicode8:
-            return .text(utf8(view), exact: isValidUTF8(view))
+            if let text = validUTF8(view) { return .text(text, exact: true) }
+            return .text(utf8(view), exact: false)
         case .shortBinString, .binString:
             // Decoded with the unpickler's encoding (ASCII by default, often latin-1 or utf-8).
-            return .text(isValidUTF8(view) ? utf8(view) : latin1(view), exact: false)
+            return .text(validUTF8(view) ?? latin1(view), exact: false)
         default:
             return .bytes(view)
         }
@@ -65,30 +74,50 @@ enum PythonLiteral {
 
     /// Drops the ASCII white space Python's `int()` and `float()` ignore.
     static func trimmed(_ text: String) -> String {
-        let space: Set<Character> = [" ", "\t", "\r", "\u{0B}", "\u{0C}"]
+        let space: [Character] = [" ", "\t", "\r", "\u{0B}", "\u{0C}"]
         var slice = Substring(text)
         while let first = slice.first, space.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, space.contains(last) { slice = slice.dropLast() }
         return String(slice)
     }
 
-    /// Parses an integer the way Python's `int()` does: surrounding whitespace, a sign, digits
-    /// with single underscores between them.
-    static func integer(_ raw: String, opcode: PickleOpcode, offset: Int) throws -> PickleOperand {
-        var text = Substring(trimmed(raw))
-        var negative = false
-        if let first = text.first, first == "-" || first == "+" {
-            negative = first == "-"
-            text = text.dropFirst()
+    /// Parses an integer the way Python's `int()` does: surrounding ASCII white space, a sign,
+    /// digits with single underscores between them. Works on the bytes, without building strings.
+    static func integer(_ line: ByteSource, opcode: PickleOpcode, offset: Int) throws -> PickleOperand {
+        func bad(_ buffer: UnsafeRawBufferPointer) -> PickleDecodeError {
+            .badLiteral(opcode, offset: offset, detail: "not an integer: \(String(decoding: buffer.prefix(40), as: UTF8.self))")
         }
-        guard !text.isEmpty, text.first != "_", text.last != "_", !text.contains("__"),
-              text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "_") }) else {
-            throw PickleDecodeError.badLiteral(opcode, offset: offset, detail: "not an integer: \(raw.prefix(40))")
+        return try line.withUnsafeBytes { buffer throws -> PickleOperand in
+            func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+            var lower = 0, upper = buffer.count
+            while lower < upper, isSpace(buffer[lower]) { lower += 1 }
+            while upper > lower, isSpace(buffer[upper - 1]) { upper -= 1 }
+            var negative = false
+            if lower < upper, buffer[lower] == UInt8(ascii: "-") || buffer[lower] == UInt8(ascii: "+") {
+                negative = buffer[lower] == UInt8(ascii: "-")
+                lower += 1
+            }
+            var value = 0, overflow = false, previousUnderscore = true, digitCount = 0
+            for index in lower..<upper {
+                let b = buffer[index]
+                if b == UInt8(ascii: "_") {
+                    guard !previousUnderscore else { throw bad(buffer) }
+                    previousUnderscore = true
+                    continue
+                }
+                guard (0x30...0x39).contains(b) else { throw bad(buffer) }
+                previousUnderscore = false
+                digitCount += 1
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int(b - 0x30))
+                overflow = overflow || o1 || o2
+                value = a
+            }
+            guard digitCount > 0, !previousUnderscore else { throw bad(buffer) }
+            // Too large for Int: keep the digits; no bignum arithmetic is needed.
+            if overflow { return .bigInt(buffer[lower..<upper].filter { $0 != UInt8(ascii: "_") }) }
+            return .int(negative ? -value : value)
         }
-        let digits = text.filter { $0 != "_" }
-        if let value = Int(digits), let signed = Optional(negative ? -value : value) { return .int(signed) }
-        // Too large for Int: keep a marker with the digit count; no bignum arithmetic is needed.
-        return .bigInt(Array(digits.utf8))
     }
 
     /// Decodes LONG1/LONG4 two's-complement little-endian bytes.
@@ -152,25 +181,29 @@ enum PythonLiteral {
         return String(out)
     }
 
-    /// Decodes Python's raw-unicode-escape: latin-1 text where `\uXXXX` and `\UXXXXXXXX` are code points.
-    static func rawUnicodeEscape(_ text: String) -> String {
-        let scalars = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
-        var i = 0
-        while i < scalars.count {
-            if scalars[i] == "\\", i + 1 < scalars.count, scalars[i + 1] == "u" || scalars[i + 1] == "U" {
-                let width = scalars[i + 1] == "u" ? 4 : 8
-                if i + 2 + width <= scalars.count,
-                   let v = UInt32(String(String.UnicodeScalarView(scalars[(i + 2)..<(i + 2 + width)])), radix: 16),
-                   let s = Unicode.Scalar(v) {
-                    out.append(s)
-                    i += 2 + width
-                    continue
-                }
+    /// Decodes Python's raw-unicode-escape: latin-1 bytes where `\uXXXX` and `\UXXXXXXXX` are code points.
+    static func rawUnicodeEscape(_ line: ByteSource) -> String {
+        line.withUnsafeBytes { bytes in
+            guard bytes.contains(UInt8(ascii: "\\")) || !bytes.allSatisfy({ $0 < 0x80 }) else {
+                return String(decoding: bytes, as: UTF8.self)
             }
-            out.append(scalars[i])
-            i += 1
+            var out = String.UnicodeScalarView()
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "u") || bytes[i + 1] == UInt8(ascii: "U") {
+                    let width = bytes[i + 1] == UInt8(ascii: "u") ? 4 : 8
+                    if i + 2 + width <= bytes.count,
+                       let v = UInt32(String(decoding: bytes[(i + 2)..<(i + 2 + width)], as: UTF8.self), radix: 16),
+                       let scalar = Unicode.Scalar(v) {
+                        out.append(scalar)
+                        i += 2 + width
+                        continue
+                    }
+                }
+                out.append(Unicode.Scalar(bytes[i]))
+                i += 1
+            }
+            return String(out)
         }
-        return String(out)
     }
 }

@@ -21,6 +21,7 @@ public enum PickleRules {
     }
 
     static func report(_ imported: PickleImport, verdict: ImportVerdict, at location: Location, into sink: inout FindingSink) {
+        if verdict == .safe { return }
         let evidence = evidence(for: imported)
         let place = location.at(imported.offset)
         switch verdict {
