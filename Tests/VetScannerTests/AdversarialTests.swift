@@ -6,7 +6,7 @@ import VetScanner
 private let payload = PickleAssembler.callPickle("os", "system", ["echo modelvet-test"])
 private let benign = PickleAssembler.benignPickle(protocolVersion: 2)
 
-private func ruleIDs(_ bytes: [UInt8], name: String = "model.pt") -> Set<String> {
+func ruleIDs(_ bytes: [UInt8], name: String = "model.pt") -> Set<String> {
     Set(Scanner(configuration: ScanConfiguration(jobs: 1)).scan(bytes: bytes, name: name).findings.map(\.ruleID))
 }
 
@@ -168,6 +168,46 @@ struct AdversarialTests {
         let bytes = version < 2
             ? PickleAssembler(protocolVersion: nil).op(.emptyDict).unicode("w", opcode: .binUnicode).op(.emptyList).op(.setItem).stop().bytes
             : PickleAssembler.benignPickle(protocolVersion: version)
+        #expect(ruleIDs(bytes, name: "x.pkl").isEmpty)
+    }
+}
+
+@Suite("Helpers that call their arguments")
+struct ForwardingHelperTests {
+    private func rebuildFromType(_ funcModule: String, _ funcName: String) -> [UInt8] {
+        PickleAssembler(protocolVersion: 2).global("torch._tensor", "_rebuild_from_type_v2")
+            .op(.mark).global(funcModule, funcName).global("torch.nn.parameter", "Parameter")
+            .op(.emptyTuple).op(.emptyDict).op(.tuple).op(.reduce).stop().bytes
+    }
+
+    @Test("_rebuild_from_type_v2 handed a torch rebuild function is clean")
+    func safeForwarding() {
+        #expect(ruleIDs(rebuildFromType("torch._utils", "_rebuild_tensor_v2"), name: "x.pt").isEmpty)
+    }
+
+    @Test("_rebuild_from_type_v2 handed another callable is reported")
+    func unsafeForwarding() {
+        let ids = ruleIDs(rebuildFromType("os", "system"), name: "x.pt")
+        #expect(ids.contains("pickle_dangerous_import"))
+        #expect(ids.contains("pickle_unknown_import"))
+        let computed = PickleAssembler(protocolVersion: 2).global("torch._tensor", "_rebuild_from_type_v2")
+            .op(.mark).global("collections", "OrderedDict").op(.emptyTuple).op(.reduce).global("torch", "Tensor")
+            .op(.emptyTuple).op(.emptyDict).op(.tuple).op(.reduce).stop().bytes
+        #expect(ruleIDs(computed, name: "x.pt").contains("pickle_unknown_import"))
+    }
+
+    @Test("a helper handed to itself is not followed forever")
+    func circular() {
+        let bytes = PickleAssembler(protocolVersion: 2).global("copyreg", "__newobj__").put(0)
+            .op(.mark).get(0).op(.tuple).op(.reduce).stop().bytes
+        #expect(ruleIDs(bytes, name: "x.pkl").contains("pickle_unknown_import"))
+    }
+
+    @Test("copyreg._reconstructor for a plain allowed class is clean")
+    func reconstructor() {
+        let bytes = PickleAssembler(protocolVersion: 1).global("copy_reg", "_reconstructor")
+            .op(.mark).global("collections", "OrderedDict").global("__builtin__", "object").op(.none).op(.tuple).op(.reduce)
+            .stop().bytes
         #expect(ruleIDs(bytes, name: "x.pkl").isEmpty)
     }
 }

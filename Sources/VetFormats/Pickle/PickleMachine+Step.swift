@@ -164,6 +164,14 @@ extension PickleMachine {
         }
     }
 
+    static func argumentKind(_ value: PickleValue) -> PickleArgumentKind {
+        switch value {
+        case let .global(index): .imported(index)
+        case .none, .bool, .int, .bigInt, .float, .string, .bytes: .constant
+        default: .other
+        }
+    }
+
     private func importIndex(of value: PickleValue) -> Int? {
         if case let .global(index) = value { return index }
         return nil
@@ -173,7 +181,8 @@ extension PickleMachine {
     private mutating func call(_ callee: PickleValue, _ arguments: PickleValue, _ i: PickleInstruction) {
         let index = importIndex(of: callee)
         program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: index,
-                                        calleeSummary: index == nil ? callee.summary() : ""))
+                                        calleeSummary: index == nil ? callee.summary() : "",
+                                        arguments: (arguments.tupleItems ?? []).prefix(4).map(Self.argumentKind)))
         if let index, program.imports.indices.contains(index), program.imports[index].callInstructions == nil {
             program.imports[index].callInstructions = recent.ordered
         }

@@ -69,6 +69,16 @@ public struct PickleAnomaly: Sendable {
     public var offset: Int
 }
 
+/// What one positional argument of a call is, as far as allowlisting needs to know.
+public enum PickleArgumentKind: Sendable, Equatable {
+    /// An imported object; the payload indexes `PickleProgram.imports`.
+    case imported(Int)
+    /// A constant (str, bytes, number, None, bool) that cannot be called.
+    case constant
+    /// Anything else: a call result, a container, an unknown value.
+    case other
+}
+
 /// A call the pickle would make when loaded.
 public struct PickleCall: Sendable {
     /// REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST or BUILD.
@@ -81,6 +91,8 @@ public struct PickleCall: Sendable {
     public var calleeSummary: String
     /// Whether the opcode changes attributes of an imported class, function or module (BUILD on a global).
     public var mutatesImport: Bool = false
+    /// The first positional arguments (up to four) when the arguments are a tuple.
+    public var arguments: [PickleArgumentKind] = []
 }
 
 /// The result of running one pickle (PROTO … STOP) through the symbolic machine.

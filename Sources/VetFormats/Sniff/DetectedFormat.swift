@@ -32,7 +32,7 @@ public enum FormatSniffer {
         }
         if source.isEmpty { return .empty }
         if starts([0x50, 0x4B, 0x03, 0x04]) || starts([0x50, 0x4B, 0x05, 0x06]) { return .zip }
-        if starts([0x80]), head.count > 1, (2...5).contains(head[1]) { return .pickle }
+        if starts([0x80]), head.count > 1, head[1] <= 5 { return .pickle }
         if starts([0x93] + Array("NUMPY".utf8)) { return .numpy }
         if starts([0x1F, 0x8B]) { return .gzip }
         if starts(Array("BZh".utf8)) { return .bzip2 }

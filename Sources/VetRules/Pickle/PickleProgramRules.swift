@@ -153,15 +153,16 @@ public enum PickleEmbeddedPickleRule {
         id: "pickle_embedded_pickle", severity: .low,
         title: "Pickle carries another pickle in an operand",
         description: """
-        A bytes or str constant of this pickle is itself a pickle. It runs only if something calls \
+        A bytes or str constant of this pickle is itself a complete pickle that imports something. It runs \
+        only if something calls \
         `pickle.loads` on it, but nesting is a common way to hide a payload from scanners that read only the \
         outer stream. Its imports are analysed and reported like any other.
         """,
         remediation: "Check why the file stores a serialized object inside another.",
         references: ["CWE-502"],
         examples: [
-            RuleExample("bytes operand holding a pickle", triggers: true) {
-                PickleAssembler(protocolVersion: 4).binBytes(PickleAssembler.benignPickle()).stop().bytes
+            RuleExample("bytes operand holding a pickle that imports collections.OrderedDict", triggers: true) {
+                PickleAssembler(protocolVersion: 4).binBytes(PickleAssembler.callPickle("collections", "OrderedDict", [])).stop().bytes
             },
             RuleExample("bytes operand holding text", triggers: false) {
                 PickleAssembler(protocolVersion: 4).binBytes(Array("weights and biases".utf8)).stop().bytes

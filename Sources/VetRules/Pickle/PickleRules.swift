@@ -6,8 +6,10 @@ public enum PickleRules {
     /// Reports the findings of all pickle rules for `stream`, located inside `location`.
     public static func check(_ stream: PickleStream, at location: Location, context: RuleContext, into sink: inout FindingSink) {
         for program in stream.programs {
-            for imported in program.imports {
-                report(imported, verdict: context.imports.classify(imported), at: location, into: &sink)
+            for (index, imported) in program.imports.enumerated() {
+                let verdict = ForwardingGlobals.verdict(for: index, in: program, policy: context.imports)
+                    ?? context.imports.classify(imported)
+                report(imported, verdict: verdict, at: location, into: &sink)
             }
             PickleExtensionRule.check(program, at: location, into: &sink)
             PickleGlobalMutationRule.check(program, at: location, into: &sink)
