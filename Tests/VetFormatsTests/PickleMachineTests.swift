@@ -148,22 +148,9 @@ struct PickleMachineTests {
 
     @Test("random bytes never crash the machine", arguments: 0..<50)
     func randomInput(seed: Int) {
-        var generator = SplitMix(seed: UInt64(seed))
+        var generator = ArchiveFixtures.SplitMix(state: UInt64(seed))
         let bytes = (0..<(seed * 37 % 600 + 1)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let stream = PickleStream.read(ByteSource([0x80, 0x04] + bytes))
         #expect(stream.programs.count >= 1)
-    }
-}
-
-/// A deterministic generator so fuzz-style tests are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
