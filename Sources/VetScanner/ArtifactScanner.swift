@@ -40,6 +40,10 @@ struct ArtifactScanner {
             scanTar(source, at: location, depth: depth)
         case .gzip, .zlib:
             scanCompressed(source, format: format, at: location, name: name, depth: depth)
+        case .unknown where PickleMachine.run(source, options: .init(limits: limits)).imports.isEmpty == false:
+            // Fail closed: content no sniffer recognised is still run through the pickle machine,
+            // and treated as a pickle when a loader reading it as one would import something.
+            scanPickle(source, at: location)
         default:
             unscanned(source, format: format, at: location)
         }

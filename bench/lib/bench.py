@@ -151,7 +151,8 @@ def timing_workload(runner: Runner, tools: list, target: str, repeats: int, slow
         last = runs[-1]
         rows[tool.label] = {"runs": len(runs), "wall_s": statistics.median(walls), "wall_all": walls,
                             "rss_kb": max(rss) if rss else None, "outcome": last["outcome"],
-                            "flagged": len(last["flagged_files"]), "detail": last["detail"], "cmd": last["cmd"],
+                            "flagged": len([f for f in last["flagged_files"] if f != "<other>"]),
+                            "flagged_sample": last["flagged_files"][:20], "detail": last["detail"], "cmd": last["cmd"],
                             "derived": last["derived"]}
     return rows
 
@@ -216,8 +217,9 @@ def ratio_line(rows: dict, modelvet_label: str = "modelvet") -> str:
         return "ratio not available (ModelVet or every peer did not complete a scan)"
     fastest = min(peers, key=lambda k: peers[k]["wall_s"])
     r = mv["wall_s"] / peers[fastest]["wall_s"]
+    speed = f"{1 / r:.1f}x faster" if r < 1 else f"{r:.1f}x slower"
     return (f"ModelVet {fmt_s(mv['wall_s'])} vs fastest completing peer {fastest} {fmt_s(peers[fastest]['wall_s'])}: "
-            f"ModelVet takes {r:.2f}x its time ({1 / r:.1f}x {'faster' if r < 1 else 'slower'})")
+            f"time ratio ModelVet/peer = {r:.2f} (ModelVet {speed})")
 
 
 def summarize_detection(detect: dict, corpus: list[dict], labels: list[str]) -> dict:
@@ -267,6 +269,7 @@ def write_report(path: str, data: dict) -> None:
     w(f"| OS | {m['os']} (kernel {m['kernel']}) |")
     for k, v in data["versions"].items():
         w(f"| {k} | {v or 'not installed'} |")
+    w(f"| ModelVet binary | `{data.get('modelvet_bin') or 'none'}` |")
     w("")
     if data.get("install_failures"):
         w(f"Peers that failed to install: {', '.join(sorted(data['install_failures']))}.\n")
@@ -297,7 +300,8 @@ def write_report(path: str, data: dict) -> None:
             w(f"| {label} | {fmt_s(row['wall_s'])} | {fmt_mb(row['rss_kb'])} | {row['outcome']} | {row['flagged']} "
               f"| {row['detail'][:90].replace('|', '/')} |")
             for dk, dv in row.get("derived", {}).items():
-                w(f"| {dk} (same run) | | | {dv['outcome']} | {len(dv['flagged_files'])} "
+                n_flagged = len([f for f in dv["flagged_files"] if f != "<other>"])
+                w(f"| {dk} (same run) | | | {dv['outcome']} | {n_flagged} "
                   f"| {dv['detail'][:90].replace('|', '/')} |")
         w("\n" + ratio_line(wl["rows"]) + "\n")
 
@@ -393,6 +397,7 @@ def main() -> int:
     data = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), "machine": machine_info(),
             "versions": versions, "install_failures": sorted(failed), "timeout": args.timeout, "repeats": args.repeats,
             "unavailable": unavailable, "workloads": {}, "invocation": args.invocation,
+            "modelvet_bin": os.path.relpath(args.modelvet_bin, ROOT) if args.modelvet_bin else "",
             "commands": {t.label: " ".join(t.command("PATH", "FILE", getattr(t, "jobs1", False)))
                          for t in timing_tools}}
     print(f"machine: {data['machine']}")

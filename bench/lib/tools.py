@@ -84,17 +84,25 @@ def _first_line(text: str, limit: int = 160) -> str:
     return ""
 
 
-def _strip_member(location: str) -> str:
-    """'path/to/file.pt:archive/data.pkl (pos 12)' -> 'path/to/file.pt'."""
-    loc = location.split(" (pos")[0]
-    if os.path.exists(loc):
+def _strip_member(location: str) -> str | None:
+    """'path/to/file.pt:archive/data.pkl (pos 12)' -> 'path/to/file.pt'; None when no file prefix exists."""
+    loc = location.strip()
+    if os.path.isfile(loc):
         return loc
-    parts = loc.split(":")
-    for i in range(len(parts), 0, -1):
-        candidate = ":".join(parts[:i])
-        if os.path.exists(candidate):
+    for m in re.finditer(r"[ :\[\(@!]", loc):
+        candidate = loc[: m.start()]
+        if candidate and os.path.isfile(candidate):
             return candidate
-    return loc
+    return None
+
+
+def _files(locations) -> set[str]:
+    """Distinct existing files named by issue locations; unattributable ones count once as '<other>'."""
+    out = set()
+    for loc in locations:
+        f = _strip_member(str(loc or ""))
+        out.add(f if f else "<other>")
+    return out
 
 
 class ModelVet(Tool):
@@ -138,10 +146,8 @@ class PickleScan(Tool):
         text = stdout + "\n" + stderr
         m = re.search(r"Dangerous globals: (\d+)", text)
         dangerous = int(m.group(1)) if m else 0
-        files = set()
         hits = re.findall(r"^(.*?): dangerous import '([^']*)' FOUND", text, re.M)
-        for loc, _glob in hits:
-            files.add(_strip_member(loc))
+        files = _files(loc for loc, _glob in hits)
         if dangerous > 0:
             detail = f"dangerous import '{hits[0][1]}'" if hits else "dangerous globals"
             m2 = re.search(r"Infected files: (\d+)", text)
@@ -168,10 +174,7 @@ class ModelScan(Tool):
         doc = _read_json(out_file)
         issues = (doc or {}).get("issues") or []
         if issues:
-            files = set()
-            for i in issues:
-                src = str(i.get("source", ""))
-                files.add(src.split(":")[0])
+            files = {str(i.get("source", "")).split(":")[0] for i in issues}
             first = issues[0]
             return Verdict("flagged", files, f"{first.get('severity')} {first.get('module')}.{first.get('operator')}")
         errors = (doc or {}).get("errors") or []
@@ -233,7 +236,7 @@ class ModelAudit(Tool):
     def _view(doc, rc, severities: tuple[str, ...]) -> Verdict:
         issues = [i for i in (doc or {}).get("issues", []) if i.get("severity") in severities]
         if issues:
-            files = {_strip_member(str(i.get("location") or "")) for i in issues}
+            files = _files(i.get("location") for i in issues)
             top = next((i for i in issues if i.get("severity") == "critical"), issues[0])
             return Verdict("flagged", files, f"{top.get('severity')}: {str(top.get('message'))[:110]}")
         if doc is None or rc == 2:

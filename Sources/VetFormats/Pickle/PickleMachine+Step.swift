@@ -164,14 +164,6 @@ extension PickleMachine {
         }
     }
 
-    static func argumentKind(_ value: PickleValue) -> PickleArgumentKind {
-        switch value {
-        case let .global(index): .imported(index)
-        case .none, .bool, .int, .bigInt, .float, .string, .bytes: .constant
-        default: .other
-        }
-    }
-
     private func importIndex(of value: PickleValue) -> Int? {
         if case let .global(index) = value { return index }
         return nil
@@ -181,10 +173,9 @@ extension PickleMachine {
     private mutating func call(_ callee: PickleValue, _ arguments: PickleValue, _ i: PickleInstruction) {
         let index = importIndex(of: callee)
         program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: index,
-                                        calleeSummary: index == nil ? callee.summary() : "",
-                                        arguments: (arguments.tupleItems ?? []).prefix(4).map(Self.argumentKind)))
-        if let index, program.imports.indices.contains(index), program.imports[index].callInstructions == nil {
-            program.imports[index].callInstructions = recent.ordered
+                                        calleeSummary: index == nil ? callee.summary() : "", argumentValue: arguments))
+        if let index, program.imports.indices.contains(index), program.imports[index].callOffsets == nil {
+            program.imports[index].callOffsets = recent.ordered
         }
         let object = PickleObject(callee: callee, arguments: arguments, opcode: i.opcode, offset: i.offset)
         objects.append(object)
@@ -210,7 +201,7 @@ extension PickleMachine {
         let nameText = operand(name, "name")
         let imported = PickleImport(module: moduleText ?? "<unresolved>", name: nameText ?? "<unresolved>",
                                     isResolved: moduleText != nil && nameText != nil, notes: notes, opcode: i.opcode,
-                                    offset: i.offset, instructions: recent.ordered)
+                                    offset: i.offset, instructionOffsets: recent.ordered, source: source)
         program.imports.append(imported)
         return program.imports.count - 1
     }

@@ -85,7 +85,7 @@ public struct PickleMachine {
                 break
             }
             program.instructionCount += 1
-            recent.push(instruction)
+            recent.push(instruction.offset)
             checkFrame(instruction)
             if instruction.opcode == .stop {
                 program.result = pop(instruction)
@@ -177,19 +177,19 @@ public struct PickleMachine {
     }
 }
 
-/// The last few instructions, kept so findings can show the code around an import.
+/// Offsets of the last few instructions, kept so findings can show the code around an import.
 struct RecentInstructions {
-    private var ring: [PickleInstruction] = []
+    private var ring: [Int] = []
     private var next = 0
     static let capacity = 8
 
-    mutating func push(_ instruction: PickleInstruction) {
-        if ring.count < Self.capacity { ring.append(instruction) } else { ring[next] = instruction }
+    mutating func push(_ offset: Int) {
+        if ring.count < Self.capacity { ring.append(offset) } else { ring[next] = offset }
         next = (next + 1) % Self.capacity
     }
 
-    /// The kept instructions, oldest first.
-    var ordered: [PickleInstruction] {
+    /// The kept offsets, oldest first.
+    var ordered: [Int] {
         ring.count < Self.capacity ? ring : Array(ring[next...] + ring[..<next])
     }
 }

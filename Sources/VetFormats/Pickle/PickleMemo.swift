@@ -18,9 +18,15 @@ struct PickleMemo {
         set {
             guard let newValue else { return }
             if key >= 0 && key < Self.denseLimit && key <= max(dense.count * 2, 1024) {
-                if key >= dense.count { dense.append(contentsOf: repeatElement(nil, count: key - dense.count + 1)) }
+                if key == dense.count {
+                    // The common case: picklers number slots in order.
+                    if sparse.isEmpty || sparse.removeValue(forKey: key) == nil { count += 1 }
+                    dense.append(newValue)
+                    return
+                }
+                if key > dense.count { dense.append(contentsOf: repeatElement(nil, count: key - dense.count + 1)) }
                 // A key first stored sparsely moves into the array once the array reaches it.
-                if dense[key] == nil, sparse.removeValue(forKey: key) == nil { count += 1 }
+                if dense[key] == nil, sparse.isEmpty || sparse.removeValue(forKey: key) == nil { count += 1 }
                 dense[key] = newValue
             } else {
                 if sparse.updateValue(newValue, forKey: key) == nil { count += 1 }

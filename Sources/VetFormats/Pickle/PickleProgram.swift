@@ -14,27 +14,41 @@ public struct PickleImport: Sendable {
     public var opcode: PickleOpcode
     /// Its offset in the scanned source.
     public var offset: Int
-    /// The instructions leading up to and including the import.
-    public var instructions: [PickleInstruction]
-    /// The instructions leading up to the first call that used the import, when one did.
-    public var callInstructions: [PickleInstruction]?
+    /// Offsets of the instructions leading up to and including the import.
+    public var instructionOffsets: [Int]
+    /// Offsets of the instructions leading up to the first call that used the import, when one did.
+    public var callOffsets: [Int]?
+    /// The bytes the offsets refer to, so disassembly is rendered only for imports that are reported.
+    public var source: ByteSource?
+    /// Added to every offset shown (pickles read from a slice of a larger file).
+    public var displayShift = 0
 
-    /// Disassembly of the instructions leading to the import (rendered only when reported).
-    public var disassembly: String { PickleDisassembler.render(instructions) }
+    /// Disassembly of the instructions leading to the import.
+    public var disassembly: String { render(instructionOffsets) }
     /// Disassembly of the first call that used the import, when one did.
-    public var callSite: String? { callInstructions.map(PickleDisassembler.render) }
+    public var callSite: String? { callOffsets.map(render) }
+
+    private func render(_ offsets: [Int]) -> String {
+        guard let source else { return "" }
+        return PickleDisassembler.render(offsets.compactMap { offset in
+            guard var decoder = try? PickleDecoder(source, offset: offset, maxOperandLength: 1 << 30),
+                  var instruction = try? decoder.next() else { return nil }
+            instruction.offset += displayShift
+            return instruction
+        })
+    }
 
     /// Creates an import record (the machine makes these; tests and tools may too).
     public init(module: String, name: String, isResolved: Bool, notes: [String], opcode: PickleOpcode, offset: Int,
-                instructions: [PickleInstruction] = [], callInstructions: [PickleInstruction]? = nil) {
+                instructionOffsets: [Int] = [], source: ByteSource? = nil) {
         self.module = module
         self.name = name
         self.isResolved = isResolved
         self.notes = notes
         self.opcode = opcode
         self.offset = offset
-        self.instructions = instructions
-        self.callInstructions = callInstructions
+        self.instructionOffsets = instructionOffsets
+        self.source = source
     }
 
     /// `module.name`, the dotted path the loader would resolve.
@@ -91,8 +105,18 @@ public struct PickleCall: Sendable {
     public var calleeSummary: String
     /// Whether the opcode changes attributes of an imported class, function or module (BUILD on a global).
     public var mutatesImport: Bool = false
-    /// The first positional arguments (up to four) when the arguments are a tuple.
-    public var arguments: [PickleArgumentKind] = []
+    /// The arguments as the machine saw them (usually a tuple).
+    public var argumentValue: PickleValue = .none
+
+    /// The kind of positional argument `position`; missing positions read as constants (defaults).
+    public func argument(_ position: Int) -> PickleArgumentKind {
+        guard let items = argumentValue.tupleItems, position < items.count else { return .constant }
+        switch items[position] {
+        case let .global(index): return .imported(index)
+        case .none, .bool, .int, .bigInt, .float, .string, .bytes: return .constant
+        default: return .other
+        }
+    }
 }
 
 /// The result of running one pickle (PROTO … STOP) through the symbolic machine.

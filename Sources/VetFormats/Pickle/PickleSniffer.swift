@@ -6,8 +6,8 @@ public enum PickleSniffer {
     static let window = 64
 
     /// Whether `source` starts with a pickle: a PROTO 0–5 header (CPython loads any of them), or
-    /// protocol 0/1 opcodes that decode cleanly up to STOP (or through the window) and include at
-    /// least one structural opcode.
+    /// protocol 0/1 opcodes that decode cleanly through the window, or up to a STOP after a
+    /// structural opcode or a second opcode.
     public static func looksLikePickle(_ source: ByteSource, at offset: Int = 0) -> Bool {
         guard let first = source.byte(at: offset) else { return false }
         if first == PickleOpcode.proto.rawValue {
@@ -30,7 +30,8 @@ public enum PickleSniffer {
             }
             if decoder.reader.isAtEnd { return false }
         }
-        return structural
+        // A full window of valid opcodes is a pickle whatever they are (NONE/POP padding included).
+        return true
     }
 
     /// Whether an operand is itself a pickle. Binary operands (array data) often start like a

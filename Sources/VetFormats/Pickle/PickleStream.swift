@@ -118,14 +118,10 @@ extension PickleProgram {
     public func shifted(by delta: Int) -> PickleProgram {
         var copy = self
         copy.range = (range.lowerBound + delta)..<(range.upperBound + delta)
-        func move(_ list: [PickleInstruction]) -> [PickleInstruction] {
-            list.map { var i = $0; i.offset += delta; i.payloadOffset += delta; return i }
-        }
         copy.imports = imports.map { imported in
             var i = imported
             i.offset += delta
-            i.instructions = move(i.instructions)
-            i.callInstructions = i.callInstructions.map(move)
+            i.displayShift += delta
             return i
         }
         copy.calls = calls.map { var c = $0; c.offset += delta; return c }

@@ -3,7 +3,7 @@ import VetCore
 
 /// A value on the symbolic pickle machine's stack: constants are kept, everything a call would
 /// produce is kept as the call itself, so nothing is ever executed.
-public indirect enum PickleValue: Sendable {
+public enum PickleValue: Sendable {
     case none
     case bool(Bool)
     case int(Int)
@@ -21,7 +21,7 @@ public indirect enum PickleValue: Sendable {
     /// The result of a call (REDUCE, NEWOBJ, OBJ, INST), with its state after BUILD.
     case object(PickleObject)
     /// What `persistent_load` would return for this id.
-    case persistent(PickleValue)
+    indirect case persistent(PickleValue)
     /// An out-of-band buffer (protocol 5).
     case buffer
     /// A value the machine could not determine, with the reason.

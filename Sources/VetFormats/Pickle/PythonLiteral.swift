@@ -187,23 +187,40 @@ enum PythonLiteral {
             guard bytes.contains(UInt8(ascii: "\\")) || !bytes.allSatisfy({ $0 < 0x80 }) else {
                 return String(decoding: bytes, as: UTF8.self)
             }
-            var out = String.UnicodeScalarView()
+            var utf8: [UInt8] = []
+            utf8.reserveCapacity(bytes.count + 8)
+            func append(_ scalar: Unicode.Scalar) {
+                UTF8.encode(scalar) { utf8.append($0) }
+            }
+            func hexValue(_ slice: Slice<UnsafeRawBufferPointer>) -> UInt32? {
+                var value: UInt32 = 0
+                for b in slice {
+                    let digit: UInt8
+                    switch b {
+                    case 0x30...0x39: digit = b - 0x30
+                    case 0x41...0x46: digit = b - 0x37
+                    case 0x61...0x66: digit = b - 0x57
+                    default: return nil
+                    }
+                    value = value << 4 | UInt32(digit)
+                }
+                return value
+            }
             var i = 0
             while i < bytes.count {
-                if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "u") || bytes[i + 1] == UInt8(ascii: "U") {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "u") || bytes[i + 1] == UInt8(ascii: "U") {
                     let width = bytes[i + 1] == UInt8(ascii: "u") ? 4 : 8
-                    if i + 2 + width <= bytes.count,
-                       let v = UInt32(String(decoding: bytes[(i + 2)..<(i + 2 + width)], as: UTF8.self), radix: 16),
-                       let scalar = Unicode.Scalar(v) {
-                        out.append(scalar)
+                    if i + 2 + width <= bytes.count, let v = hexValue(bytes[(i + 2)..<(i + 2 + width)]), let scalar = Unicode.Scalar(v) {
+                        append(scalar)
                         i += 2 + width
                         continue
                     }
                 }
-                out.append(Unicode.Scalar(bytes[i]))
+                if b < 0x80 { utf8.append(b) } else { utf8.append(0xC0 | b >> 6); utf8.append(0x80 | b & 0x3F) }
                 i += 1
             }
-            return String(out)
+            return String(decoding: utf8, as: UTF8.self)
         }
     }
 }
