@@ -7,26 +7,33 @@ public struct ByteReader: @unchecked Sendable {
     /// The bytes this reader walks.
     public let source: ByteSource
     /// The offset of the next byte to read, relative to `source`.
-    public private(set) var offset: Int = 0
+    @inlinable public var offset: Int { position }
+    /// Storage for `offset`; only this file's bounds-checked methods move it.
+    @usableFromInline var position: Int = 0
 
+    // The hot reads below are inlinable so parsers in other modules compile them in place;
+    // these two stored values are what they need.
     /// Cached start of `source`; `source` is stored too, which keeps the memory alive.
-    private let base: UnsafeRawPointer?
+    @usableFromInline let base: UnsafeRawPointer?
+    /// Cached `source.count`.
+    @usableFromInline let end: Int
 
     /// Creates a reader at the start of `source`.
     public init(_ source: ByteSource) {
         self.source = source
         base = source.baseAddress
+        end = source.count
     }
 
     /// Bytes left after the cursor.
-    public var remaining: Int { source.count - offset }
+    @inlinable public var remaining: Int { end - position }
     /// Whether the cursor is at the end.
-    public var isAtEnd: Bool { offset >= source.count }
+    @inlinable public var isAtEnd: Bool { position >= end }
 
-    @inline(__always)
-    private func check(_ n: Int) throws {
-        guard n >= 0, n <= source.count - offset else {
-            throw ByteError.outOfBounds(offset: offset, needed: n, available: source.count)
+    @inlinable @inline(__always)
+    func check(_ n: Int) throws {
+        guard n >= 0, n <= end - position else {
+            throw ByteError.outOfBounds(offset: position, needed: n, available: end)
         }
     }
 
@@ -35,54 +42,54 @@ public struct ByteReader: @unchecked Sendable {
         guard position >= 0, position <= source.count else {
             throw ByteError.outOfBounds(offset: position, needed: 0, available: source.count)
         }
-        offset = position
+        self.position = position
     }
 
     /// Advances the cursor by `n` bytes.
     public mutating func skip(_ n: Int) throws {
         try check(n)
-        offset += n
+        position += n
     }
 
     /// Reads one byte.
-    public mutating func u8() throws -> UInt8 {
+    @inlinable public mutating func u8() throws -> UInt8 {
         try check(1)
         guard let base else { return 0 }
-        defer { offset += 1 }
-        return base.load(fromByteOffset: offset, as: UInt8.self)
+        defer { position += 1 }
+        return base.load(fromByteOffset: position, as: UInt8.self)
     }
 
     /// The next byte without consuming it, or `nil` at the end.
-    public func peek() -> UInt8? { source.byte(at: offset) }
+    public func peek() -> UInt8? { source.byte(at: position) }
 
-    @inline(__always)
-    private mutating func littleEndian<T: FixedWidthInteger>(_: T.Type) throws -> T {
+    @inlinable @inline(__always)
+    mutating func littleEndian<T: FixedWidthInteger>(_: T.Type) throws -> T {
         let size = MemoryLayout<T>.size
         try check(size)
         guard let base else { return 0 }
-        let value = base.loadUnaligned(fromByteOffset: offset, as: T.self)
-        offset += size
+        let value = base.loadUnaligned(fromByteOffset: position, as: T.self)
+        position += size
         return T(littleEndian: value)
     }
 
     /// Reads a little-endian `UInt16`.
-    public mutating func u16le() throws -> UInt16 { try littleEndian(UInt16.self) }
+    @inlinable public mutating func u16le() throws -> UInt16 { try littleEndian(UInt16.self) }
     /// Reads a little-endian `UInt32`.
-    public mutating func u32le() throws -> UInt32 { try littleEndian(UInt32.self) }
+    @inlinable public mutating func u32le() throws -> UInt32 { try littleEndian(UInt32.self) }
     /// Reads a little-endian `UInt64`.
-    public mutating func u64le() throws -> UInt64 { try littleEndian(UInt64.self) }
+    @inlinable public mutating func u64le() throws -> UInt64 { try littleEndian(UInt64.self) }
     /// Reads a little-endian `Int32`.
-    public mutating func i32le() throws -> Int32 { try littleEndian(Int32.self) }
+    @inlinable public mutating func i32le() throws -> Int32 { try littleEndian(Int32.self) }
     /// Reads a little-endian `Int64`.
-    public mutating func i64le() throws -> Int64 { try littleEndian(Int64.self) }
+    @inlinable public mutating func i64le() throws -> Int64 { try littleEndian(Int64.self) }
     /// Reads a big-endian `UInt64` (pickle's BINFLOAT).
-    public mutating func u64be() throws -> UInt64 { UInt64(bigEndian: UInt64(littleEndian: try u64le())) }
+    @inlinable public mutating func u64be() throws -> UInt64 { UInt64(bigEndian: UInt64(littleEndian: try u64le())) }
 
     /// Reads `n` bytes as a zero-copy view.
     public mutating func view(_ n: Int) throws -> ByteSource {
         try check(n)
-        defer { offset += n }
-        return try source.slice(offset..<(offset + n))
+        defer { position += n }
+        return try source.slice(position..<(position + n))
     }
 
     /// Reads `n` bytes into an array.
@@ -98,12 +105,12 @@ public struct ByteReader: @unchecked Sendable {
     /// Reads up to and including the next `\n` (at most `limit` bytes) and returns the line without it.
     /// - Throws: `ByteError.outOfBounds` when no newline appears within the limit or the data.
     public mutating func line(limit: Int) throws -> ByteSource {
-        let window = source.clampedSlice(from: offset, length: limit)
+        let window = source.clampedSlice(from: position, length: limit)
         guard let end = window.firstIndex(of: [0x0A]) else {
-            throw ByteError.outOfBounds(offset: offset, needed: window.count + 1, available: source.count)
+            throw ByteError.outOfBounds(offset: position, needed: window.count + 1, available: source.count)
         }
-        let result = try source.slice(offset..<(offset + end))
-        offset += end + 1
+        let result = try source.slice(position..<(position + end))
+        position += end + 1
         return result
     }
 }

@@ -22,7 +22,7 @@ public enum PickleDisassembler {
         case let .int(v): return String(v)
         case let .bigInt(b): return "<int of \(b.count) bytes>"
         case let .float(f): return String(f)
-        case let .text(t, _): return "'" + Evidence.clip(t, maxLength: 60) + "'"
+        case let .text(t): return "'" + Evidence.clip(t.string, maxLength: 60) + "'"
         case let .bytes(b): return Evidence.bytesLiteral(b.prefixBytes(length: 24), maxBytes: 24) + (b.count > 24 ? "…(\(b.count) bytes)" : "")
         case let .pair(m, n): return "'" + Evidence.clip(m, maxLength: 60) + " " + Evidence.clip(n, maxLength: 60) + "'"
         }

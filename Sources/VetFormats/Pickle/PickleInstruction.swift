@@ -8,10 +8,30 @@ public enum PickleOperand: Sendable {
     case bigInt([UInt8])
     case float(Double)
     /// Text the loader decodes to `str` (or, for BINSTRING and STRING, to `str` under the default encoding).
-    case text(String, exact: Bool)
+    case text(PickleText)
     case bytes(ByteSource)
     /// GLOBAL and INST operands: module and name.
     case pair(String, String)
+}
+
+/// Text from a pickle operand, decoded only when something reads it: most strings in a checkpoint
+/// (state-dict keys) are never looked at, so they are kept as slices of the file.
+public enum PickleText: Sendable {
+    /// Already decoded (protocol 0 forms, GLOBAL operands).
+    case decoded(String)
+    /// BINUNICODE family: UTF-8 (invalid sequences are replaced when read).
+    case utf8(ByteSource)
+    /// BINSTRING family: UTF-8 when valid, otherwise latin-1, as common unpickler encodings give.
+    case narrow(ByteSource)
+
+    /// The text.
+    public var string: String {
+        switch self {
+        case let .decoded(s): s
+        case let .utf8(bytes): PythonLiteral.utf8(bytes)
+        case let .narrow(bytes): PythonLiteral.validUTF8(bytes) ?? PythonLiteral.latin1(bytes)
+        }
+    }
 }
 
 /// One opcode with its decoded operand.
@@ -62,12 +82,37 @@ public struct PickleDecoder: Sendable {
     public mutating func next() throws -> PickleInstruction {
         let start = reader.offset
         let byte = try reader.u8()
-        guard let opcode = PickleOpcode(rawValue: byte) else { throw PickleDecodeError.invalidOpcode(byte, offset: start) }
+        guard let opcode = PickleOpcode.table[Int(byte)] else { throw PickleDecodeError.invalidOpcode(byte, offset: start) }
         do {
             let (operand, payload) = try decodeOperand(opcode, start: start)
             return PickleInstruction(opcode: opcode, offset: start, length: reader.offset - start, operand: operand, payloadOffset: payload)
         } catch let error as ByteError {
             throw PickleDecodeError.truncated(opcode, offset: start, detail: error.description)
+        }
+    }
+
+    /// Advances past the next instruction without decoding its operand, for sniffing.
+    /// - Returns: the opcode, or `nil` for an invalid byte or an operand that is cut off or too
+    ///   long (no error value is built: sniffers call this on every string a pickle holds).
+    public mutating func skipNext() -> PickleOpcode? {
+        guard let byte = try? reader.u8(), let opcode = PickleOpcode.table[Int(byte)] else { return nil }
+        switch opcode.argument {
+        case .none: return opcode
+        case let .fixed(width): return (try? reader.skip(width)) == nil ? nil : opcode
+        case .line: return (try? reader.line(limit: maxOperandLength)) == nil ? nil : opcode
+        case .twoLines:
+            guard (try? reader.line(limit: maxOperandLength)) != nil,
+                  (try? reader.line(limit: maxOperandLength)) != nil else { return nil }
+            return opcode
+        case let .lengthPrefixed(width):
+            var length: UInt64 = 0
+            for shift in 0..<width {
+                guard let b = try? reader.u8() else { return nil }
+                length |= UInt64(b) << (8 * UInt64(shift))
+            }
+            guard let n = Int(exactly: length), n <= maxOperandLength, n <= reader.remaining,
+                  (try? reader.skip(n)) != nil else { return nil }
+            return opcode
         }
     }
 

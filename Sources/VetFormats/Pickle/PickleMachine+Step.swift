@@ -2,7 +2,7 @@ import VetBytes
 
 extension PickleMachine {
     /// Executes one opcode other than STOP.
-    mutating func step(_ i: PickleInstruction) {
+    mutating func step(_ i: borrowing PickleInstruction) {
         switch i.opcode {
         case .mark: marks.append(stack.count)
         case .stop: break
@@ -18,13 +18,13 @@ extension PickleMachine {
         case .int, .binInt, .binInt1, .binInt2, .long, .long1, .long4, .float, .binFloat:
             push(constant(i.operand))
         case .string, .binString, .shortBinString, .unicode, .binUnicode, .shortBinUnicode, .binUnicode8:
-            if case let .text(text, _) = i.operand { push(.string(text)) } else { push(.unknown("text")) }
+            if case let .text(text) = i.operand { push(.string(text)) } else { push(.unknown("text")) }
             noteEmbedded(i)
         case .binBytes, .shortBinBytes, .binBytes8, .byteArray8:
             if case let .bytes(view) = i.operand { push(.bytes(view)) } else { push(.unknown("bytes")) }
             noteEmbedded(i)
         case .persID:
-            let id: PickleValue = if case let .text(t, _) = i.operand { .string(t) } else { .unknown("id") }
+            let id: PickleValue = if case let .text(t) = i.operand { .string(t) } else { .unknown("id") }
             program.persistentIDs.append((id, i.offset))
             push(.persistent(id))
         case .binPersID:
@@ -51,12 +51,12 @@ extension PickleMachine {
         case .inst:
             let items = popToMark(i)
             if case let .pair(module, name) = i.operand {
-                let index = importGlobal(.string(module), .string(name), i)
+                let index = importGlobal(.string(.decoded(module)), .string(.decoded(name)), i)
                 call(.global(index), .tuple(items), i)
             }
         case .global:
             if case let .pair(module, name) = i.operand {
-                push(.global(importGlobal(.string(module), .string(name), i)))
+                push(.global(importGlobal(.string(.decoded(module)), .string(.decoded(name)), i)))
             }
         case .stackGlobal:
             let name = pop(i)
@@ -67,11 +67,15 @@ extension PickleMachine {
         case .emptyList: push(.list(newContainer()))
         case .emptySet: push(.set(newContainer()))
         case .emptyTuple: push(.tuple([]))
-        case .tuple1, .tuple2, .tuple3:
-            let count = Int(i.opcode.rawValue - PickleOpcode.tuple1.rawValue) + 1
-            var items: [PickleValue] = []
-            for _ in 0..<count { items.insert(pop(i), at: 0) }
-            pushChecked(.tuple(items), i)
+        case .tuple1:
+            let a = pop(i)
+            pushChecked(.tuple([a]), i)
+        case .tuple2:
+            let b = pop(i), a = pop(i)
+            pushChecked(.tuple([a, b]), i)
+        case .tuple3:
+            let c = pop(i), b = pop(i), a = pop(i)
+            pushChecked(.tuple([a, b, c]), i)
         case .tuple: pushChecked(.tuple(popToMark(i)), i)
         case .list, .dict, .frozenSet:
             let container = newContainer()
@@ -81,12 +85,11 @@ extension PickleMachine {
         case .append:
             let value = pop(i)
             extend(with: [value], i)
-        case .appends, .addItems: extend(with: popToMark(i), i)
+        case .appends, .addItems, .setItems: extendFromMark(i)
         case .setItem:
             let value = pop(i)
             let key = pop(i)
             extend(with: [key, value], i)
-        case .setItems: extend(with: popToMark(i), i)
         case .get, .binGet, .longBinGet:
             let key = constant(i.operand).intValue ?? -1
             if let value = memo[key] { push(value) } else {
@@ -135,7 +138,7 @@ extension PickleMachine {
         case let .int(v): return .int(v)
         case let .bigInt(b): return .bigInt(b)
         case let .float(f): return .float(f)
-        case let .text(t, _): return .string(t)
+        case let .text(t): return .string(t)
         case let .bytes(b): return .bytes(b)
         case .none, .pair: return .unknown("no constant")
         }
@@ -144,6 +147,23 @@ extension PickleMachine {
     private mutating func pushChecked(_ value: PickleValue, _ i: PickleInstruction) {
         checkExpansion(value, at: i.offset)
         push(value)
+    }
+
+    /// APPENDS, SETITEMS and ADDITEMS: moves everything above the mark into the container below it
+    /// without building an intermediate array in the common case.
+    private mutating func extendFromMark(_ i: PickleInstruction) {
+        guard let mark = marks.last, mark > (marks.dropLast().last ?? 0) else {
+            return extend(with: popToMark(i), i)
+        }
+        switch stack[mark - 1] {
+        case let .list(c), let .dict(c), let .set(c):
+            marks.removeLast()
+            for index in mark..<stack.count { c.append(stack[index]) }
+            stack.removeLast(stack.count - mark)
+            checkExpansion(.list(c), at: i.offset)
+        default:
+            extend(with: popToMark(i), i)
+        }
     }
 
     /// APPEND(S), SETITEM(S) and ADDITEMS into the container on top of the stack.
@@ -188,7 +208,7 @@ extension PickleMachine {
         var notes: [String] = []
         func operand(_ value: PickleValue, _ role: String) -> String? {
             switch value {
-            case let .string(s): return s
+            case let .string(s): return s.string
             case let .bytes(b):
                 notes.append("\(role) operand is bytes, not str (CPython rejects it; other loaders may not)")
                 return PythonLiteral.latin1(b)

@@ -51,6 +51,7 @@ public struct PickleMachine {
             return empty
         }
         var machine = PickleMachine(decoder: decoder, source: source, options: options, program: empty, nestingDepth: nestingDepth)
+        machine.stack.reserveCapacity(64)
         machine.execute()
         return machine.program
     }
@@ -110,7 +111,9 @@ public struct PickleMachine {
     /// Copies what callers read after the run (the result and persistent ids) into cycle-free
     /// values, then empties every container and object state so no cycle outlives the machine.
     private mutating func releaseCycles() {
-        // Callers read scalars, lists of keys and id tuples: one level is enough.
+        // Callers read scalars, lists of keys and id tuples: one level is enough, and a dict
+        // result (a whole state dict) is never read, so it is not copied.
+        if case .dict? = program.result { program.result = .unknown("dict") }
         program.result = program.result.map { $0.detached(depth: 1) }
         program.persistentIDs = program.persistentIDs.map { ($0.value.detached(depth: 1), $0.offset) }
         for container in containers { container.items.removeAll() }
@@ -166,7 +169,7 @@ public struct PickleMachine {
             return []
         }
         let items = Array(stack[mark...])
-        stack.removeSubrange(mark...)
+        stack.removeLast(stack.count - mark)
         return items
     }
 

@@ -19,9 +19,9 @@ public enum PickleSniffer {
         var count = 0
         var structural = false
         while count < window {
-            guard let instruction = try? decoder.next() else { return false }
+            guard let opcode = decoder.skipNext() else { return false }
             count += 1
-            switch instruction.opcode {
+            switch opcode {
             case .stop: return structural || count > 1
             case .global, .inst, .reduce, .mark, .tuple, .dict, .list, .emptyDict, .emptyList, .emptyTuple, .put, .binPut,
                  .setItem, .append:
@@ -41,8 +41,8 @@ public enum PickleSniffer {
         guard var decoder = try? PickleDecoder(source, maxOperandLength: source.count) else { return false }
         var imports = false
         for _ in 0..<1_000_000 {
-            guard let instruction = try? decoder.next() else { return false }
-            switch instruction.opcode {
+            guard let opcode = decoder.skipNext() else { return false }
+            switch opcode {
             case .stop: return imports
             case .global, .inst, .stackGlobal, .ext1, .ext2, .ext4: imports = true
             default: break

@@ -10,7 +10,7 @@ public enum PickleValue: Sendable {
     /// An integer too large for `Int`, as little-endian two's-complement bytes.
     case bigInt([UInt8])
     case float(Double)
-    case string(String)
+    case string(PickleText)
     case bytes(ByteSource)
     case tuple(PickleTuple)
     case list(PickleContainer)
@@ -29,7 +29,7 @@ public enum PickleValue: Sendable {
 
     /// The text of a `str` constant, or `nil`.
     public var stringValue: String? {
-        if case let .string(s) = self { return s }
+        if case let .string(s) = self { return s.string }
         return nil
     }
 
@@ -51,7 +51,7 @@ public enum PickleValue: Sendable {
         case let .int(v): return String(v)
         case let .bigInt(bytes): return "<int of \(bytes.count) bytes>"
         case let .float(v): return String(v)
-        case let .string(s): return "'" + Evidence.clip(s, maxLength: 80) + "'"
+        case let .string(s): return "'" + Evidence.clip(s.string, maxLength: 80) + "'"
         case let .bytes(b): return "<bytes of \(b.count)>"
         case let .tuple(tuple):
             let items = tuple.items

@@ -46,13 +46,13 @@ enum PythonLiteral {
             // Fast path: a quoted literal without escapes is its inner bytes.
             if line.count >= 2, let q = line.byte(at: 0), q == UInt8(ascii: "'") || q == UInt8(ascii: "\""),
                line.byte(at: line.count - 1) == q, line.firstIndex(of: [UInt8(ascii: "\\")]) == nil {
-                return .text(latin1(line.clampedSlice(from: 1, length: line.count - 2)), exact: false)
+                return .text(.narrow(line.clampedSlice(from: 1, length: line.count - 2)))
             }
-            return .text(try quotedString(latin1(line), offset: offset), exact: false)
+            return .text(.decoded(try quotedString(latin1(line), offset: offset)))
         case .unicode:
-            return .text(rawUnicodeEscape(line), exact: true)
+            return .text(.decoded(rawUnicodeEscape(line)))
         default: // PERSID: an ASCII id.
-            return .text(latin1(line), exact: true)
+            return .text(.narrow(line))
         }
     }
 
@@ -62,11 +62,10 @@ enum PythonLiteral {
         case .long1, .long4:
             return littleEndianInteger(view)
         case .shortBinUnicode, .binUnicode, .binUnicode8:
-            if let text = validUTF8(view) { return .text(text, exact: true) }
-            return .text(utf8(view), exact: false)
+            return .text(.utf8(view))
         case .shortBinString, .binString:
             // Decoded with the unpickler's encoding (ASCII by default, often latin-1 or utf-8).
-            return .text(validUTF8(view) ?? latin1(view), exact: false)
+            return .text(.narrow(view))
         default:
             return .bytes(view)
         }
