@@ -34,6 +34,10 @@ struct ArtifactScanner {
             }
         case .numpy:
             scanNumpy(source, at: location)
+        case .safetensors:
+            scanSafeTensors(source, at: location, depth: depth)
+        case .gguf:
+            scanGGUF(source, at: location, depth: depth)
         case .zip:
             scanZip(source, at: location, depth: depth)
         case .tar:
@@ -106,6 +110,40 @@ struct ArtifactScanner {
         stream.shift(by: file.dataOffset)
         PickleRules.check(stream, at: location, context: context, into: &sink)
         cover(location, "numpy-object", .scanned, size: source.count)
+    }
+
+    /// safetensors: header checks; bytes outside every tensor are scanned as content of their own.
+    mutating func scanSafeTensors(_ source: ByteSource, at location: Location, depth: Int) {
+        guard let file = try? SafeTensorsFile.parse(source) else {
+            sink.report(SafeTensorsHeaderRule.descriptor, "file is shorter than the 8-byte header length", at: location)
+            return cover(location, "safetensors", .partial, reason: "truncated header", size: source.count)
+        }
+        SafeTensorsRules.check(file, at: location, into: &sink)
+        cover(location, "safetensors", .scanned, size: source.count)
+        guard depth < limits.maxDepth else { return }
+        for range in file.unaccountedRanges {
+            guard let hidden = try? source.slice(range) else { continue }
+            scan(hidden, at: location.member("<unaccounted@0x\(String(range.lowerBound, radix: 16))>"), name: "", depth: depth + 1)
+        }
+    }
+
+    /// GGUF: header and tensor checks; bytes outside every tensor are scanned as content of their own.
+    mutating func scanGGUF(_ source: ByteSource, at location: Location, depth: Int) {
+        let file = GGUFFile.parse(source)
+        GGUFRules.check(file, at: location, into: &sink)
+        let templates = file.metadata.filter { $0.key.hasPrefix("tokenizer.chat_template") }
+        if !file.headerComplete {
+            cover(location, "gguf", .partial, reason: "header could not be read to its end", size: source.count)
+        } else if !templates.isEmpty {
+            cover(location, "gguf", .partial, reason: "\(templates.count) chat template(s) not analysed yet", size: source.count)
+        } else {
+            cover(location, "gguf", .scanned, size: source.count)
+        }
+        guard depth < limits.maxDepth else { return }
+        for range in file.unaccountedRanges {
+            guard let hidden = try? source.slice(range) else { continue }
+            scan(hidden, at: location.member("<unaccounted@0x\(String(range.lowerBound, radix: 16))>"), name: "", depth: depth + 1)
+        }
     }
 
     /// gzip or zlib streams (joblib's compressed files): decompress within the budget and rescan.

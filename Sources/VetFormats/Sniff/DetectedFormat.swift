@@ -8,7 +8,7 @@ public enum DetectedFormat: String, Sendable, Codable, CaseIterable {
     /// Whether this scanner can analyse the format (the rest are listed as unscanned in coverage).
     public var isScannable: Bool {
         switch self {
-        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .numpy: true
+        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .numpy, .safetensors, .gguf: true
         default: false
         }
     }
@@ -16,7 +16,7 @@ public enum DetectedFormat: String, Sendable, Codable, CaseIterable {
     /// Whether the format is a model-weight format that a later ModelVet release analyses.
     public var isModelFormat: Bool {
         switch self {
-        case .safetensors, .gguf, .hdf5, .onnx, .tensorflow, .tflite: true
+        case .hdf5, .onnx, .tensorflow, .tflite: true
         default: false
         }
     }
@@ -45,7 +45,12 @@ public enum FormatSniffer {
         if starts([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
         if starts(Array("TFL3".utf8), at: 4) { return .tflite }
         if starts(Array("ustar".utf8), at: 257) { return .tar }
-        if isSafetensors(source, head) { return .safetensors }
+        // A `{` after the length marks safetensors; a length that lies about the size still counts
+        // when the name agrees, so the lie is reported rather than the file being called unknown.
+        if SafeTensorsFile.sniff(source)
+            || (head.count > 8 && head[8] == UInt8(ascii: "{") && name.lowercased().hasSuffix(".safetensors")) {
+            return .safetensors
+        }
         if head.count >= 2, head[0] == 0x78, (UInt16(head[0]) << 8 | UInt16(head[1])) % 31 == 0 { return .zlib }
         if starts([0x5D, 0x00, 0x00]) { return .lzma }
         if PickleSniffer.looksLikePickle(source) { return .pickle }
@@ -56,13 +61,6 @@ public enum FormatSniffer {
         if lower.hasSuffix(".pb") || lower.hasSuffix(".pbtxt") { return .tensorflow }
         if lower.hasSuffix(".tar") { return .tar }
         return .unknown
-    }
-
-    static func isSafetensors(_ source: ByteSource, _ head: [UInt8]) -> Bool {
-        guard head.count >= 9, head[8] == UInt8(ascii: "{") else { return false }
-        var length: UInt64 = 0
-        for i in 0..<8 { length |= UInt64(head[i]) << (8 * UInt64(i)) }
-        return length >= 2 && length <= UInt64(source.count - 8)
     }
 
     /// UTF-8 without NUL or most control bytes in the first block.
