@@ -50,6 +50,9 @@ public final class ByteStorage: @unchecked Sendable {
         guard let mapped, mapped != MAP_FAILED else {
             throw ByteError.io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
+        // Scans touch headers and a few bytes per tensor, not whole files: without this hint the
+        // kernel reads ahead around every touched page and resident memory grows with file size.
+        _ = madvise(mapped, size, Int32(MADV_RANDOM))
         return ByteStorage(base: UnsafeRawPointer(mapped), count: size, release: { pointer, length in
             if let pointer { munmap(UnsafeMutableRawPointer(mutating: pointer), length) }
         })
