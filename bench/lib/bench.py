@@ -172,7 +172,14 @@ def load_corpus() -> list[dict]:
         for name, e in sorted(files.items()):
             expected = e.get("expected")
             expected = expected if isinstance(expected, list) else [expected]
-            label = "malicious" if "dangerous_import" in expected else "benign"
+            if "dangerous_import" in expected:
+                label = "malicious"
+            elif expected == ["clean"]:
+                label = "benign"
+            else:
+                # Files whose correct verdict is a review finding (unknown imports, TorchScript code,
+                # unscannable compression) are neither attacks nor clean; they are left out.
+                continue
             items.append({"set": "framework", "name": name, "path": os.path.join(fw, name), "label": label,
                           "class": "framework:" + ",".join(str(x) for x in expected)})
     return [i for i in items if os.path.exists(i["path"])]
@@ -321,7 +328,7 @@ def write_report(path: str, data: dict) -> None:
         w("## Workload (c): detection\n")
         nm = sum(1 for c in corpus if c["label"] == "malicious")
         w(f"{len(corpus)} files: `Fixtures/adversarial/files` (labels from its MANIFEST.json) and `Fixtures/files` "
-          f"(malicious when its MANIFEST `expected` contains `dangerous_import`); {nm} malicious, {len(corpus) - nm} "
+          f"(malicious when its MANIFEST `expected` contains `dangerous_import`, benign when it is `clean`; fixtures whose expected verdict is a review finding such as an unknown import or TorchScript code are left out); {nm} malicious, {len(corpus) - nm} "
           "benign. One invocation per tool per file.\n")
         w("| Tool | Malicious detected | Missed (clean) | Malicious with error/skip | Benign flagged (false positives) | Benign with error/skip |\n|---|---:|---:|---:|---:|---:|")
         for t in labels:
