@@ -38,10 +38,13 @@ public struct RuleDescriptor: Sendable {
     public var references: [String]
     /// Triggering and non-triggering examples.
     public var examples: [RuleExample]
+    /// Whether the rule judges one artifact or a whole repository folder (the latter has no
+    /// single-file examples; its tests build folders).
+    public var scope: RuleScope
 
     /// Creates a descriptor.
     public init(id: String, severity: Severity, title: String, description: String, remediation: String,
-                references: [String] = [], examples: [RuleExample] = []) {
+                references: [String] = [], examples: [RuleExample] = [], scope: RuleScope = .artifact) {
         self.id = id
         self.severity = severity
         self.title = title
@@ -49,5 +52,14 @@ public struct RuleDescriptor: Sendable {
         self.remediation = remediation
         self.references = references
         self.examples = examples
+        self.scope = scope
     }
+}
+
+/// What a rule looks at.
+public enum RuleScope: String, Sendable {
+    /// One file or container member.
+    case artifact
+    /// A folder laid out like a model repository.
+    case repository
 }

@@ -16,6 +16,25 @@ public struct ScanFailure: Sendable, Codable, Hashable, Comparable {
     }
 }
 
+/// A one-line judgement of a scanned folder.
+public struct RepositoryVerdict: Sendable, Hashable, Comparable {
+    /// The folder as given on the command line.
+    public var path: String
+    /// The verdict, e.g. "safe formats only" or "contains code that runs on load".
+    public var verdict: String
+    /// The most serious finding inside it, if any.
+    public var highestSeverity: Severity?
+
+    /// Creates a verdict.
+    public init(path: String, verdict: String, highestSeverity: Severity?) {
+        self.path = path
+        self.verdict = verdict
+        self.highestSeverity = highestSeverity
+    }
+
+    public static func < (lhs: RepositoryVerdict, rhs: RepositoryVerdict) -> Bool { lhs.path < rhs.path }
+}
+
 /// Everything one `modelvet scan` learned: findings, coverage and failures, sorted.
 public struct ScanReport: Sendable {
     /// The paths the user gave.
@@ -32,6 +51,8 @@ public struct ScanReport: Sendable {
     public var byteCount: Int
     /// Wall-clock seconds (shown in text reports only, so machine-readable reports stay reproducible).
     public var duration: Double
+    /// One verdict per folder given on the command line.
+    public var repositories: [RepositoryVerdict] = []
 
     /// Creates a report, sorting its parts.
     public init(inputs: [String], findings: [Finding], coverage: [CoverageEntry], failures: [ScanFailure],

@@ -7,6 +7,7 @@ public enum JSONReportWriter {
         var schema_version = ModelVetVersion.jsonSchema
         var tool = Tool()
         var inputs: [String]
+        var repositories: [RepositoryItem]
         var summary: Summary
         var findings: [FindingEntry]
         var coverage: [CoverageItem]
@@ -55,6 +56,12 @@ public enum JSONReportWriter {
         var size: Int
     }
 
+    struct RepositoryItem: Encodable {
+        var path: String
+        var verdict: String
+        var highest_severity: String?
+    }
+
     struct ErrorItem: Encodable {
         var location: String
         var message: String
@@ -65,6 +72,9 @@ public enum JSONReportWriter {
         let counts = report.countsBySeverity
         let document = Document(
             inputs: report.inputs,
+            repositories: report.repositories.sorted().map {
+                RepositoryItem(path: $0.path, verdict: $0.verdict, highest_severity: $0.highestSeverity?.name)
+            },
             summary: Summary(
                 files: report.fileCount, bytes: report.byteCount, artifacts: report.coverage.count,
                 scanned: report.coverage.filter { $0.status == .scanned }.count,

@@ -25,6 +25,10 @@ public enum TextReportWriter {
         let style = Style(enabled: context.color)
         var out = "ModelVet \(ModelVetVersion.current): scanned \(report.fileCount) file(s), \(byteText(report.byteCount))"
         out += String(format: " in %.2f s\n", report.duration)
+        for repository in report.repositories.sorted() {
+            let color = repository.highestSeverity.map { $0 >= .high ? "1;31" : $0 >= .medium ? "33" : "32" } ?? "32"
+            out += "Repository " + style.bold(repository.path) + ": " + style.paint(repository.verdict, color) + "\n"
+        }
         let formats = Dictionary(report.coverage.filter { $0.location.members.isEmpty }.map { ($0.location.file, $0.format) },
                                  uniquingKeysWith: { a, _ in a })
         for (file, findings) in Dictionary(grouping: report.findings, by: \.location.file).sorted(by: { $0.key < $1.key }) {

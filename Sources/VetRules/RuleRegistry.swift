@@ -21,7 +21,9 @@ public enum RuleRegistry {
         NestingDepthRule.descriptor,
         CompressedBombRule.descriptor,
         CompressedMalformedRule.descriptor,
-    ] + ZipAnomalyRules.all.map { $0.descriptor } + TarAnomalyRules.all.map { $0.descriptor } + SafeTensorsRules.all + GGUFRules.all
+        RemoteCodeRule.descriptor,
+        PickleBesideSafeTensorsRule.descriptor,
+    ] + PythonCodeRules.all + ZipAnomalyRules.all.map { $0.descriptor } + TarAnomalyRules.all.map { $0.descriptor } + SafeTensorsRules.all + GGUFRules.all
 
     /// The descriptor with `id`, if any.
     public static func descriptor(id: String) -> RuleDescriptor? { all.first { $0.id == id } }

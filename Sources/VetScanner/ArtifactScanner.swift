@@ -25,7 +25,7 @@ struct ArtifactScanner {
         case .empty:
             cover(location, "empty", .scanned, size: 0)
         case .text:
-            cover(location, "text", .scanned, size: source.count)
+            scanText(source, at: location, name: name)
         case .pickle:
             scanPickle(source, at: location)
             if ZipSniff.hasEndRecord(source) {
@@ -55,6 +55,22 @@ struct ArtifactScanner {
 
     mutating func cover(_ location: Location, _ format: String, _ status: CoverageStatus, reason: String? = nil, size: Int) {
         coverage.append(CoverageEntry(location: location, format: format, status: status, reason: reason, size: size))
+    }
+
+    /// Text: Python code is analysed, JSON configs are checked for remote code, the rest is recorded.
+    mutating func scanText(_ source: ByteSource, at location: Location, name: String) {
+        let base = name.split(separator: "/").last.map(String.init) ?? name
+        let lower = base.lowercased()
+        if lower.hasSuffix(".py") {
+            let text = source.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+            PythonCodeRules.check(text, at: location, into: &sink)
+            return cover(location, "python", .scanned, size: source.count)
+        }
+        if lower.hasSuffix(".json"), let json = try? JSONParser.parse(source, maxDepth: 256) {
+            RemoteCodeRule.check(json, at: location, into: &sink)
+            return cover(location, "json", .scanned, size: source.count)
+        }
+        cover(location, "text", .scanned, size: source.count)
     }
 
     /// Records a recognised or unknown format this release does not analyse.

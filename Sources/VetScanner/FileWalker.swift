@@ -34,13 +34,15 @@ enum FileWalker {
         }
     }
 
-    static func collect(_ paths: [String]) -> (files: [File], failures: [ScanFailure]) {
+    static func collect(_ paths: [String]) -> (files: [File], failures: [ScanFailure], folders: [String]) {
         var files: [File] = []
         var failures: [ScanFailure] = []
+        var folders: [String] = []
         for path in paths {
             switch kind(of: path, followLinks: true) {
             case let .file(size): files.append(File(path: path, size: size))
             case .directory:
+                folders.append(path)
                 var found: [File] = []
                 walk(path, into: &found, failures: &failures, depth: 0)
                 files.append(contentsOf: found.sorted { $0.path < $1.path })
@@ -50,7 +52,7 @@ enum FileWalker {
                 failures.append(ScanFailure(location: Location(file: path), message: "not a regular file or directory"))
             }
         }
-        return (files, failures)
+        return (files, failures, folders)
     }
 
     private static func walk(_ directory: String, into files: inout [File], failures: inout [ScanFailure], depth: Int) {

@@ -65,8 +65,12 @@ public struct Scanner: Sendable {
         }
         let elapsed = ContinuousClock.now - clock
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return ScanReport(inputs: paths, findings: configuration.policy.apply(to: findings), coverage: coverage,
-                          failures: failures, fileCount: files.count, byteCount: total, duration: seconds)
+        findings.append(contentsOf: RepositoryAnalysis.shadowedPickles(coverage: coverage))
+        let final = configuration.policy.apply(to: findings)
+        var report = ScanReport(inputs: paths, findings: final, coverage: coverage,
+                                failures: failures, fileCount: files.count, byteCount: total, duration: seconds)
+        report.repositories = RepositoryAnalysis.verdicts(folders: walk.folders, findings: final, coverage: coverage)
+        return report
     }
 
     /// Runs `body` on `workers` threads (the calling thread is one of them) and waits for all.
