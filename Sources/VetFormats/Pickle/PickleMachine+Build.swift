@@ -6,12 +6,13 @@ extension PickleMachine {
         let state = pop(i)
         switch top() {
         case let .object(object)?:
-            object.state = state
-            let index: Int? = if case let .global(g) = object.callee { g } else { nil }
+            program.heap.objects[object].state = state
+            let callee = program.heap.objects[object].callee
+            let index = importIndex(of: callee)
             program.calls.append(PickleCall(opcode: .build, offset: i.offset, importIndex: index,
-                                            calleeSummary: index == nil ? "__setstate__ of " + object.callee.summary() : ""))
+                                            calleeSummary: index == nil ? "__setstate__ of " + program.heap.summary(callee) : ""))
             if options.joblibArrays, let index, isJoblibWrapper(program.imports[index]) {
-                readJoblibArray(object, i)
+                readJoblibArray(state, i)
             }
         case let .global(index)?:
             // BUILD on a class or function object sets attributes on it: it rewrites code the process shares.
@@ -19,9 +20,9 @@ extension PickleMachine {
                                             calleeSummary: "setattr on imported object", mutatesImport: true))
         case nil:
             anomaly(.inconsistentStack, "BUILD has no object to apply state to", at: i.offset)
-        default:
+        case let value?:
             program.calls.append(PickleCall(opcode: .build, offset: i.offset, importIndex: nil,
-                                            calleeSummary: "__setstate__ of " + (top()?.summary() ?? "?")))
+                                            calleeSummary: "__setstate__ of " + program.heap.summary(value)))
         }
     }
 
@@ -31,23 +32,23 @@ extension PickleMachine {
 
     /// Follows joblib's `NumpyArrayWrapper.read_array`: an optional padding-length byte and padding,
     /// then `count × itemsize` raw bytes, or a nested pickle for object arrays.
-    private mutating func readJoblibArray(_ wrapper: PickleObject, _ i: PickleInstruction) {
-        guard case let .dict(state)? = wrapper.state, let dtype = state.value(forKey: "dtype"),
-              let layout = NumpyDtypeValue.layout(of: dtype, imports: program.imports) else {
+    private mutating func readJoblibArray(_ state: PickleValue, _ i: PickleInstruction) {
+        guard let dtype = program.heap.dictValue(state, key: "dtype"),
+              let layout = NumpyDtypeValue.layout(of: dtype, in: program) else {
             anomaly(.inconsistentStack, "joblib array wrapper without a dtype this scanner can size; the array bytes that follow cannot be framed", at: i.offset)
             halted = true
             return
         }
         stack.removeLast()
-        push(.unknown("joblib array"))
+        push(program.heap.unknown("joblib array"))
         if layout.isObject {
             readNestedArrayPickle(at: decoder.reader.offset, i)
             return
         }
         var count = 1
-        if let dims = state.value(forKey: "shape")?.tupleItems {
+        if let shape = program.heap.dictValue(state, key: "shape"), let dims = program.heap.tupleItems(shape) {
             for dim in dims {
-                guard let d = dim.intValue, d >= 0, case (let c, false) = count.multipliedReportingOverflow(by: d) else {
+                guard let d = program.heap.int(dim), d >= 0, case (let c, false) = count.multipliedReportingOverflow(by: d) else {
                     anomaly(.oversizedOperand, "joblib array shape is not a tuple of small non-negative integers", at: i.offset)
                     halted = true
                     return
@@ -57,7 +58,7 @@ extension PickleMachine {
         }
         let start = decoder.reader.offset
         var skip = 0
-        if let alignment = state.value(forKey: "numpy_array_alignment_bytes"), alignment.intValue != nil {
+        if let alignment = program.heap.dictValue(state, key: "numpy_array_alignment_bytes"), program.heap.int(alignment) != nil {
             guard let padding = source.byte(at: start) else {
                 anomaly(.truncated, "joblib array padding byte is missing", at: start)
                 halted = true
@@ -85,9 +86,13 @@ extension PickleMachine {
         let inner = PickleMachine.run(source, from: offset, options: options, nestingDepth: nestingDepth + 1)
         let base = program.imports.count
         program.imports.append(contentsOf: inner.imports)
+        // The inner program's values live in its own heap: its calls' arguments become unknown
+        // here, so helpers that are only safe with safe arguments are not trusted through them.
+        let opaque = program.heap.unknown("arguments of a call in a nested pickle")
         program.calls.append(contentsOf: inner.calls.map { call in
             var shifted = call
             shifted.importIndex = call.importIndex.map { $0 + base }
+            shifted.argumentValue = opaque
             return shifted
         })
         program.extensions.append(contentsOf: inner.extensions)

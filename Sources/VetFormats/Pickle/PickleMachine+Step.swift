@@ -11,26 +11,26 @@ extension PickleMachine {
                 anomaly(.inconsistentStack, "POP on an empty stack", at: i.offset)
             }
         case .popMark: _ = popToMark(i)
-        case .dup: push(top() ?? .unknown("DUP of empty stack"))
+        case .dup: push(top() ?? program.heap.unknown("DUP of empty stack"))
         case .none: push(.none)
         case .newTrue: push(.bool(true))
         case .newFalse: push(.bool(false))
         case .int, .binInt, .binInt1, .binInt2, .long, .long1, .long4, .float, .binFloat:
             push(constant(i.operand))
         case .string, .binString, .shortBinString, .unicode, .binUnicode, .shortBinUnicode, .binUnicode8:
-            if case let .text(text) = i.operand { push(.string(text)) } else { push(.unknown("text")) }
+            if case let .text(text) = i.operand { push(program.heap.text(text)) } else { push(program.heap.unknown("text")) }
             noteEmbedded(i)
         case .binBytes, .shortBinBytes, .binBytes8, .byteArray8:
-            if case let .bytes(view) = i.operand { push(.bytes(view)) } else { push(.unknown("bytes")) }
+            if case let .bytes(view) = i.operand { push(program.heap.bytes(view)) } else { push(program.heap.unknown("bytes")) }
             noteEmbedded(i)
         case .persID:
-            let id: PickleValue = if case let .text(t) = i.operand { .string(t) } else { .unknown("id") }
+            let id: PickleValue = if case let .text(t) = i.operand { program.heap.text(t) } else { program.heap.unknown("id") }
             program.persistentIDs.append((id, i.offset))
-            push(.persistent(id))
+            push(program.heap.persistent(id))
         case .binPersID:
             let id = pop(i)
             program.persistentIDs.append((id, i.offset))
-            push(.persistent(id))
+            push(program.heap.persistent(id))
         case .reduce:
             let arguments = pop(i)
             let callee = pop(i)
@@ -43,78 +43,78 @@ extension PickleMachine {
             let keywords = pop(i)
             let arguments = pop(i)
             let cls = pop(i)
-            call(cls, .tuple([arguments, keywords]), i)
+            call(cls, program.heap.tuple([arguments, keywords]), i)
         case .obj:
-            var items = popToMark(i)
-            let cls = items.isEmpty ? PickleValue.unknown("OBJ without class") : items.removeFirst()
-            call(cls, .tuple(items), i)
+            let items = popToMark(i)
+            let cls = items.first ?? program.heap.unknown("OBJ without class")
+            call(cls, program.heap.tuple(items.dropFirst()), i)
         case .inst:
             let items = popToMark(i)
             if case let .pair(module, name) = i.operand {
-                let index = importGlobal(.string(.decoded(module)), .string(.decoded(name)), i)
-                call(.global(index), .tuple(items), i)
+                let index = importGlobal(program.heap.text(.decoded(module)), program.heap.text(.decoded(name)), i)
+                call(.global(index), program.heap.tuple(items), i)
             }
         case .global:
             if case let .pair(module, name) = i.operand {
-                push(.global(importGlobal(.string(.decoded(module)), .string(.decoded(name)), i)))
+                push(.global(importGlobal(program.heap.text(.decoded(module)), program.heap.text(.decoded(name)), i)))
             }
         case .stackGlobal:
             let name = pop(i)
             let module = pop(i)
             push(.global(importGlobal(module, name, i)))
         case .build: build(i)
-        case .emptyDict: push(.dict(newContainer()))
-        case .emptyList: push(.list(newContainer()))
-        case .emptySet: push(.set(newContainer()))
-        case .emptyTuple: push(.tuple([]))
+        case .emptyDict: push(.dict(program.heap.container()))
+        case .emptyList: push(.list(program.heap.container()))
+        case .emptySet: push(.set(program.heap.container()))
+        case .emptyTuple: push(program.heap.tuple(EmptyCollection()))
         case .tuple1:
             let a = pop(i)
-            pushChecked(.tuple([a]), i)
+            pushChecked(program.heap.tuple(CollectionOfOne(a)), i)
         case .tuple2:
             let b = pop(i), a = pop(i)
-            pushChecked(.tuple([a, b]), i)
+            pushChecked(program.heap.tuple([a, b]), i)
         case .tuple3:
             let c = pop(i), b = pop(i), a = pop(i)
-            pushChecked(.tuple([a, b, c]), i)
-        case .tuple: pushChecked(.tuple(popToMark(i)), i)
+            pushChecked(program.heap.tuple([a, b, c]), i)
+        case .tuple: pushChecked(program.heap.tuple(popToMark(i)), i)
         case .list, .dict, .frozenSet:
-            let container = newContainer()
-            for item in popToMark(i) { container.append(item) }
+            let container = program.heap.container()
+            for item in popToMark(i) { program.heap.append(item, to: container) }
             let value: PickleValue = i.opcode == .list ? .list(container) : i.opcode == .dict ? .dict(container) : .set(container)
             pushChecked(value, i)
         case .append:
             let value = pop(i)
-            extend(with: [value], i)
+            extend(with: CollectionOfOne(value), i)
         case .appends, .addItems, .setItems: extendFromMark(i)
         case .setItem:
             let value = pop(i)
             let key = pop(i)
             extend(with: [key, value], i)
         case .get, .binGet, .longBinGet:
-            let key = constant(i.operand).intValue ?? -1
+            let key = program.heap.int(constant(i.operand)) ?? -1
             if let value = memo[key] { push(value) } else {
                 anomaly(.inconsistentStack, "\(i.opcode.name) reads memo slot \(key), which was never written", at: i.offset)
-                push(.unknown("memo slot \(key) was never written"))
+                push(program.heap.unknown("memo slot \(key) was never written"))
             }
         case .put, .binPut, .longBinPut:
-            let key = constant(i.operand).intValue ?? -1
-            memo[key] = top() ?? {
+            let key = program.heap.int(constant(i.operand)) ?? -1
+            if let value = top() { memo[key] = value } else {
                 anomaly(.inconsistentStack, "\(i.opcode.name) memoizes an empty stack", at: i.offset)
-                return .unknown("memoized empty stack")
-            }()
+                memo[key] = program.heap.unknown("memoized empty stack")
+            }
         case .memoize:
-            memo[memo.count] = top() ?? .unknown("memoized empty stack")
+            memo[memo.count] = top() ?? program.heap.unknown("memoized empty stack")
         case .proto:
-            let version = constant(i.operand).intValue ?? -1
+            let version = program.heap.int(constant(i.operand)) ?? -1
             if program.protocolVersion == nil { program.protocolVersion = version }
             if version > 5 { anomaly(.protocolMismatch, "unsupported pickle protocol \(version)", at: i.offset) }
         case .frame:
-            let length = constant(i.operand).intValue ?? 0
+            let length = program.heap.int(constant(i.operand)) ?? 0
             frameEnd = i.offset + i.length + length
         case .ext1, .ext2, .ext4:
-            let code = constant(i.operand).intValue ?? -1
+            let code = program.heap.int(constant(i.operand)) ?? -1
             program.extensions.append((code, i.offset))
-            push(.unknown("extension registry code \(code)"))
+            push(program.heap.unknown("extension registry code \(code)"))
         case .nextBuffer: push(.buffer)
         case .readonlyBuffer: break
         }
@@ -127,20 +127,14 @@ extension PickleMachine {
         }
     }
 
-    mutating func newContainer() -> PickleContainer {
-        let container = PickleContainer()
-        containers.append(container)
-        return container
-    }
-
-    func constant(_ operand: PickleOperand) -> PickleValue {
+    mutating func constant(_ operand: PickleOperand) -> PickleValue {
         switch operand {
         case let .int(v): return .int(v)
-        case let .bigInt(b): return .bigInt(b)
+        case let .bigInt(b): return program.heap.bigInt(b)
         case let .float(f): return .float(f)
-        case let .text(t): return .string(t)
-        case let .bytes(b): return .bytes(b)
-        case .none, .pair: return .unknown("no constant")
+        case let .text(t): return program.heap.text(t)
+        case let .bytes(b): return program.heap.bytes(b)
+        case .none, .pair: return program.heap.unknown("no constant")
         }
     }
 
@@ -158,7 +152,7 @@ extension PickleMachine {
         switch stack[mark - 1] {
         case let .list(c), let .dict(c), let .set(c):
             marks.removeLast()
-            for index in mark..<stack.count { c.append(stack[index]) }
+            for index in mark..<stack.count { program.heap.append(stack[index], to: c) }
             stack.removeLast(stack.count - mark)
             checkExpansion(.list(c), at: i.offset)
         default:
@@ -167,24 +161,25 @@ extension PickleMachine {
     }
 
     /// APPEND(S), SETITEM(S) and ADDITEMS into the container on top of the stack.
-    private mutating func extend(with items: [PickleValue], _ i: PickleInstruction) {
+    private mutating func extend<C: Collection>(with items: C, _ i: PickleInstruction) where C.Element == PickleValue {
         switch top() {
         case let .list(c)?, let .dict(c)?, let .set(c)?:
-            for item in items { c.append(item) }
+            for item in items { program.heap.append(item, to: c) }
             checkExpansion(.list(c), at: i.offset)
         case let .object(o)?:
             // The loader calls the object's own append/extend/__setitem__/add method.
-            program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: importIndex(of: o.callee),
-                                            calleeSummary: "method of " + o.callee.summary()))
+            let callee = program.heap.objects[o].callee
+            program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: importIndex(of: callee),
+                                            calleeSummary: "method of " + program.heap.summary(callee)))
         case nil:
             anomaly(.inconsistentStack, "\(i.opcode.name) has no container to add to", at: i.offset)
-        default:
+        case let value?:
             program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: nil,
-                                            calleeSummary: "method of " + (top()?.summary() ?? "?")))
+                                            calleeSummary: "method of " + program.heap.summary(value)))
         }
     }
 
-    private func importIndex(of value: PickleValue) -> Int? {
+    func importIndex(of value: PickleValue) -> Int? {
         if case let .global(index) = value { return index }
         return nil
     }
@@ -193,14 +188,13 @@ extension PickleMachine {
     private mutating func call(_ callee: PickleValue, _ arguments: PickleValue, _ i: PickleInstruction) {
         let index = importIndex(of: callee)
         program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: index,
-                                        calleeSummary: index == nil ? callee.summary() : "", argumentValue: arguments))
+                                        calleeSummary: index == nil ? program.heap.summary(callee) : "", argumentValue: arguments))
         if let index, program.imports.indices.contains(index), program.imports[index].callOffsets == nil {
             program.imports[index].callOffsets = recent.ordered
         }
-        let object = PickleObject(callee: callee, arguments: arguments, opcode: i.opcode, offset: i.offset)
-        objects.append(object)
-        checkExpansion(.object(object), at: i.offset)
-        push(.object(object))
+        let object = program.heap.object(callee: callee, arguments: arguments, opcode: i.opcode, offset: i.offset)
+        checkExpansion(object, at: i.offset)
+        push(object)
     }
 
     /// GLOBAL, STACK_GLOBAL and INST: resolves the operands and records the import.
@@ -208,12 +202,12 @@ extension PickleMachine {
         var notes: [String] = []
         func operand(_ value: PickleValue, _ role: String) -> String? {
             switch value {
-            case let .string(s): return s.string
+            case let .string(s): return program.heap.texts[s].string
             case let .bytes(b):
                 notes.append("\(role) operand is bytes, not str (CPython rejects it; other loaders may not)")
-                return PythonLiteral.latin1(b)
+                return PythonLiteral.latin1(program.heap.byteValues[b])
             default:
-                notes.append("\(role) operand is not a constant string: \(value.summary())")
+                notes.append("\(role) operand is not a constant string: \(program.heap.summary(value))")
                 return nil
             }
         }

@@ -34,10 +34,6 @@ public struct PickleMachine {
     var reportedExpansion = false
     /// Set when an opcode leaves the stream in a state the machine cannot follow further.
     var halted = false
-    /// Every mutable value created, so reference cycles a pickle builds (a list holding itself)
-    /// can be broken when the run ends instead of leaking.
-    var containers: [PickleContainer] = []
-    var objects: [PickleObject] = []
     var nestingDepth: Int
 
     /// Runs the pickle that starts at `offset` of `source` until STOP, a decoding error or a limit.
@@ -105,21 +101,6 @@ public struct PickleMachine {
             if halted { break }
         }
         program.range = program.range.lowerBound..<decoder.reader.offset
-        releaseCycles()
-    }
-
-    /// Copies what callers read after the run (the result and persistent ids) into cycle-free
-    /// values, then empties every container and object state so no cycle outlives the machine.
-    private mutating func releaseCycles() {
-        // Callers read scalars, lists of keys and id tuples: one level is enough, and a dict
-        // result (a whole state dict) is never read, so it is not copied.
-        if case .dict? = program.result { program.result = .unknown("dict") }
-        program.result = program.result.map { $0.detached(depth: 1) }
-        program.persistentIDs = program.persistentIDs.map { ($0.value.detached(depth: 1), $0.offset) }
-        for container in containers { container.items.removeAll() }
-        for object in objects { object.state = nil }
-        stack.removeAll()
-        memo.removeAll()
     }
 
     private mutating func record(_ error: PickleDecodeError) {
@@ -156,7 +137,7 @@ public struct PickleMachine {
     mutating func pop(_ instruction: PickleInstruction) -> PickleValue {
         guard stack.count > (marks.last ?? 0) else {
             anomaly(.inconsistentStack, "\(instruction.opcode.name) pops an empty stack", at: instruction.offset)
-            return .unknown("empty stack")
+            return program.heap.unknown("empty stack")
         }
         return stack.removeLast()
     }
@@ -174,7 +155,7 @@ public struct PickleMachine {
     }
 
     mutating func checkExpansion(_ value: PickleValue, at offset: Int) {
-        guard !reportedExpansion, value.logicalSize > options.limits.maxLogicalElements else { return }
+        guard !reportedExpansion, program.heap.logicalSize(value) > options.limits.maxLogicalElements else { return }
         reportedExpansion = true
         anomaly(.resourceLimit, "shared references expand to more than \(options.limits.maxLogicalElements) elements (memo expansion)", at: offset)
     }

@@ -105,13 +105,17 @@ public struct PickleCall: Sendable {
     public var calleeSummary: String
     /// Whether the opcode changes attributes of an imported class, function or module (BUILD on a global).
     public var mutatesImport: Bool = false
-    /// The arguments as the machine saw them (usually a tuple).
+    /// The arguments as the machine saw them (usually a tuple in the program's heap).
     public var argumentValue: PickleValue = .none
+}
 
-    /// The kind of positional argument `position`; missing positions read as constants (defaults).
-    public func argument(_ position: Int) -> PickleArgumentKind {
-        guard let items = argumentValue.tupleItems, position < items.count else { return .constant }
-        switch items[position] {
+extension PickleProgram {
+    /// The kind of positional argument `position` of `call`; missing positions read as constants
+    /// (the callee's defaults), arguments that are not a tuple as unknown.
+    public func argument(_ position: Int, of call: PickleCall) -> PickleArgumentKind {
+        guard let items = heap.tupleItems(call.argumentValue) else { return .other }
+        guard position < items.count else { return .constant }
+        switch items[items.startIndex + position] {
         case let .global(index): return .imported(index)
         case .none, .bool, .int, .bigInt, .float, .string, .bytes: return .constant
         default: return .other
@@ -145,4 +149,6 @@ public struct PickleProgram: Sendable {
     public var arrayPayloads: [Range<Int>] = []
     /// The value left on the stack at STOP.
     public var result: PickleValue?
+    /// What the program's values refer to.
+    public var heap = PickleHeap()
 }

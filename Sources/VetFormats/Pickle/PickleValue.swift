@@ -3,181 +3,214 @@ import VetCore
 
 /// A value on the symbolic pickle machine's stack: constants are kept, everything a call would
 /// produce is kept as the call itself, so nothing is ever executed.
-public enum PickleValue: Sendable {
+///
+/// Values are plain data: payloads are indexes into the program's `PickleHeap`, so copying a value
+/// costs nothing and structures a pickle shares or makes circular need no reference counting.
+public enum PickleValue: Sendable, Hashable {
     case none
     case bool(Bool)
     case int(Int)
-    /// An integer too large for `Int`, as little-endian two's-complement bytes.
-    case bigInt([UInt8])
+    /// An integer too large for `Int`; indexes `PickleHeap.bigInts`.
+    case bigInt(Int)
     case float(Double)
-    case string(PickleText)
-    case bytes(ByteSource)
-    case tuple(PickleTuple)
-    case list(PickleContainer)
-    case dict(PickleContainer)
-    case set(PickleContainer)
-    /// The object an import produced; the payload indexes `PickleProgram.imports`.
+    /// Indexes `PickleHeap.texts`.
+    case string(Int)
+    /// Indexes `PickleHeap.byteValues`.
+    case bytes(Int)
+    /// Indexes `PickleHeap.tuples`.
+    case tuple(Int)
+    /// Lists, dicts (keys and values interleaved) and sets index `PickleHeap.containers`.
+    case list(Int)
+    case dict(Int)
+    case set(Int)
+    /// The object an import produced; indexes `PickleProgram.imports`.
     case global(Int)
-    /// The result of a call (REDUCE, NEWOBJ, OBJ, INST), with its state after BUILD.
-    case object(PickleObject)
-    /// What `persistent_load` would return for this id.
-    indirect case persistent(PickleValue)
+    /// The result of a call; indexes `PickleHeap.objects`.
+    case object(Int)
+    /// What `persistent_load` would return; indexes `PickleHeap.persistents` (the id).
+    case persistent(Int)
     /// An out-of-band buffer (protocol 5).
     case buffer
-    /// A value the machine could not determine, with the reason.
-    case unknown(String)
+    /// A value the machine could not determine; indexes `PickleHeap.reasons`.
+    case unknown(Int)
+}
+
+/// The result of a call, and the state BUILD later gave it.
+public struct PickleObjectRecord: Sendable {
+    /// What was called.
+    public var callee: PickleValue
+    /// The arguments, usually a tuple.
+    public var arguments: PickleValue
+    /// The opcode that made the call.
+    public var opcode: PickleOpcode
+    /// The opcode's offset in the stream.
+    public var offset: Int
+    /// The state BUILD applied, if any.
+    public var state: PickleValue?
+    var logicalSize: Int
+}
+
+/// Storage for everything `PickleValue`s refer to, owned by one program.
+public struct PickleHeap: Sendable {
+    var texts: [PickleText] = []
+    var bigInts: [[UInt8]] = []
+    var byteValues: [ByteSource] = []
+    var tuples: [(start: Int, count: Int, size: Int)] = []
+    var tupleStorage: [PickleValue] = []
+    var containers: [[PickleValue]] = []
+    var containerSizes: [Int] = []
+    var objects: [PickleObjectRecord] = []
+    var persistents: [PickleValue] = []
+    var reasons: [String] = []
 
     /// The text of a `str` constant, or `nil`.
-    public var stringValue: String? {
-        if case let .string(s) = self { return s.string }
+    public func string(_ value: PickleValue) -> String? {
+        if case let .string(i) = value { return texts[i].string }
         return nil
     }
 
-    /// The value of an integer constant that fits in `Int`, or `nil`.
-    public var intValue: Int? {
-        switch self {
-        case let .int(v): return v
-        case let .bool(b): return b ? 1 : 0
-        default: return nil
+    /// The value of an integer (or bool) constant that fits in `Int`, or `nil`.
+    public func int(_ value: PickleValue) -> Int? {
+        switch value {
+        case let .int(v): v
+        case let .bool(b): b ? 1 : 0
+        default: nil
         }
     }
 
-    /// A short description for messages and evidence, bounded in size even for shared structures.
-    public func summary(depth: Int = 0) -> String {
-        let budget = depth > 2
-        switch self {
-        case .none: return "None"
-        case let .bool(b): return b ? "True" : "False"
-        case let .int(v): return String(v)
-        case let .bigInt(bytes): return "<int of \(bytes.count) bytes>"
-        case let .float(v): return String(v)
-        case let .string(s): return "'" + Evidence.clip(s.string, maxLength: 80) + "'"
-        case let .bytes(b): return "<bytes of \(b.count)>"
-        case let .tuple(tuple):
-            let items = tuple.items
-            if budget { return "(…)" }
-            let shown = items.prefix(4).map { $0.summary(depth: depth + 1) }.joined(separator: ", ")
-            return "(" + shown + (items.count > 4 ? ", …" : "") + (items.count == 1 ? ",)" : ")")
-        case let .list(c): return "<list of \(c.items.count)>"
-        case let .dict(c): return "<dict of \(c.items.count / 2)>"
-        case let .set(c): return "<set of \(c.items.count)>"
-        case let .global(index): return "<global #\(index)>"
-        case let .object(o): return "<call at 0x\(String(o.offset, radix: 16))>"
-        case .persistent: return "<persistent>"
-        case .buffer: return "<buffer>"
-        case let .unknown(why): return "<unknown: \(why)>"
-        }
+    /// Little-endian bytes of a big integer, or `nil`.
+    public func bigIntBytes(_ value: PickleValue) -> [UInt8]? {
+        if case let .bigInt(i) = value { return bigInts[i] }
+        return nil
     }
-
-    /// A copy that shares no mutable container with the original, down to `depth` levels.
-    func detached(depth: Int) -> PickleValue {
-        guard depth > 0 else {
-            switch self {
-            case .list, .dict, .set, .object, .tuple: return .unknown("deeper than the kept result")
-            default: return self
-            }
-        }
-        switch self {
-        case let .tuple(t): return .tuple(t.items.map { $0.detached(depth: depth - 1) })
-        case let .list(c): return .list(c.detached(depth: depth - 1))
-        case let .dict(c): return .dict(c.detached(depth: depth - 1))
-        case let .set(c): return .set(c.detached(depth: depth - 1))
-        case let .object(o):
-            let copy = PickleObject(callee: o.callee.detached(depth: depth - 1), arguments: o.arguments.detached(depth: depth - 1),
-                                    opcode: o.opcode, offset: o.offset)
-            copy.state = o.state?.detached(depth: depth - 1)
-            return .object(copy)
-        case let .persistent(id): return .persistent(id.detached(depth: depth - 1))
-        default: return self
-        }
-    }
-
-    /// How many elements this value stands for when shared references are expanded.
-    var logicalSize: Int {
-        switch self {
-        case let .tuple(tuple): return tuple.logicalSize
-        case let .list(c), let .dict(c), let .set(c): return c.logicalSize
-        case let .object(o): return o.logicalSize
-        default: return 1
-        }
-    }
-}
-
-/// An immutable tuple with its expanded size computed once, so shared nesting stays linear to measure.
-public struct PickleTuple: Sendable {
-    /// The elements.
-    public let items: [PickleValue]
-    let logicalSize: Int
-
-    init(_ items: [PickleValue]) {
-        self.items = items
-        logicalSize = items.reduce(1) { $0.addingSaturating($1.logicalSize) }
-    }
-}
-
-extension PickleValue {
-    /// A tuple of `items`.
-    static func tuple(_ items: [PickleValue]) -> PickleValue { .tuple(PickleTuple(items)) }
 
     /// The elements of a tuple, or `nil`.
-    public var tupleItems: [PickleValue]? {
-        if case let .tuple(t) = self { return t.items }
-        return nil
-    }
-}
-
-/// A mutable list, dict (keys and values interleaved) or set shared through the memo.
-public final class PickleContainer: @unchecked Sendable {
-    /// The elements in insertion order; dicts store key, value, key, value, ….
-    public internal(set) var items: [PickleValue] = []
-    /// Elements counted through shared references, saturating.
-    var logicalSize = 1
-
-    init() {}
-
-    func detached(depth: Int) -> PickleContainer {
-        let copy = PickleContainer()
-        copy.items = items.map { $0.detached(depth: depth) }
-        copy.logicalSize = logicalSize
-        return copy
+    public func tupleItems(_ value: PickleValue) -> ArraySlice<PickleValue>? {
+        guard case let .tuple(i) = value else { return nil }
+        let t = tuples[i]
+        return tupleStorage[t.start..<(t.start + t.count)]
     }
 
-    func append(_ value: PickleValue) {
-        items.append(value)
-        logicalSize = logicalSize.addingSaturating(value.logicalSize)
+    /// The elements of a list, set or dict (dicts interleave keys and values), or `nil`.
+    public func containerItems(_ value: PickleValue) -> [PickleValue]? {
+        switch value {
+        case let .list(i), let .dict(i), let .set(i): containers[i]
+        default: nil
+        }
     }
 
-    /// The value stored under the `str` key `key` of a dict, or `nil`.
-    public func value(forKey key: String) -> PickleValue? {
+    /// The value under the `str` key `key` of a dict, or `nil`.
+    public func dictValue(_ value: PickleValue, key: String) -> PickleValue? {
+        guard case let .dict(i) = value else { return nil }
+        let items = containers[i]
         var index = 0
         while index + 1 < items.count {
-            if items[index].stringValue == key { return items[index + 1] }
+            if string(items[index]) == key { return items[index + 1] }
             index += 2
         }
         return nil
     }
-}
 
-/// The symbolic result of a call, and the state BUILD later gave it.
-public final class PickleObject: @unchecked Sendable {
-    /// What was called.
-    public let callee: PickleValue
-    /// The arguments, usually a tuple.
-    public let arguments: PickleValue
-    /// The opcode that made the call.
-    public let opcode: PickleOpcode
-    /// The opcode's offset in the stream.
-    public let offset: Int
-    /// The state BUILD applied, if any.
-    public internal(set) var state: PickleValue?
-    var logicalSize: Int
+    /// The call record of an object, or `nil`.
+    public func object(_ value: PickleValue) -> PickleObjectRecord? {
+        if case let .object(i) = value { return objects[i] }
+        return nil
+    }
 
-    init(callee: PickleValue, arguments: PickleValue, opcode: PickleOpcode, offset: Int) {
-        self.callee = callee
-        self.arguments = arguments
-        self.opcode = opcode
-        self.offset = offset
-        logicalSize = arguments.logicalSize.addingSaturating(1)
+    /// The id of a persistent reference, or `nil`.
+    public func persistentID(_ value: PickleValue) -> PickleValue? {
+        if case let .persistent(i) = value { return persistents[i] }
+        return nil
+    }
+
+    /// How many elements a value stands for when shared references are expanded (saturating).
+    func logicalSize(_ value: PickleValue) -> Int {
+        switch value {
+        case let .tuple(i): tuples[i].size
+        case let .list(i), let .dict(i), let .set(i): containerSizes[i]
+        case let .object(i): objects[i].logicalSize
+        default: 1
+        }
+    }
+
+    /// A short description for messages and evidence, bounded in size even for shared structures.
+    public func summary(_ value: PickleValue, depth: Int = 0) -> String {
+        switch value {
+        case .none: return "None"
+        case let .bool(b): return b ? "True" : "False"
+        case let .int(v): return String(v)
+        case let .bigInt(i): return "<int of \(bigInts[i].count) bytes>"
+        case let .float(v): return String(v)
+        case let .string(i): return "'" + Evidence.clip(texts[i].string, maxLength: 80) + "'"
+        case let .bytes(i): return "<bytes of \(byteValues[i].count)>"
+        case .tuple:
+            let items = tupleItems(value) ?? []
+            if depth > 2 { return "(…)" }
+            let shown = items.prefix(4).map { summary($0, depth: depth + 1) }.joined(separator: ", ")
+            return "(" + shown + (items.count > 4 ? ", …" : "") + (items.count == 1 ? ",)" : ")")
+        case let .list(i): return "<list of \(containers[i].count)>"
+        case let .dict(i): return "<dict of \(containers[i].count / 2)>"
+        case let .set(i): return "<set of \(containers[i].count)>"
+        case let .global(index): return "<global #\(index)>"
+        case let .object(i): return "<call at 0x\(String(objects[i].offset, radix: 16))>"
+        case .persistent: return "<persistent>"
+        case .buffer: return "<buffer>"
+        case let .unknown(i): return "<unknown: \(reasons[i])>"
+        }
+    }
+
+    // MARK: Allocation (the machine's)
+
+    mutating func text(_ text: PickleText) -> PickleValue {
+        texts.append(text)
+        return .string(texts.count - 1)
+    }
+
+    mutating func bytes(_ bytes: ByteSource) -> PickleValue {
+        byteValues.append(bytes)
+        return .bytes(byteValues.count - 1)
+    }
+
+    mutating func bigInt(_ bytes: [UInt8]) -> PickleValue {
+        bigInts.append(bytes)
+        return .bigInt(bigInts.count - 1)
+    }
+
+    mutating func unknown(_ reason: String) -> PickleValue {
+        reasons.append(reason)
+        return .unknown(reasons.count - 1)
+    }
+
+    mutating func tuple<C: Collection>(_ items: C) -> PickleValue where C.Element == PickleValue {
+        let start = tupleStorage.count
+        var size = 1
+        for item in items { size = size.addingSaturating(logicalSize(item)) }
+        tupleStorage.append(contentsOf: items)
+        tuples.append((start, items.count, size))
+        return .tuple(tuples.count - 1)
+    }
+
+    mutating func container() -> Int {
+        containers.append([])
+        containerSizes.append(1)
+        return containers.count - 1
+    }
+
+    mutating func append(_ value: PickleValue, to container: Int) {
+        let size = logicalSize(value)
+        containers[container].append(value)
+        containerSizes[container] = containerSizes[container].addingSaturating(size)
+    }
+
+    mutating func object(callee: PickleValue, arguments: PickleValue, opcode: PickleOpcode, offset: Int) -> PickleValue {
+        objects.append(PickleObjectRecord(callee: callee, arguments: arguments, opcode: opcode, offset: offset, state: nil,
+                                          logicalSize: logicalSize(arguments).addingSaturating(1)))
+        return .object(objects.count - 1)
+    }
+
+    mutating func persistent(_ id: PickleValue) -> PickleValue {
+        persistents.append(id)
+        return .persistent(persistents.count - 1)
     }
 }
 

@@ -18,24 +18,25 @@ enum TorchLegacyStorages {
 
     /// Whether the first of `programs` is the legacy magic number.
     static func isLegacy(_ programs: [PickleProgram]) -> Bool {
-        guard case let .bigInt(bytes)? = programs.first?.result else { return false }
+        guard let first = programs.first, let result = first.result, let bytes = first.heap.bigIntBytes(result) else { return false }
         return bytes == magic
     }
 
     /// Walks the storage records after the fifth pickle; returns where they end.
     static func account(_ source: ByteSource, from start: Int, programs: [PickleProgram]) -> (end: Int, anomalies: [PickleAnomaly]) {
         var anomalies: [PickleAnomaly] = []
-        guard case let .list(keyList)? = programs[4].result else {
+        let keysProgram = programs[4]
+        guard let result = keysProgram.result, case .list = result, let keyList = keysProgram.heap.containerItems(result) else {
             anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "legacy PyTorch file without a storage key list", offset: start))
             return (start, anomalies)
         }
         let declared = declaredStorages(programs[3])
         var reader = source.reader()
         guard (try? reader.seek(to: start)) != nil else { return (start, anomalies) }
-        for key in keyList.items {
+        for key in keyList {
             let recordStart = reader.offset
-            guard let name = key.stringValue, let storage = declared[name] else {
-                anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "storage key \(key.summary()) has no matching persistent id", offset: recordStart))
+            guard let name = keysProgram.heap.string(key), let storage = declared[name] else {
+                anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "storage key \(keysProgram.heap.summary(key)) has no matching persistent id", offset: recordStart))
                 return (recordStart, anomalies)
             }
             guard let raw = try? reader.i64le(), raw >= 0, let count = Int(exactly: raw),
@@ -54,13 +55,15 @@ enum TorchLegacyStorages {
     /// Storage key → element size and declared element count, from the object pickle's persistent ids.
     static func declaredStorages(_ program: PickleProgram) -> [String: (elementSize: Int, count: Int?)] {
         var result: [String: (Int, Int?)] = [:]
+        let heap = program.heap
         for (value, _) in program.persistentIDs {
-            guard let fields = value.tupleItems, fields.count >= 5, fields[0].stringValue == "storage",
-                  case let .global(index) = fields[1], program.imports.indices.contains(index),
-                  let key = fields[2].stringValue else { continue }
+            guard let slice = heap.tupleItems(value), slice.count >= 5 else { continue }
+            let fields = Array(slice)
+            guard heap.string(fields[0]) == "storage", case let .global(index) = fields[1],
+                  program.imports.indices.contains(index), let key = heap.string(fields[2]) else { continue }
             let typeName = program.imports[index].name.split(separator: ".").last.map(String.init) ?? ""
             guard let size = elementSizes[typeName] else { continue }
-            result[key] = (size, fields[4].intValue)
+            result[key] = (size, heap.int(fields[4]))
         }
         return result
     }

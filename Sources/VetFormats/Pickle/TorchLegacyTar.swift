@@ -62,7 +62,7 @@ public enum TorchLegacyTar {
             guard program.completed, (try? reader.seek(to: program.range.upperBound)) != nil else { return nil }
             return program
         }
-        guard let countProgram = pickle(), let count = countProgram.result?.intValue, count >= 0 else {
+        guard let countProgram = pickle(), let result = countProgram.result, let count = countProgram.heap.int(result), count >= 0 else {
             layout.anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "legacy record count is missing", offset: 0))
             return finish(layout, from: reader.offset, data.count)
         }

@@ -28,7 +28,7 @@ enum ForwardingGlobals {
         guard imported.isResolved, let positions = entries[imported.qualifiedName] else { return nil }
         for call in program.calls where call.importIndex == index && call.opcode != .build {
             for position in positions {
-                switch call.argument(position) {
+                switch program.argument(position, of: call) {
                 case .constant: continue
                 case let .imported(argument):
                     // An argument that is itself a forwarding helper is judged by its own calls.
