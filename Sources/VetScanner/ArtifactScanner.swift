@@ -66,11 +66,30 @@ struct ArtifactScanner {
             PythonCodeRules.check(text, at: location, into: &sink)
             return cover(location, "python", .scanned, size: source.count)
         }
+        if lower.hasSuffix(".jinja") || lower.hasSuffix(".j2") {
+            let text = source.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+            JinjaRules.check(text, at: location, into: &sink)
+            return cover(location, "chat-template", .scanned, size: source.count)
+        }
         if lower.hasSuffix(".json"), let json = try? JSONParser.parse(source, maxDepth: 256) {
             RemoteCodeRule.check(json, at: location, into: &sink)
+            checkChatTemplates(in: json, at: location)
             return cover(location, "json", .scanned, size: source.count)
         }
         cover(location, "text", .scanned, size: source.count)
+    }
+
+    /// `chat_template` in a tokenizer config: a string, or a list of `{"name", "template"}` variants.
+    mutating func checkChatTemplates(in json: JSONValue, at location: Location) {
+        guard let value = json["chat_template"] else { return }
+        if let template = value.string {
+            JinjaRules.check(template, at: location.member("chat_template"), into: &sink)
+        }
+        for variant in value.array ?? [] {
+            guard let template = variant["template"]?.string else { continue }
+            let name = variant["name"]?.string ?? "unnamed"
+            JinjaRules.check(template, at: location.member("chat_template[\(name)]"), into: &sink)
+        }
     }
 
     /// Records a recognised or unknown format this release does not analyse.
@@ -147,11 +166,15 @@ struct ArtifactScanner {
     mutating func scanGGUF(_ source: ByteSource, at location: Location, depth: Int) {
         let file = GGUFFile.parse(source)
         GGUFRules.check(file, at: location, into: &sink)
-        let templates = file.metadata.filter { $0.key.hasPrefix("tokenizer.chat_template") }
+        for entry in file.metadata where entry.key.hasPrefix("tokenizer.chat_template") {
+            guard let template = entry.value.string else {
+                sink.report(GGUFMalformedRule.descriptor, "\(entry.key) is not a string", at: location.at(entry.offset))
+                continue
+            }
+            JinjaRules.check(template, at: location.member(entry.key), into: &sink)
+        }
         if !file.headerComplete {
             cover(location, "gguf", .partial, reason: "header could not be read to its end", size: source.count)
-        } else if !templates.isEmpty {
-            cover(location, "gguf", .partial, reason: "\(templates.count) chat template(s) not analysed yet", size: source.count)
         } else {
             cover(location, "gguf", .scanned, size: source.count)
         }
