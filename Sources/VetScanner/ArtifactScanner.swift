@@ -38,13 +38,23 @@ struct ArtifactScanner {
             scanSafeTensors(source, at: location, depth: depth)
         case .gguf:
             scanGGUF(source, at: location, depth: depth)
+        case .onnx:
+            ONNXRules.check(ONNXModel.parse(source, limits: ProtobufLimits(limits)), at: location, into: &sink)
+            cover(location, "onnx", .scanned, size: source.count)
+        case .tensorflow:
+            let kind: TensorFlowGraph.Kind = TensorFlowGraph.looksLikeSavedModel(source) ? .savedModel : .graphDef
+            TensorFlowRules.check(TensorFlowGraph.parse(source, as: kind, limits: ProtobufLimits(limits)), at: location, into: &sink)
+            cover(location, kind == .savedModel ? "tensorflow-savedmodel" : "tensorflow-graphdef", .scanned, size: source.count)
+        case .tflite:
+            TFLiteRules.check(TFLiteModel.parse(source, maxElements: TFLiteRules.maxElements(limits)), at: location, into: &sink)
+            cover(location, "tflite", .scanned, size: source.count)
         case .zip:
             scanZip(source, at: location, depth: depth)
         case .tar:
             scanTar(source, at: location, depth: depth)
         case .gzip, .zlib:
             scanCompressed(source, format: format, at: location, name: name, depth: depth)
-        case .unknown where PickleMachine.run(source, options: .init(limits: limits)).imports.isEmpty == false:
+        case .unknown where PickleMachine.run(source, options: .init(limits: limits)).imports.contains(where: \.hasIdentifierNames):
             // Fail closed: content no sniffer recognised is still run through the pickle machine,
             // and treated as a pickle when a loader reading it as one would import something.
             scanPickle(source, at: location)
@@ -166,7 +176,9 @@ struct ArtifactScanner {
     mutating func scanGGUF(_ source: ByteSource, at location: Location, depth: Int) {
         let file = GGUFFile.parse(source)
         GGUFRules.check(file, at: location, into: &sink)
-        for entry in file.metadata where entry.key.hasPrefix("tokenizer.chat_template") {
+        // `tokenizer.chat_template` and its named variants `tokenizer.chat_template.NAME`
+        // (`tokenizer.chat_templates` is the list of those names).
+        for entry in file.metadata where entry.key == "tokenizer.chat_template" || entry.key.hasPrefix("tokenizer.chat_template.") {
             guard let template = entry.value.string else {
                 sink.report(GGUFMalformedRule.descriptor, "\(entry.key) is not a string", at: location.at(entry.offset))
                 continue

@@ -211,3 +211,25 @@ struct ForwardingHelperTests {
         #expect(ruleIDs(bytes, name: "x.pkl").isEmpty)
     }
 }
+
+@Suite("Text that happens to decode as pickle opcodes")
+struct TextLookalikeTests {
+    @Test("source code, CSV and git objects are not pickles", arguments: [
+        ("e2e.ts", "import { expect, test } from '@playwright/test';\n\ntest('x', async () => {});\n"),
+        ("camdb.csv", "Mamiya 645,0.577\nMamiya ZD,0.721\n"),
+        ("object", "commit 1098 tree b2da53584951ec8aa\nparent f7b384c1e5\n"),
+    ])
+    func notPickles(name: String, text: String) {
+        let report = Scanner(configuration: ScanConfiguration(jobs: 1)).scan(bytes: Array(text.utf8), name: name)
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
+    }
+
+    @Test("a protocol 0 pickle is still a pickle, and a .pkl name keeps text-like content a pickle")
+    func stillPickles() {
+        let scanner = Scanner(configuration: ScanConfiguration(jobs: 1))
+        let payload = Array("cos\nsystem\n(S'echo x'\ntR.".utf8)
+        #expect(scanner.scan(bytes: payload, name: "data").findings.contains { $0.ruleID == "pickle_dangerous_import" })
+        let odd = Array("ca b\nc\n.".utf8)
+        #expect(scanner.scan(bytes: odd, name: "model.pkl").coverage.first?.format == "pickle")
+    }
+}

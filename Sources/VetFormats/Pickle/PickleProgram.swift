@@ -51,6 +51,11 @@ public struct PickleImport: Sendable {
         self.source = source
     }
 
+    /// Whether module and name are dotted Python identifiers, the only names an import can succeed with.
+    public var hasIdentifierNames: Bool {
+        isResolved && PickleSniffer.isIdentifierPath(module) && PickleSniffer.isIdentifierPath(name)
+    }
+
     /// `module.name`, the dotted path the loader would resolve.
     public var qualifiedName: String { module + "." + name }
 }

@@ -19,8 +19,16 @@ public enum PickleSniffer {
         var count = 0
         var structural = false
         while count < window {
+            let start = decoder.reader.offset
             guard let opcode = decoder.skipNext() else { return false }
             count += 1
+            // Text (source code, CSV) often decodes as opcodes; an import whose names are not Python
+            // identifiers fails in any loader, so such a stream is not treated as a pickle.
+            if opcode == .global || opcode == .inst {
+                guard var probe = try? PickleDecoder(source, offset: start, maxOperandLength: 1 << 20),
+                      let instruction = try? probe.next(), case let .pair(module, name) = instruction.operand,
+                      isIdentifierPath(module), isIdentifierPath(name) else { return false }
+            }
             switch opcode {
             case .stop: return structural || count > 1
             case .global, .inst, .reduce, .mark, .tuple, .dict, .list, .emptyDict, .emptyList, .emptyTuple, .put, .binPut,
@@ -32,6 +40,16 @@ public enum PickleSniffer {
         }
         // A full window of valid opcodes is a pickle whatever they are (NONE/POP padding included).
         return true
+    }
+
+    /// Whether `text` is a dotted path of Python identifiers (ASCII letters, digits, underscores; no
+    /// leading digit), as importable module and attribute names are.
+    public static func isIdentifierPath(_ text: String) -> Bool {
+        guard !text.isEmpty else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+            guard let first = part.utf8.first, !(0x30...0x39).contains(first) else { return false }
+            return part.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 >= 0x80 }
+        }
     }
 
     /// Whether an operand is itself a pickle. Binary operands (array data) often start like a

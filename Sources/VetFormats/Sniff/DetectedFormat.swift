@@ -8,7 +8,7 @@ public enum DetectedFormat: String, Sendable, Codable, CaseIterable {
     /// Whether this scanner can analyse the format (the rest are listed as unscanned in coverage).
     public var isScannable: Bool {
         switch self {
-        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .numpy, .safetensors, .gguf: true
+        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .numpy, .safetensors, .gguf, .onnx, .tensorflow, .tflite: true
         default: false
         }
     }
@@ -16,7 +16,7 @@ public enum DetectedFormat: String, Sendable, Codable, CaseIterable {
     /// Whether the format is a model-weight format that a later ModelVet release analyses.
     public var isModelFormat: Bool {
         switch self {
-        case .hdf5, .onnx, .tensorflow, .tflite: true
+        case .hdf5: true
         default: false
         }
     }
@@ -55,7 +55,18 @@ public enum FormatSniffer {
         if starts([0x5D, 0x00, 0x00]) { return .lzma }
         if PickleSniffer.looksLikePickle(source) { return .pickle }
         if ZipSniff.hasEndRecord(source) { return .zip }
+        // Protobuf has no magic bytes: ONNX and TensorFlow files are recognised by their field layout.
+        if !isText(head) {
+            if ONNXModel.looksLike(source) { return .onnx }
+            if TensorFlowGraph.looksLikeSavedModel(source) || TensorFlowGraph.looksLikeGraphDef(source) { return .tensorflow }
+        }
         let lower = name.lowercased()
+        // A pickle-family name on content that starts with a valid opcode is scanned as a pickle even
+        // when it reads like text: the name is how a loader will treat it.
+        let pickleNames = [".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".joblib", ".bin", ".sav"]
+        if pickleNames.contains(where: { lower.hasSuffix($0) }), let first = head.first, PickleOpcode(rawValue: first) != nil {
+            return .pickle
+        }
         if isText(head) { return .text }
         if lower.hasSuffix(".onnx") { return .onnx }
         if lower.hasSuffix(".pb") || lower.hasSuffix(".pbtxt") { return .tensorflow }

@@ -77,7 +77,8 @@ extension ZipParser {
                 + "\(uncompressed) uncompressed bytes; miniz rejects it, other readers read different lengths.",
                 entryName: entry.name, offset: entry.centralHeaderOffset))
         }
-        if entry.isDirectory, compressed > 0 || uncompressed > 0 {
+        // Java's jar tool deflates directories into an empty two-byte stream; only real content counts.
+        if entry.isDirectory, uncompressed > 0 || (entry.method == 0 && compressed > 0) {
             record(ZipAnomaly(.malformed, "Directory entry '\(entry.name)' carries \(uncompressed) bytes of data: "
                 + "extractors create a directory and skip them, readers that open it by name get the data.",
                 entryName: entry.name, offset: entry.localHeaderOffset))

@@ -1,0 +1,99 @@
+import VetBytes
+import VetCore
+
+/// Why a protobuf message could not be read.
+public struct ProtobufError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of failure.
+    public enum Kind: String, Sendable, Equatable {
+        /// A tag, varint, fixed value or length runs past the end of its message.
+        case truncated
+        /// A varint longer than ten bytes, or one whose value does not fit.
+        case invalidVarint
+        /// Wire type 6 or 7, or an end-group tag without a matching start.
+        case invalidWireType
+        /// Field number 0 or above 2^29 - 1.
+        case invalidFieldNumber
+        /// A field of the expected number carries the wrong wire type.
+        case unexpectedWireType
+        /// A depth or count budget ran out.
+        case limitExceeded
+    }
+
+    /// The kind of failure.
+    public var kind: Kind
+    /// Absolute byte offset in the file where it happened.
+    public var offset: Int
+    /// A sentence for a person.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ kind: Kind, at offset: Int, _ message: String) {
+        self.kind = kind
+        self.offset = offset
+        self.message = message
+    }
+
+    public var description: String { "\(message) at offset \(offset)" }
+}
+
+/// Budgets for walking protobuf messages, so crafted nesting or counts cannot exhaust a scan.
+public struct ProtobufLimits: Sendable, Equatable {
+    /// How deep messages may nest; the reference C++ parser's default recursion limit is 100.
+    public var maxDepth = 100
+    /// Fields that may be visited in one file, over all messages.
+    public var maxFields = 50_000_000
+    /// Elements (nodes, tensors, functions, attributes) a decoder keeps per file.
+    public var maxElements = 2_000_000
+    /// Longest string a decoder copies out; longer strings are cut and reported.
+    public var maxStringLength = 1 << 16
+
+    /// The defaults.
+    public init() {}
+
+    /// Limits derived from a scan's budgets: elements scale with `maxEntries` (20 per archive
+    /// entry, 2,000,000 by default) and fields with elements (25 each, 50,000,000 by default).
+    public init(_ scan: ScanLimits) {
+        let (elements, overflow) = max(scan.maxEntries, 1).multipliedReportingOverflow(by: 20)
+        maxElements = overflow ? Int.max / 25 : elements
+        maxFields = min(maxElements, Int.max / 25) * 25
+    }
+}
+
+/// A mutable counter that draws on `ProtobufLimits` while a file is walked.
+public struct ProtobufBudget: Sendable {
+    /// The limits drawn on.
+    public let limits: ProtobufLimits
+    /// Fields visited so far.
+    public private(set) var fields = 0
+    /// Elements kept so far.
+    public private(set) var elements = 0
+
+    /// Creates a full budget.
+    public init(_ limits: ProtobufLimits = ProtobufLimits()) { self.limits = limits }
+
+    /// Counts one visited field.
+    /// - Throws: `ProtobufError.limitExceeded` when the field budget is spent.
+    public mutating func field(at offset: Int) throws {
+        fields += 1
+        if fields > limits.maxFields {
+            throw ProtobufError(.limitExceeded, at: offset, "more than \(limits.maxFields) protobuf fields")
+        }
+    }
+
+    /// Counts one kept element.
+    /// - Throws: `ProtobufError.limitExceeded` when the element budget is spent.
+    public mutating func element(at offset: Int) throws {
+        elements += 1
+        if elements > limits.maxElements {
+            throw ProtobufError(.limitExceeded, at: offset, "more than \(limits.maxElements) elements")
+        }
+    }
+
+    /// Checks that `depth` is within the nesting limit.
+    /// - Throws: `ProtobufError.limitExceeded` when it is not.
+    public func enter(depth: Int, at offset: Int) throws {
+        if depth > limits.maxDepth {
+            throw ProtobufError(.limitExceeded, at: offset, "messages nested deeper than \(limits.maxDepth)")
+        }
+    }
+}
