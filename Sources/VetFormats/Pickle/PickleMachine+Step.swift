@@ -16,7 +16,12 @@ extension PickleMachine {
         case .newTrue: push(.bool(true))
         case .newFalse: push(.bool(false))
         case .int, .binInt, .binInt1, .binInt2, .long, .long1, .long4, .float, .binFloat:
-            push(constant(i.operand))
+            // The common scalar cases are pushed in place, without copying the operand around.
+            switch i.operand {
+            case let .int(v): push(.int(v))
+            case let .float(f): push(.float(f))
+            default: push(constant(i.operand))
+            }
         case .string, .binString, .shortBinString, .unicode, .binUnicode, .shortBinUnicode, .binUnicode8:
             if case let .text(text) = i.operand { push(program.heap.text(text)) } else { push(program.heap.unknown("text")) }
             noteEmbedded(i)
@@ -76,7 +81,15 @@ extension PickleMachine {
         case .tuple3:
             let c = pop(i), b = pop(i), a = pop(i)
             pushChecked(program.heap.tuple([a, b, c]), i)
-        case .tuple: pushChecked(program.heap.tuple(popToMark(i)), i)
+        case .tuple:
+            if let mark = marks.popLast() {
+                // Straight from the stack into the heap, without an intermediate array.
+                let tuple = program.heap.tuple(stack[mark...])
+                stack.removeLast(stack.count - mark)
+                pushChecked(tuple, i)
+            } else {
+                pushChecked(program.heap.tuple(popToMark(i)), i)
+            }
         case .list, .dict, .frozenSet:
             let container = program.heap.container()
             for item in popToMark(i) { program.heap.append(item, to: container) }
@@ -91,13 +104,13 @@ extension PickleMachine {
             let key = pop(i)
             extend(with: [key, value], i)
         case .get, .binGet, .longBinGet:
-            let key = program.heap.int(constant(i.operand)) ?? -1
+            let key = if case let .int(v) = i.operand { v } else { -1 }
             if let value = memo[key] { push(value) } else {
                 anomaly(.inconsistentStack, "\(i.opcode.name) reads memo slot \(key), which was never written", at: i.offset)
                 push(program.heap.unknown("memo slot \(key) was never written"))
             }
         case .put, .binPut, .longBinPut:
-            let key = program.heap.int(constant(i.operand)) ?? -1
+            let key = if case let .int(v) = i.operand { v } else { -1 }
             if let value = top() { memo[key] = value } else {
                 anomaly(.inconsistentStack, "\(i.opcode.name) memoizes an empty stack", at: i.offset)
                 memo[key] = program.heap.unknown("memoized empty stack")
@@ -118,11 +131,12 @@ extension PickleMachine {
         case .nextBuffer: push(.buffer)
         case .readonlyBuffer: break
         }
-        if let version = program.protocolVersion, version <= 5, i.opcode.protocolVersion > max(version, 2),
+        let opcodeVersion = PickleOpcode.versions[Int(i.opcode.rawValue)]
+        if opcodeVersion > 2, let version = program.protocolVersion, version <= 5, opcodeVersion > version,
            i.opcode != .proto {
             // Newer opcodes under an older PROTO still load in CPython; note the inconsistency once.
             if !program.anomalies.contains(where: { $0.kind == .protocolMismatch }) {
-                anomaly(.protocolMismatch, "\(i.opcode.name) is a protocol \(i.opcode.protocolVersion) opcode in a protocol \(version) pickle", at: i.offset)
+                anomaly(.protocolMismatch, "\(i.opcode.name) is a protocol \(opcodeVersion) opcode in a protocol \(version) pickle", at: i.offset)
             }
         }
     }

@@ -165,11 +165,12 @@ public struct PickleMachine {
 struct RecentInstructions {
     private var ring: [Int] = []
     private var next = 0
+    /// A power of two, so the ring index wraps with a mask.
     static let capacity = 8
 
     mutating func push(_ offset: Int) {
         if ring.count < Self.capacity { ring.append(offset) } else { ring[next] = offset }
-        next = (next + 1) % Self.capacity
+        next = (next + 1) & (Self.capacity - 1)
     }
 
     /// The kept offsets, oldest first.
