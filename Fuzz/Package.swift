@@ -8,6 +8,9 @@ let package = Package(
     targets: [
         .executableTarget(name: "PickleFuzz", dependencies: [.product(name: "VetFormats", package: "ModelVet")],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(name: "HDF5Fuzz", dependencies: [.product(name: "VetScanner", package: "ModelVet"),
+                                                           .product(name: "VetFormats", package: "ModelVet")],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "ZipFuzz", dependencies: [.product(name: "VetScanner", package: "ModelVet"),
                                                           .product(name: "VetFormats", package: "ModelVet")],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),

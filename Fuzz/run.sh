@@ -8,8 +8,10 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 swift build -c release --product PickleFuzz -Xswiftc -sanitize=fuzzer,address
 swift build -c release --product ZipFuzz -Xswiftc -sanitize=fuzzer,address
+swift build -c release --product HDF5Fuzz -Xswiftc -sanitize=fuzzer,address
 bin="$(swift build -c release --show-bin-path)"
-mkdir -p artifacts corpus-pickle corpus-zip
+mkdir -p artifacts corpus-pickle corpus-zip corpus-hdf5
+cp ../Fixtures/files/keras/*.h5 corpus-hdf5/ 2>/dev/null || true
 for f in ../Fixtures/files/* ../Fixtures/adversarial/files/*; do
   [ -f "$f" ] || continue
   case "$(head -c 2 "$f" | od -An -tx1 | tr -d ' ')" in
@@ -18,8 +20,8 @@ for f in ../Fixtures/files/* ../Fixtures/adversarial/files/*; do
   esac
 done
 status=0
-for target in PickleFuzz ZipFuzz; do
-  corpus="corpus-pickle"; [ "$target" = ZipFuzz ] && corpus="corpus-zip"
+for target in PickleFuzz ZipFuzz HDF5Fuzz; do
+  corpus="corpus-pickle"; [ "$target" = ZipFuzz ] && corpus="corpus-zip"; [ "$target" = HDF5Fuzz ] && corpus="corpus-hdf5"
   echo "== $target for ${seconds}s"
   "$bin/$target" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="artifacts/$target-" -print_final_stats=1 2>&1 | tail -n 15 || status=1

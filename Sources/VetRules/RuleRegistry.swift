@@ -23,7 +23,7 @@ public enum RuleRegistry {
         CompressedMalformedRule.descriptor,
         RemoteCodeRule.descriptor,
         PickleBesideSafeTensorsRule.descriptor,
-    ] + PythonCodeRules.all + ZipAnomalyRules.all.map { $0.descriptor } + TarAnomalyRules.all.map { $0.descriptor } + SafeTensorsRules.all + GGUFRules.all + JinjaRules.all + ONNXRules.all + TensorFlowRules.all + TFLiteRules.all
+    ] + PythonCodeRules.all + ZipAnomalyRules.all.map { $0.descriptor } + TarAnomalyRules.all.map { $0.descriptor } + SafeTensorsRules.all + GGUFRules.all + JinjaRules.all + ONNXRules.all + TensorFlowRules.all + TFLiteRules.all + KerasRules.all
 
     /// The descriptor with `id`, if any.
     public static func descriptor(id: String) -> RuleDescriptor? { all.first { $0.id == id } }

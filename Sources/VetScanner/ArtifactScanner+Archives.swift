@@ -54,7 +54,14 @@ extension ArtifactScanner {
         }
         ZipAnomalyRules.check(archive, at: location, into: &sink)
         let layout = ZipLayout.of(archive.entries)
-        cover(location, layout.name, .scanned, size: source.count)
+        if KerasArchive.isKerasArchive(archive) {
+            // The config is analysed as Keras reads it; the members (weights included) are scanned below.
+            let reasons = KerasRules.checkArchive(archive, at: location, budget: &budget, limits: limits, into: &sink).partialReasons
+            cover(location, "keras", reasons.isEmpty ? .scanned : .partial,
+                  reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), size: source.count)
+        } else {
+            cover(location, layout.name, .scanned, size: source.count)
+        }
         if case .torchscript = layout {
             let code = archive.entries.filter { $0.name.contains("/code/") && $0.name.hasSuffix(".py") }.map(\.name)
             sink.report(TorchScriptCodeRule.descriptor,

@@ -45,6 +45,11 @@ struct ArtifactScanner {
             let kind: TensorFlowGraph.Kind = TensorFlowGraph.looksLikeSavedModel(source) ? .savedModel : .graphDef
             TensorFlowRules.check(TensorFlowGraph.parse(source, as: kind, limits: ProtobufLimits(limits)), at: location, into: &sink)
             cover(location, kind == .savedModel ? "tensorflow-savedmodel" : "tensorflow-graphdef", .scanned, size: source.count)
+        case .hdf5:
+            let outcome = KerasRules.checkHDF5(source, at: location, limits: limits, into: &sink)
+            let reasons = outcome.partialReasons
+            cover(location, "hdf5", reasons.isEmpty ? .scanned : .partial,
+                  reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), size: source.count)
         case .tflite:
             TFLiteRules.check(TFLiteModel.parse(source, maxElements: TFLiteRules.maxElements(limits)), at: location, into: &sink)
             cover(location, "tflite", .scanned, size: source.count)
@@ -107,9 +112,6 @@ struct ArtifactScanner {
         let reason: String
         let severity: Severity
         switch format {
-        case _ where format.isModelFormat:
-            reason = "recognised \(format.rawValue) model file; its analysis is not implemented yet"
-            severity = .info
         case .bzip2, .xz, .lzma, .lz4, .zstd:
             reason = "\(format.rawValue)-compressed data cannot be decompressed by this build; its contents (possibly a pickle) were not examined"
             severity = .medium

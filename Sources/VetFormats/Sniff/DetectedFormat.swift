@@ -8,18 +8,11 @@ public enum DetectedFormat: String, Sendable, Codable, CaseIterable {
     /// Whether this scanner can analyse the format (the rest are listed as unscanned in coverage).
     public var isScannable: Bool {
         switch self {
-        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .numpy, .safetensors, .gguf, .onnx, .tensorflow, .tflite: true
+        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .numpy, .safetensors, .gguf, .onnx, .tensorflow, .tflite, .hdf5: true
         default: false
         }
     }
 
-    /// Whether the format is a model-weight format that a later ModelVet release analyses.
-    public var isModelFormat: Bool {
-        switch self {
-        case .hdf5: true
-        default: false
-        }
-    }
 }
 
 /// Identifies formats by their magic bytes and structure.
@@ -42,7 +35,7 @@ public enum FormatSniffer {
         if starts([0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         if starts([0x04, 0x22, 0x4D, 0x18]) { return .lz4 }
         if starts(Array("GGUF".utf8)) { return .gguf }
-        if starts([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
+        if HDF5File.sniff(source) { return .hdf5 }
         if starts(Array("TFL3".utf8), at: 4) { return .tflite }
         if starts(Array("ustar".utf8), at: 257) { return .tar }
         // A `{` after the length marks safetensors; a length that lies about the size still counts

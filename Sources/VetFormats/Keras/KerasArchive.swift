@@ -1,0 +1,86 @@
+import VetBytes
+import VetCore
+
+/// Reads the Keras 3 `.keras` layout from a zip opened with `ZipArchive.parse`.
+public enum KerasArchive {
+    /// Member names Keras 3 writes weights to.
+    public static let weightMemberNames = ["model.weights.h5", "model.weights.npz"]
+
+    /// Whether `archive` looks like a `.keras` file: a `config.json` member next to `metadata.json` or weights.
+    public static func isKerasArchive(_ archive: ZipArchive) -> Bool {
+        let names = Set(archive.entries.map(\.name))
+        return names.contains("config.json") && (names.contains("metadata.json") || weightMemberNames.contains { names.contains($0) })
+    }
+
+    /// Reads and analyses `config.json` and `metadata.json`, and lists the weight members.
+    ///
+    /// Members are looked up by central-directory name as Python's `zipfile` does: the last of duplicates wins.
+    /// - Parameters:
+    ///   - archive: The parsed zip.
+    ///   - budget: The decompression budget of the top-level file.
+    ///   - limits: Scan limits (`maxEntries` bounds the objects listed from the config).
+    public static func read(_ archive: ZipArchive, budget: inout DecompressionBudget, limits: ScanLimits) -> KerasModelFile {
+        var model = KerasModelFile(layout: .kerasArchive)
+        model.weightMembers = weightMemberNames.filter { !archive.entries(named: $0).isEmpty }
+        if let metadata = archive.entries(named: "metadata.json").last,
+           let bytes = try? archive.contents(of: metadata, budget: &budget, limits: limits),
+           let json = try? JSONParser.parse(bytes, maxDepth: 16) {
+            model.kerasVersion = json["keras_version"]?.string
+        }
+        guard let entry = archive.entries(named: "config.json").last else {
+            model.problems.append(KerasProblem(kind: .malformedConfig, message: "archive has no config.json",
+                                               member: "config.json", offset: nil))
+            return model
+        }
+        do {
+            let bytes = try archive.contents(of: entry, budget: &budget, limits: limits)
+            model.addConfig(bytes, source: "config.json", maxObjects: limits.maxEntries)
+        } catch {
+            model.problems.append(KerasProblem(kind: .malformedConfig, message: "config.json cannot be read: \(error)",
+                                               member: "config.json", offset: nil))
+        }
+        return model
+    }
+}
+
+/// Reads the legacy Keras layout from an HDF5 file: the `model_config` and `training_config` root attributes.
+public enum KerasHDF5 {
+    /// Reads the root attributes of `file` and analyses the model and training configs they hold.
+    ///
+    /// Never throws: HDF5 failures become `.malformedHDF5` or `.unsupportedHDF5` problems, so the caller can
+    /// report the file as malformed or partly scanned.
+    /// - Parameters:
+    ///   - file: The opened HDF5 file.
+    ///   - limits: Scan limits (`maxEntries` bounds the objects listed from a config).
+    public static func read(_ file: HDF5File, limits: ScanLimits = ScanLimits()) -> KerasModelFile {
+        var model = KerasModelFile(layout: .hdf5Weights)
+        if let mismatch = file.lengthMismatch {
+            model.problems.append(KerasProblem(kind: .malformedHDF5, message: mismatch, member: nil, offset: file.superblock.offset))
+        }
+        let attributes: [HDF5Attribute]
+        do {
+            attributes = try file.rootAttributes()
+        } catch {
+            model.problems.append(problem(error, member: nil))
+            return model
+        }
+        model.kerasVersion = attributes.last { $0.name == "keras_version" }?.value.string
+        for name in ["model_config", "training_config"] {
+            guard let attribute = attributes.last(where: { $0.name == name }) else { continue }
+            if name == "model_config" { model.layout = .legacyModel }
+            guard let text = attribute.value.string else {
+                model.problems.append(KerasProblem(kind: .malformedConfig, message: "\(name) attribute is not a single string",
+                                                   member: name, offset: attribute.offset))
+                continue
+            }
+            model.addConfig(ByteSource(Array(text.utf8)), source: name, fileOffset: attribute.offset, maxObjects: limits.maxEntries)
+        }
+        return model
+    }
+
+    /// Converts an HDF5 error to a problem of the matching kind.
+    public static func problem(_ error: HDF5Error, member: String?) -> KerasProblem {
+        KerasProblem(kind: error.kind == .malformed ? .malformedHDF5 : .unsupportedHDF5, message: error.message,
+                     member: member, offset: error.offset)
+    }
+}

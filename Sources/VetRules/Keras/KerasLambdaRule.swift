@@ -1,0 +1,54 @@
+import VetCore
+import VetFormats
+
+/// A Lambda layer (or any `__lambda__` object) carries marshalled Python bytecode.
+public enum KerasLambdaRule {
+    /// The rule's descriptor.
+    public static let descriptor = RuleDescriptor(
+        id: "keras_lambda_layer", severity: .critical,
+        title: "Keras model carries Python bytecode (Lambda layer)",
+        description: """
+        A Lambda layer's function is stored as base64 of `marshal.dumps(code)`; Keras rebuilds it with \
+        `marshal.loads` and runs it when the model is loaded or called. Any Python can hide there. Keras 3 \
+        refuses it in `.keras` files only while `safe_mode=True` (and safe mode has been bypassed repeatedly); \
+        Keras before 2.13 ran it unconditionally (CVE-2024-3660), and legacy `.h5` files ignore `safe_mode` \
+        (CVE-2025-9905). ModelVet decodes the base64 only far enough to see a code object; it never unmarshals it.
+        """,
+        remediation: """
+        Do not load the model with `safe_mode=False` or from `.h5`. Ask the publisher for a model without \
+        Lambda layers (use a registered layer class shipped as reviewed source code) or re-implement the layer.
+        """,
+        references: ["CVE-2024-3660", "CVE-2025-9905", "https://keras.io/api/layers/core_layers/lambda/", "CWE-502"],
+        examples: [
+            RuleExample("a .keras archive with a Lambda layer", fileName: "model.keras", triggers: true) {
+                KerasExample.archive(layers: [KerasExample.lambdaLayerV3])
+            },
+            RuleExample("a legacy .h5 model_config with a Keras 2 Lambda layer", fileName: "model.h5", triggers: true) {
+                KerasExample.legacyH5(layers: [KerasExample.lambdaLayerV2])
+            },
+            RuleExample("a plain Dense model", fileName: "model.keras", triggers: false) {
+                KerasExample.archive(layers: [KerasExample.denseLayer])
+            },
+        ])
+
+    static func check(_ analysis: KerasConfigAnalysis, site: KerasRules.ConfigSite, legacy: Bool, into sink: inout FindingSink) {
+        for lambda in analysis.lambdas {
+            guard let encoded = lambda.encodedCode else { continue }
+            let layer = lambda.layerName.map { "Lambda layer `\($0)`" } ?? "a lambda"
+            let what: String
+            switch lambda.code {
+            case let code? where code.isCodeObject:
+                what = "a marshalled Python code object (\(code.byteCount) bytes)"
+            case let code? where code.isBase64:
+                what = "\(code.byteCount) bytes of marshal data that are not a code object"
+            default:
+                what = "text that is not base64 (\(encoded.utf8.count) characters)"
+            }
+            let loader = legacy ? "; legacy HDF5 loading ignores safe_mode" : ""
+            let strings = lambda.code?.strings ?? []
+            let evidence = strings.isEmpty ? String(encoded.prefix(120)) : "strings in code: " + strings.joined(separator: ", ")
+            sink.report(descriptor, "\(site.describe(lambda.path)): \(layer) carries \(what) that runs when the model loads\(loader)",
+                        at: site.location(lambda.offset), evidence: evidence)
+        }
+    }
+}
