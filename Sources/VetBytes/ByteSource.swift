@@ -72,6 +72,19 @@ public struct ByteSource: Sendable {
         clampedSlice(from: offset, length: length).withUnsafeBytes { Array($0) }
     }
 
+    /// Drops this view's pages of a file map from the process's resident memory; they are read
+    /// back from the page cache if touched again. Does nothing for heap bytes, where dropping
+    /// pages would lose data. Scanners call it after a region is done so that resident memory
+    /// stays flat however large the file is.
+    public func releaseResidentPages() {
+        guard storage.isFileMap, let base = storage.base, count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let from = (start + page - 1) / page * page
+        let to = (start + count) / page * page
+        guard to > from else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + from), to - from, Int32(MADV_DONTNEED))
+    }
+
     /// A reader positioned at the start of this view.
     public func reader() -> ByteReader { ByteReader(self) }
 

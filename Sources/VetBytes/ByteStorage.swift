@@ -12,11 +12,15 @@ public final class ByteStorage: @unchecked Sendable {
     let base: UnsafeRawPointer?
     /// The number of bytes in the region.
     let count: Int
+    /// Whether the region is a read-only file map (whose pages can be dropped and re-read at will).
+    let isFileMap: Bool
     private let release: @Sendable (UnsafeRawPointer?, Int) -> Void
 
-    init(base: UnsafeRawPointer?, count: Int, release: @escaping @Sendable (UnsafeRawPointer?, Int) -> Void) {
+    init(base: UnsafeRawPointer?, count: Int, isFileMap: Bool = false,
+         release: @escaping @Sendable (UnsafeRawPointer?, Int) -> Void) {
         self.base = base
         self.count = count
+        self.isFileMap = isFileMap
         self.release = release
     }
 
@@ -53,7 +57,7 @@ public final class ByteStorage: @unchecked Sendable {
         // Scans touch headers and a few bytes per tensor, not whole files: without this hint the
         // kernel reads ahead around every touched page and resident memory grows with file size.
         _ = madvise(mapped, size, Int32(MADV_RANDOM))
-        return ByteStorage(base: UnsafeRawPointer(mapped), count: size, release: { pointer, length in
+        return ByteStorage(base: UnsafeRawPointer(mapped), count: size, isFileMap: true, release: { pointer, length in
             if let pointer { munmap(UnsafeMutableRawPointer(mutating: pointer), length) }
         })
     }

@@ -47,12 +47,15 @@ extension ArtifactScanner {
     mutating func scanZip(_ source: ByteSource, at location: Location, depth: Int) {
         guard depth < limits.maxDepth else { return tooDeep(source, format: "zip", at: location) }
         let archive: ZipArchive
+        defer { source.releaseResidentPages() }
         do { archive = try ZipArchive.parse(source, limits: limits) } catch {
             sink.report(ZipMalformedRule.descriptor, "zip archive cannot be read: \(error)", at: location)
             cover(location, "zip", .unscanned, reason: "unreadable zip structure", size: source.count)
             return
         }
         ZipAnomalyRules.check(archive, at: location, into: &sink)
+        // Parsing touched a header page per member; let them go before the members are scanned.
+        source.releaseResidentPages()
         let layout = ZipLayout.of(archive.entries)
         if KerasArchive.isKerasArchive(archive) {
             // The config is analysed as Keras reads it; the members (weights included) are scanned below.
@@ -96,6 +99,7 @@ extension ArtifactScanner {
             return cover(location, "zip-member", .unscanned, reason: "extraction failed", size: entry.compressedSize)
         }
         if layout.isTensorData(entry.name) {
+            defer { data.releaseResidentPages() }
             return scanTensorData(data, at: location)
         }
         if data.count <= Self.crcLimit, let mismatch = archive.verifyCRC(of: entry) {
