@@ -15,9 +15,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CLzma", path: "Sources/CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CBzip2", path: "Sources/CBzip2", providers: [.apt(["libbz2-dev"])]),
         .target(name: "VetBytes"),
         .target(name: "VetCore", dependencies: ["VetBytes"]),
-        .target(name: "VetFormats", dependencies: ["VetCore", "VetBytes", "CZlib"]),
+        .target(name: "VetFormats", dependencies: ["VetCore", "VetBytes", "CZlib", "CLzma", "CBzip2"]),
         .target(name: "VetRules", dependencies: ["VetCore", "VetFormats"]),
         .target(name: "VetReports", dependencies: ["VetCore"]),
         .target(name: "VetScanner", dependencies: ["VetCore", "VetFormats", "VetRules", "VetReports"]),

@@ -198,7 +198,7 @@ def add_joblib(cat: Catalogue) -> None:
                 "clean", {"<joblib pickle>": joblib_globals(data)})
     cat.add("joblib_lzma.joblib", joblib_bytes(joblib_value(), compress=("lzma", 3)),
             "Same value, joblib compress=('lzma', 3): LZMA 'alone' format (starts 5d 00 00).",
-            [UNSCANNABLE], None, notes="Expected: reported unscannable, never 'no findings'.")
+            "clean", None, notes="ModelVet decompresses LZMA-alone streams (liblzma) and scans the joblib pickle inside.")
     data = joblib_bytes({"ids": object_array(), "x": np.arange(3, dtype=np.int64)})
     cat.add("joblib_object_array.joblib", data,
             "joblib.dump of a dict holding an object-dtype array: joblib writes a nested protocol "

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system packages ModelVet builds against (zlib headers), when they are missing.
+# Installs the system packages ModelVet builds against (zlib, liblzma and bzip2 headers), when they are missing.
 # Safe to run repeatedly; needs root (or sudo) only when something is actually missing.
 set -euo pipefail
 
 missing=()
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+[ -f /usr/include/lzma.h ] || missing+=(liblzma-dev)
+[ -f /usr/include/bzlib.h ] || missing+=(libbz2-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 
 if [ ${#missing[@]} -eq 0 ]; then

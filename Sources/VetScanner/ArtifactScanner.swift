@@ -57,7 +57,7 @@ struct ArtifactScanner {
             scanZip(source, at: location, depth: depth)
         case .tar:
             scanTar(source, at: location, depth: depth)
-        case .gzip, .zlib:
+        case .gzip, .zlib, .xz, .lzma, .bzip2:
             scanCompressed(source, format: format, at: location, name: name, depth: depth)
         case .unknown where PickleMachine.run(source, options: .init(limits: limits)).imports.contains(where: \.hasIdentifierNames):
             // Fail closed: content no sniffer recognised is still run through the pickle machine,
@@ -112,7 +112,7 @@ struct ArtifactScanner {
         let reason: String
         let severity: Severity
         switch format {
-        case .bzip2, .xz, .lzma, .lz4, .zstd:
+        case .lz4, .zstd:
             reason = "\(format.rawValue)-compressed data cannot be decompressed by this build; its contents (possibly a pickle) were not examined"
             severity = .medium
         case .sevenZip, .rar:
@@ -205,13 +205,20 @@ struct ArtifactScanner {
             tooDeep(source, format: format.rawValue, at: location)
             return
         }
-        let streamFormat: CompressedStreamFormat = format == .gzip ? .gzip : .zlib
         do {
             let limit = min(budget.remaining, limits.maxInMemoryMember)
-            let inflated = try Inflater.inflate(source, format: streamFormat, limit: limit)
+            let inflated: ByteSource
+            switch format {
+            case .xz: inflated = try StreamDecompressor.decompress(source, format: .xz, limit: limit)
+            case .lzma: inflated = try StreamDecompressor.decompress(source, format: .lzmaAlone, limit: limit)
+            case .bzip2: inflated = try StreamDecompressor.decompress(source, format: .bzip2, limit: limit)
+            default: inflated = try Inflater.inflate(source, format: format == .gzip ? .gzip : .zlib, limit: limit)
+            }
             try budget.charge(inflated.count)
             cover(location, format.rawValue, .scanned, size: source.count)
-            let inner = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+            var inner = name
+            for suffix in [".gz", ".xz", ".bz2", ".lzma", ".tgz"] where inner.hasSuffix(suffix) { inner = String(inner.dropLast(suffix.count)) }
+            if name.hasSuffix(".tgz") { inner += ".tar" }
             scan(inflated, at: location.member("<\(format.rawValue)>"), name: inner, depth: depth + 1)
         } catch where error.isLimitExceeded {
             sink.report(CompressedBombRule.descriptor, "\(format.rawValue) stream expands beyond the decompression budget: \(error)", at: location)

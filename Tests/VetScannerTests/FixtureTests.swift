@@ -123,3 +123,40 @@ struct RealSafeModelTests {
         #expect(report.coverage.first?.format == "gguf")
     }
 }
+
+@Suite("xz, lzma and bzip2 streams")
+struct CompressedStreamTests {
+    static let folder = fixtures.appendingPathComponent("compressed")
+
+    @Test("payloads inside xz, legacy lzma and bzip2 streams (and tars inside them) are found", arguments: [
+        "malicious.pkl.xz", "malicious.pkl.lzma", "malicious.pkl.bz2", "malicious_in_tar.tar.xz", "malicious_in_tar.tar.bz2",
+    ])
+    func malicious(name: String) {
+        let report = scan([Self.folder.appendingPathComponent(name).path])
+        #expect(report.findings.contains { $0.ruleID == "pickle_dangerous_import" })
+        #expect(report.isComplete)
+    }
+
+    @Test("benign compressed pickles are clean", arguments: ["benign.pkl.xz", "benign.pkl.bz2"])
+    func benign(name: String) {
+        let report = scan([Self.folder.appendingPathComponent(name).path])
+        #expect(report.findings.isEmpty)
+        #expect(report.isComplete)
+    }
+
+    @Test("an xz bomb stops at the budget and is reported")
+    func bomb() throws {
+        let bytes = try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent("benign.pkl.xz")))
+        var limits = ScanLimits()
+        limits.maxDecompressedBytes = 4
+        let report = Scanner(configuration: ScanConfiguration(limits: limits, jobs: 1)).scan(bytes: bytes, name: "x.xz")
+        #expect(report.findings.contains { $0.ruleID == "compression_bomb" })
+    }
+
+    @Test("a corrupt bzip2 stream is reported, not passed")
+    func corrupt() {
+        let report = Scanner(configuration: ScanConfiguration(jobs: 1)).scan(bytes: Array("BZh91AY&SY".utf8) + [1, 2, 3, 4], name: "x.bz2")
+        #expect(report.findings.contains { $0.ruleID == "compressed_stream_malformed" })
+        #expect(!report.isComplete)
+    }
+}

@@ -8,7 +8,7 @@ public enum DetectedFormat: String, Sendable, Codable, CaseIterable {
     /// Whether this scanner can analyse the format (the rest are listed as unscanned in coverage).
     public var isScannable: Bool {
         switch self {
-        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .numpy, .safetensors, .gguf, .onnx, .tensorflow, .tflite, .hdf5: true
+        case .empty, .text, .pickle, .zip, .tar, .gzip, .zlib, .xz, .lzma, .bzip2, .numpy, .safetensors, .gguf, .onnx, .tensorflow, .tflite, .hdf5: true
         default: false
         }
     }

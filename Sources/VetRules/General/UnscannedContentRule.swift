@@ -10,14 +10,14 @@ public enum UnscannedContentRule {
         description: """
         ModelVet fails closed: a file or member it cannot analyse is listed in the coverage summary and \
         reported here. The severity says how much could hide there: high for archives it cannot open (7z, \
-        RAR), medium for compressed streams it cannot decompress (a pickle could be inside), info for model \
-        formats this release recognises but does not analyse yet, low for data of unknown type.
+        RAR), medium for compressed streams it cannot decompress (lz4, zstd: a pickle could be inside), low for \
+        data of unknown type.
         """,
         remediation: "Examine the content with another tool, or convert it to a format ModelVet analyses.",
         references: [],
         examples: [
-            RuleExample("xz-compressed stream", fileName: "model.joblib", triggers: true) {
-                [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04, 0xE6, 0xD6, 0xB4, 0x46]
+            RuleExample("zstd-compressed stream", fileName: "model.joblib", triggers: true) {
+                [0x28, 0xB5, 0x2F, 0xFD, 0x04, 0x00, 0x31, 0x00, 0x00, 0x01, 0x02, 0x03]
             },
             RuleExample("plain text", fileName: "README.md", triggers: false) { Array("# A model card\n".utf8) },
         ])
