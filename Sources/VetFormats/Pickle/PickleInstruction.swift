@@ -82,7 +82,7 @@ public struct PickleDecoder: Sendable {
     public mutating func next() throws -> PickleInstruction {
         let start = reader.offset
         let byte = try reader.u8()
-        guard let opcode = PickleOpcode.table[Int(byte)] else { throw PickleDecodeError.invalidOpcode(byte, offset: start) }
+        guard let opcode = PickleOpcode(rawValue: byte) else { throw PickleDecodeError.invalidOpcode(byte, offset: start) }
         do {
             let (operand, payload) = try decodeOperand(opcode, start: start)
             return PickleInstruction(opcode: opcode, offset: start, length: reader.offset - start, operand: operand, payloadOffset: payload)

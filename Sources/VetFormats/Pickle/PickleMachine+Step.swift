@@ -131,9 +131,10 @@ extension PickleMachine {
         case .nextBuffer: push(.buffer)
         case .readonlyBuffer: break
         }
-        let opcodeVersion = PickleOpcode.versions[Int(i.opcode.rawValue)]
-        if opcodeVersion > 2, let version = program.protocolVersion, version <= 5, opcodeVersion > version,
-           i.opcode != .proto {
+        // Only protocol 3+ opcodes (BINBYTES family and 0x8C and up) can contradict a declared protocol.
+        let raw = i.opcode.rawValue
+        let opcodeVersion = raw >= 0x8C || raw == 0x42 || raw == 0x43 ? i.opcode.protocolVersion : 0
+        if opcodeVersion > 2, let version = program.protocolVersion, version <= 5, opcodeVersion > version {
             // Newer opcodes under an older PROTO still load in CPython; note the inconsistency once.
             if !program.anomalies.contains(where: { $0.kind == .protocolMismatch }) {
                 anomaly(.protocolMismatch, "\(i.opcode.name) is a protocol \(opcodeVersion) opcode in a protocol \(version) pickle", at: i.offset)

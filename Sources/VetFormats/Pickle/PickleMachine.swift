@@ -121,6 +121,7 @@ public struct PickleMachine {
         program.anomalies.append(PickleAnomaly(kind: kind, message: message, offset: offset))
     }
 
+    @inline(__always)
     private mutating func checkFrame(_ instruction: PickleInstruction) {
         guard let end = frameEnd else { return }
         let instructionEnd = instruction.offset + instruction.length
@@ -162,19 +163,30 @@ public struct PickleMachine {
 }
 
 /// Offsets of the last few instructions, kept so findings can show the code around an import.
+///
+/// A fixed tuple rather than an array: it is written for every opcode, so it must not allocate
+/// or check uniqueness.
 struct RecentInstructions {
-    private var ring: [Int] = []
-    private var next = 0
+    private var slots: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var written = 0
     /// A power of two, so the ring index wraps with a mask.
     static let capacity = 8
 
+    @inline(__always)
     mutating func push(_ offset: Int) {
-        if ring.count < Self.capacity { ring.append(offset) } else { ring[next] = offset }
-        next = (next + 1) & (Self.capacity - 1)
+        let index = written & (Self.capacity - 1)
+        withUnsafeMutableBytes(of: &slots) { $0.storeBytes(of: offset, toByteOffset: index * MemoryLayout<Int>.stride, as: Int.self) }
+        written &+= 1
     }
 
     /// The kept offsets, oldest first.
     var ordered: [Int] {
-        ring.count < Self.capacity ? ring : Array(ring[next...] + ring[..<next])
+        let count = min(written, Self.capacity)
+        return withUnsafeBytes(of: slots) { raw in
+            (0..<count).map { k in
+                let index = (written - count + k) & (Self.capacity - 1)
+                return raw.load(fromByteOffset: index * MemoryLayout<Int>.stride, as: Int.self)
+            }
+        }
     }
 }
