@@ -85,6 +85,20 @@ public struct ByteSource: Sendable {
         _ = madvise(UnsafeMutableRawPointer(mutating: base + from), to - from, Int32(MADV_DONTNEED))
     }
 
+    /// Drops the pages holding bytes `range` of this view (rounded out to whole pages) from
+    /// resident memory, for small structures read at scattered offsets of a large file map.
+    /// Does nothing for heap bytes.
+    public func releaseResidentPages(around range: Range<Int>) {
+        guard storage.isFileMap, let base = storage.base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lower = min(max(start + range.lowerBound, 0), storage.count)
+        let upper = min(max(start + range.upperBound, 0), storage.count)
+        let from = lower / page * page
+        let to = min((upper + page - 1) / page * page, (storage.count + page - 1) / page * page)
+        guard to > from else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + from), to - from, Int32(MADV_DONTNEED))
+    }
+
     /// A reader positioned at the start of this view.
     public func reader() -> ByteReader { ByteReader(self) }
 

@@ -44,6 +44,9 @@ extension ZipParser {
             return entry
         }
         attachLocalHeader(local, to: &entry)
+        // Local headers are scattered through the file, one page each; give each back once read
+        // so that resident memory does not grow with the number of members.
+        source.releaseResidentPages(around: localOffset..<(localOffset + local.length))
         return entry
     }
 
