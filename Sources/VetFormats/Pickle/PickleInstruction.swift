@@ -95,7 +95,7 @@ public struct PickleDecoder: Sendable {
     /// - Returns: the opcode, or `nil` for an invalid byte or an operand that is cut off or too
     ///   long (no error value is built: sniffers call this on every string a pickle holds).
     public mutating func skipNext() -> PickleOpcode? {
-        guard let byte = try? reader.u8(), let opcode = PickleOpcode.table[Int(byte)] else { return nil }
+        guard let byte = try? reader.u8(), let opcode = PickleOpcode(rawValue: byte) else { return nil }
         switch opcode.argument {
         case .none: return opcode
         case let .fixed(width): return (try? reader.skip(width)) == nil ? nil : opcode

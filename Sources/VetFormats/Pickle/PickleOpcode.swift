@@ -34,11 +34,6 @@ public enum PickleOpcode: UInt8, Sendable, CaseIterable {
     // Protocol 5.
     case byteArray8 = 0x96, nextBuffer = 0x97, readonlyBuffer = 0x98
 
-    /// Opcode by byte value, so decoding needs no search.
-    static let table: [PickleOpcode?] = (0..<256).map { PickleOpcode(rawValue: UInt8($0)) }
-    /// `protocolVersion` by byte value, for the per-opcode consistency check.
-    static let versions: [Int] = (0..<256).map { PickleOpcode(rawValue: UInt8($0))?.protocolVersion ?? 0 }
-
     /// The name CPython's `pickletools` gives this opcode.
     public var name: String {
         switch self {
