@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A bounds-checked cursor over a `ByteSource`.
 ///
 /// Every read checks the remaining length and throws `ByteError.outOfBounds` instead of trapping.
@@ -105,12 +108,19 @@ public struct ByteReader: @unchecked Sendable {
     /// Reads up to and including the next `\n` (at most `limit` bytes) and returns the line without it.
     /// - Throws: `ByteError.outOfBounds` when no newline appears within the limit or the data.
     public mutating func line(limit: Int) throws -> ByteSource {
-        let window = source.clampedSlice(from: position, length: limit)
-        guard let end = window.firstIndex(of: [0x0A]) else {
-            throw ByteError.outOfBounds(offset: position, needed: window.count + 1, available: source.count)
+        let range = try lineRange(limit: limit)
+        return try source.slice(range)
+    }
+
+    /// Like `line(limit:)`, but returns where the line is (without its `\n`) instead of a view.
+    public mutating func lineRange(limit: Int) throws -> Range<Int> {
+        let window = min(max(limit, 0), end - position)
+        guard let base, window > 0, let hit = memchr(base + position, 0x0A, window) else {
+            throw ByteError.outOfBounds(offset: position, needed: window + 1, available: end)
         }
-        let result = try source.slice(position..<(position + end))
-        position += end + 1
-        return result
+        let lineEnd = base.distance(to: UnsafeRawPointer(hit))
+        let range = position..<lineEnd
+        position = lineEnd + 1
+        return range
     }
 }

@@ -45,6 +45,11 @@ public struct ByteSource: Sendable {
         return ByteSource(storage: storage, start: start + lower, count: upper - lower)
     }
 
+    /// Returns the sub-view `range`, clamped to this view.
+    public func clampedSlice(_ range: Range<Int>) -> ByteSource {
+        clampedSlice(from: range.lowerBound, length: range.count)
+    }
+
     /// The first byte of the view, valid while this view (or any copy) is alive; `nil` when empty.
     /// Only `ByteReader` uses it, after its own bounds check.
     var baseAddress: UnsafeRawPointer? { storage.base.map { $0 + start } }

@@ -38,7 +38,10 @@ public final class ByteStorage: @unchecked Sendable {
         })
     }
 
-    /// Maps the file at `path` read-only; empty files get an empty region.
+    /// Files up to this size are read into the heap rather than mapped.
+    static let smallFileLimit = 256 * 1024
+
+    /// Maps the file at `path` read-only (small files are read instead); empty files get an empty region.
     /// - Throws: `ByteError.io` when the file cannot be opened, inspected or mapped.
     static func map(path: String) throws -> ByteStorage {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -49,6 +52,23 @@ public final class ByteStorage: @unchecked Sendable {
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw ByteError.io(path: path, reason: "not a regular file") }
         guard let size = Int(exactly: info.st_size), size > 0 else {
             return ByteStorage(base: nil, count: 0, release: { _, _ in })
+        }
+        // Small files are read: open, read, close costs less than mapping, faulting the pages in
+        // and unmapping, and most files in a model folder are small (configs, tokenizers, pickles).
+        if size <= smallFileLimit {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+            var filled = 0
+            while filled < size {
+                let n = read(fd, buffer.baseAddress! + filled, size - filled)
+                if n > 0 { filled += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                let reason = n < 0 ? String(cString: strerror(errno)) : "file shrank while being read"
+                buffer.deallocate()
+                throw ByteError.io(path: path, reason: reason)
+            }
+            return ByteStorage(base: UnsafeRawPointer(buffer.baseAddress), count: size, release: { pointer, _ in
+                pointer.map { UnsafeMutableRawPointer(mutating: $0).deallocate() }
+            })
         }
         let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let mapped, mapped != MAP_FAILED else {

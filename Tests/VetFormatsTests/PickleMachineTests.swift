@@ -146,6 +146,31 @@ struct PickleMachineTests {
         #expect(run(bytes).imports.map(\.qualifiedName) == ["os.system"])
     }
 
+    @Test("escaped protocol 0 text is decoded when read, as CPython decodes it")
+    func escapedText() {
+        // STRING with backslash escapes and UNICODE with raw-unicode-escape spell the same import.
+        let string = Array("S'o\\x73'\nS'sys\\164em'\n".utf8) + [0x93, 0x2E]
+        #expect(run(string).imports.map(\.qualifiedName) == ["os.system"])
+        let unicode = Array("V\\u006fs\nVsys\\U00000074em\n".utf8) + [0x93, 0x2E]
+        #expect(run(unicode).imports.map(\.qualifiedName) == ["os.system"])
+        // A bad escape stops the loader, so it stops the machine too.
+        let bad = run(Array("S'\\xZZ'\n.".utf8))
+        #expect(!bad.completed)
+        #expect(bad.anomalies.contains { $0.kind == .truncated && $0.message.contains("escape") })
+    }
+
+    @Test("integers too large for Int keep their bytes, and operands show in disassembly")
+    func bigIntegersAndDisassembly() {
+        let long1 = [0x80, 0x02, 0x8A, 0x09] + [UInt8](repeating: 0x11, count: 9) + [0x2E]
+        let program = run(long1)
+        #expect(program.result.flatMap(program.heap.bigIntBytes) == [UInt8](repeating: 0x11, count: 9))
+        let text = run(Array("L123456789012345678901234567890L\n.".utf8))
+        #expect(text.result.flatMap(text.heap.bigIntBytes) == Array("123456789012345678901234567890".utf8))
+        let lines = PickleDisassembler.disassemble(ByteSource(Array("cos\nsystem\n(S'echo hi'\ntR.".utf8)))
+        #expect(lines.first == "0x0000 GLOBAL 'os system'")
+        #expect(lines.contains("0x000c STRING 'echo hi'"))
+    }
+
     @Test("random bytes never crash the machine", arguments: 0..<50)
     func randomInput(seed: Int) {
         var generator = ArchiveFixtures.SplitMix(state: UInt64(seed))

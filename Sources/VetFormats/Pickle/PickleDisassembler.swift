@@ -3,28 +3,33 @@ import VetCore
 
 /// Renders instructions as short `pickletools`-style lines for findings.
 public enum PickleDisassembler {
-    /// One line per instruction: offset, opcode name and a short operand.
-    public static func render(_ instructions: [PickleInstruction]) -> String {
-        instructions.map(line).joined(separator: "\n")
+    /// One line per instruction: offset, opcode name and a short operand; operands are read from
+    /// `source`, the bytes the instructions were decoded from. `shift` is added to the offsets shown.
+    public static func render(_ instructions: [PickleInstruction], source: ByteSource, shift: Int = 0) -> String {
+        instructions.map { line($0, source: source, shift: shift) }.joined(separator: "\n")
     }
 
     /// Renders one instruction.
-    public static func line(_ i: PickleInstruction) -> String {
-        let offset = String(i.offset, radix: 16)
+    public static func line(_ i: PickleInstruction, source: ByteSource, shift: Int = 0) -> String {
+        let offset = String(i.offset + shift, radix: 16)
         let padded = String(repeating: "0", count: max(0, 4 - offset.count)) + offset
-        let operand = describe(i.operand)
+        let operand = describe(i.operand, source: source)
         return "0x\(padded) \(i.opcode.name)" + (operand.isEmpty ? "" : " " + operand)
     }
 
-    static func describe(_ operand: PickleOperand) -> String {
+    static func describe(_ operand: PickleOperand, source: ByteSource) -> String {
         switch operand {
         case .none: return ""
         case let .int(v): return String(v)
-        case let .bigInt(b): return "<int of \(b.count) bytes>"
+        case let .bigInt(b): return "<int of \(b.byteCount) bytes>"
         case let .float(f): return String(f)
-        case let .text(t): return "'" + Evidence.clip(t.string, maxLength: 60) + "'"
-        case let .bytes(b): return Evidence.bytesLiteral(b.prefixBytes(length: 24), maxBytes: 24) + (b.count > 24 ? "…(\(b.count) bytes)" : "")
-        case let .pair(m, n): return "'" + Evidence.clip(m, maxLength: 60) + " " + Evidence.clip(n, maxLength: 60) + "'"
+        case let .text(t): return "'" + Evidence.clip(t.string(in: source), maxLength: 60) + "'"
+        case let .bytes(range):
+            let b = source.clampedSlice(range)
+            return Evidence.bytesLiteral(b.prefixBytes(length: 24), maxBytes: 24) + (b.count > 24 ? "…(\(b.count) bytes)" : "")
+        case let .pair(m, n):
+            let module = PythonLiteral.utf8(source.clampedSlice(m)), name = PythonLiteral.utf8(source.clampedSlice(n))
+            return "'" + Evidence.clip(module, maxLength: 60) + " " + Evidence.clip(name, maxLength: 60) + "'"
         }
     }
 
@@ -35,7 +40,7 @@ public enum PickleDisassembler {
         while lines.count < maxInstructions, !decoder.reader.isAtEnd {
             do {
                 let instruction = try decoder.next()
-                lines.append(line(instruction))
+                lines.append(line(instruction, source: source))
                 if instruction.opcode == .stop { break }
             } catch {
                 lines.append("error: \(error)")

@@ -1,35 +1,73 @@
 import VetBytes
 
 /// The decoded argument of one opcode.
-public enum PickleOperand: Sendable {
+///
+/// Plain data: text and bytes are kept as byte ranges of the decoder's source (absolute offsets),
+/// so decoding an instruction allocates nothing and copying one costs no reference counting.
+/// Most strings in a checkpoint (state-dict keys) are never read; those that are read are decoded
+/// from the source on demand.
+public enum PickleOperand: Sendable, Equatable {
     case none
     case int(Int)
-    /// Little-endian two's-complement bytes of an integer too large for `Int`.
-    case bigInt([UInt8])
+    /// An integer too large for `Int`.
+    case bigInt(PickleBigInt)
     case float(Double)
     /// Text the loader decodes to `str` (or, for BINSTRING and STRING, to `str` under the default encoding).
     case text(PickleText)
-    case bytes(ByteSource)
-    /// GLOBAL and INST operands: module and name.
-    case pair(String, String)
+    /// Where the bytes are in the source.
+    case bytes(Range<Int>)
+    /// GLOBAL and INST operands: where the module and name lines are in the source.
+    case pair(Range<Int>, Range<Int>)
 }
 
-/// Text from a pickle operand, decoded only when something reads it: most strings in a checkpoint
-/// (state-dict keys) are never looked at, so they are kept as slices of the file.
-public enum PickleText: Sendable {
-    /// Already decoded (protocol 0 forms, GLOBAL operands).
-    case decoded(String)
+/// Text from a pickle operand, as the byte range it occupies and how the loader decodes it.
+public enum PickleText: Sendable, Equatable {
     /// BINUNICODE family: UTF-8 (invalid sequences are replaced when read).
-    case utf8(ByteSource)
-    /// BINSTRING family: UTF-8 when valid, otherwise latin-1, as common unpickler encodings give.
-    case narrow(ByteSource)
+    case utf8(Range<Int>)
+    /// BINSTRING family and unescaped STRING: UTF-8 when valid, otherwise latin-1, as common
+    /// unpickler encodings give.
+    case narrow(Range<Int>)
+    /// A protocol-0 STRING line with backslash escapes, quotes included (validated when decoded).
+    case quoted(Range<Int>)
+    /// A protocol-0 UNICODE line: raw-unicode-escape.
+    case rawUnicode(Range<Int>)
 
-    /// The text.
-    public var string: String {
+    /// The text, decoded from `source` (the bytes the operand was read from).
+    public func string(in source: ByteSource) -> String {
         switch self {
-        case let .decoded(s): s
-        case let .utf8(bytes): PythonLiteral.utf8(bytes)
-        case let .narrow(bytes): PythonLiteral.validUTF8(bytes) ?? PythonLiteral.latin1(bytes)
+        case let .utf8(range):
+            return PythonLiteral.utf8(source.clampedSlice(range))
+        case let .narrow(range):
+            let bytes = source.clampedSlice(range)
+            return PythonLiteral.validUTF8(bytes) ?? PythonLiteral.latin1(bytes)
+        case let .quoted(range):
+            let line = source.clampedSlice(range)
+            return (try? PythonLiteral.quotedString(PythonLiteral.latin1(line), offset: range.lowerBound)) ?? PythonLiteral.latin1(line)
+        case let .rawUnicode(range):
+            return PythonLiteral.rawUnicodeEscape(source.clampedSlice(range))
+        }
+    }
+}
+
+/// An integer operand too large for `Int`.
+public enum PickleBigInt: Sendable, Equatable {
+    /// LONG1/LONG4: two's-complement little-endian bytes.
+    case littleEndian(Range<Int>)
+    /// INT/LONG text: decimal digits, possibly with underscores (the sign is not kept).
+    case decimal(Range<Int>)
+
+    /// The little-endian bytes or the decimal digits (underscores dropped).
+    public func bytes(in source: ByteSource) -> [UInt8] {
+        switch self {
+        case let .littleEndian(range): source.clampedSlice(range).withUnsafeBytes { Array($0) }
+        case let .decimal(range): source.clampedSlice(range).withUnsafeBytes { $0.filter { $0 != UInt8(ascii: "_") } }
+        }
+    }
+
+    /// How many bytes the operand occupies.
+    public var byteCount: Int {
+        switch self {
+        case let .littleEndian(range), let .decimal(range): range.count
         }
     }
 }
@@ -79,6 +117,7 @@ public struct PickleDecoder: Sendable {
 
     /// Decodes the next instruction.
     /// - Throws: `PickleDecodeError` when the byte is not an opcode or its operand is cut off or absurd.
+    @inline(__always)
     public mutating func next() throws -> PickleInstruction {
         let start = reader.offset
         let byte = try reader.u8()
@@ -116,6 +155,7 @@ public struct PickleDecoder: Sendable {
         }
     }
 
+    @inline(__always)
     private mutating func decodeOperand(_ opcode: PickleOpcode, start: Int) throws -> (PickleOperand, Int) {
         switch opcode.argument {
         case .none: return (.none, reader.offset)
@@ -125,6 +165,8 @@ public struct PickleDecoder: Sendable {
             case .binFloat: return (.float(Double(bitPattern: try reader.u64be())), payload)
             case .frame: return (.int(try frameLength(start)), payload)
             case .binInt: return (.int(Int(try reader.i32le())), payload)
+            case .binInt1, .binGet, .binPut, .ext1: return (.int(Int(try reader.u8())), payload)
+            case .binInt2, .ext2: return (.int(Int(try reader.u16le())), payload)
             default:
                 var value = 0
                 for shift in 0..<width { value |= Int(try reader.u8()) << (8 * shift) }
@@ -132,17 +174,17 @@ public struct PickleDecoder: Sendable {
             }
         case .line:
             let payload = reader.offset
-            let line = try reader.line(limit: maxOperandLength)
-            return (try PythonLiteral.decodeLine(opcode, line, offset: start), payload)
+            let line = try reader.lineRange(limit: maxOperandLength)
+            return (try PythonLiteral.decodeLine(opcode, reader.source, line, offset: start), payload)
         case .twoLines:
-            let module = try reader.line(limit: maxOperandLength)
-            let name = try reader.line(limit: maxOperandLength)
-            return (.pair(PythonLiteral.utf8(module), PythonLiteral.utf8(name)), start + 1)
+            let module = try reader.lineRange(limit: maxOperandLength)
+            let name = try reader.lineRange(limit: maxOperandLength)
+            return (.pair(module, name), start + 1)
         case let .lengthPrefixed(width):
             let length = try lengthPrefix(opcode, width: width, start: start)
             let payload = reader.offset
-            let view = try reader.view(length)
-            return (PythonLiteral.decodeCounted(opcode, view), payload)
+            try reader.skip(length)
+            return (PythonLiteral.decodeCounted(opcode, reader.source, payload..<(payload + length)), payload)
         }
     }
 

@@ -56,12 +56,12 @@ extension PickleMachine {
         case .inst:
             let items = popToMark(i)
             if case let .pair(module, name) = i.operand {
-                let index = importGlobal(program.heap.text(.decoded(module)), program.heap.text(.decoded(name)), i)
+                let index = importGlobal(program.heap.text(.utf8(module)), program.heap.text(.utf8(name)), i)
                 call(.global(index), program.heap.tuple(items), i)
             }
         case .global:
             if case let .pair(module, name) = i.operand {
-                push(.global(importGlobal(program.heap.text(.decoded(module)), program.heap.text(.decoded(name)), i)))
+                push(.global(importGlobal(program.heap.text(.utf8(module)), program.heap.text(.utf8(name)), i)))
             }
         case .stackGlobal:
             let name = pop(i)
@@ -145,7 +145,7 @@ extension PickleMachine {
     mutating func constant(_ operand: PickleOperand) -> PickleValue {
         switch operand {
         case let .int(v): return .int(v)
-        case let .bigInt(b): return program.heap.bigInt(b)
+        case let .bigInt(b): return program.heap.bigInt(b.bytes(in: source))
         case let .float(f): return .float(f)
         case let .text(t): return program.heap.text(t)
         case let .bytes(b): return program.heap.bytes(b)
@@ -217,10 +217,10 @@ extension PickleMachine {
         var notes: [String] = []
         func operand(_ value: PickleValue, _ role: String) -> String? {
             switch value {
-            case let .string(s): return program.heap.texts[s].string
-            case let .bytes(b):
+            case .string: return program.heap.string(value)
+            case .bytes:
                 notes.append("\(role) operand is bytes, not str (CPython rejects it; other loaders may not)")
-                return PythonLiteral.latin1(program.heap.byteValues[b])
+                return program.heap.bytes(value).map(PythonLiteral.latin1)
             default:
                 notes.append("\(role) operand is not a constant string: \(program.heap.summary(value))")
                 return nil
@@ -238,7 +238,9 @@ extension PickleMachine {
     /// Records a byte or string operand that itself looks like a pickle.
     private mutating func noteEmbedded(_ i: PickleInstruction) {
         let length = i.offset + i.length - i.payloadOffset
+        // Most operands (keys, array bytes) fail on their first byte; that is checked before slicing.
         guard length >= 8, i.opcode.argument != .line,
+              let first = source.byte(at: i.payloadOffset), PickleOpcode(rawValue: first) != nil,
               let view = try? source.slice(i.payloadOffset..<(i.offset + i.length)),
               PickleSniffer.looksLikeEmbeddedPickle(view) else { return }
         program.embeddedPickles.append((i.payloadOffset, view))

@@ -47,6 +47,7 @@ public struct PickleMachine {
             return empty
         }
         var machine = PickleMachine(decoder: decoder, source: source, options: options, program: empty, nestingDepth: nestingDepth)
+        machine.program.heap.source = source
         machine.stack.reserveCapacity(64)
         machine.execute()
         return machine.program

@@ -31,11 +31,9 @@ public struct PickleImport: Sendable {
     private func render(_ offsets: [Int]) -> String {
         guard let source else { return "" }
         return PickleDisassembler.render(offsets.compactMap { offset in
-            guard var decoder = try? PickleDecoder(source, offset: offset, maxOperandLength: 1 << 30),
-                  var instruction = try? decoder.next() else { return nil }
-            instruction.offset += displayShift
-            return instruction
-        })
+            guard var decoder = try? PickleDecoder(source, offset: offset, maxOperandLength: 1 << 30) else { return nil }
+            return try? decoder.next()
+        }, source: source, shift: displayShift)
     }
 
     /// Creates an import record (the machine makes these; tests and tools may too).

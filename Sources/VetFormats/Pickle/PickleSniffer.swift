@@ -27,7 +27,8 @@ public enum PickleSniffer {
             if opcode == .global || opcode == .inst {
                 guard var probe = try? PickleDecoder(source, offset: start, maxOperandLength: 1 << 20),
                       let instruction = try? probe.next(), case let .pair(module, name) = instruction.operand,
-                      isIdentifierPath(module), isIdentifierPath(name) else { return false }
+                      isIdentifierPath(PythonLiteral.utf8(source.clampedSlice(module))),
+                      isIdentifierPath(PythonLiteral.utf8(source.clampedSlice(name))) else { return false }
             }
             switch opcode {
             case .stop: return structural || count > 1

@@ -52,9 +52,11 @@ public struct PickleObjectRecord: Sendable {
 
 /// Storage for everything `PickleValue`s refer to, owned by one program.
 public struct PickleHeap: Sendable {
+    /// The bytes text and byte values were read from (their ranges are offsets into it).
+    var source: ByteSource?
     var texts: [PickleText] = []
     var bigInts: [[UInt8]] = []
-    var byteValues: [ByteSource] = []
+    var byteValues: [Range<Int>] = []
     var tuples: [(start: Int, count: Int, size: Int)] = []
     var tupleStorage: [PickleValue] = []
     var containers: [[PickleValue]] = []
@@ -65,7 +67,13 @@ public struct PickleHeap: Sendable {
 
     /// The text of a `str` constant, or `nil`.
     public func string(_ value: PickleValue) -> String? {
-        if case let .string(i) = value { return texts[i].string }
+        if case let .string(i) = value, let source { return texts[i].string(in: source) }
+        return nil
+    }
+
+    /// The bytes of a `bytes` constant, or `nil`.
+    public func bytes(_ value: PickleValue) -> ByteSource? {
+        if case let .bytes(i) = value, let source { return source.clampedSlice(byteValues[i]) }
         return nil
     }
 
@@ -141,7 +149,7 @@ public struct PickleHeap: Sendable {
         case let .int(v): return String(v)
         case let .bigInt(i): return "<int of \(bigInts[i].count) bytes>"
         case let .float(v): return String(v)
-        case let .string(i): return "'" + Evidence.clip(texts[i].string, maxLength: 80) + "'"
+        case .string: return "'" + Evidence.clip(string(value) ?? "", maxLength: 80) + "'"
         case let .bytes(i): return "<bytes of \(byteValues[i].count)>"
         case .tuple:
             let items = tupleItems(value) ?? []
@@ -166,7 +174,7 @@ public struct PickleHeap: Sendable {
         return .string(texts.count - 1)
     }
 
-    mutating func bytes(_ bytes: ByteSource) -> PickleValue {
+    mutating func bytes(_ bytes: Range<Int>) -> PickleValue {
         byteValues.append(bytes)
         return .bytes(byteValues.count - 1)
     }

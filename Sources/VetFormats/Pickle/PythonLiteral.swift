@@ -9,129 +9,135 @@ enum PythonLiteral {
     }
 
     static func latin1(_ bytes: ByteSource) -> String {
-        bytes.withUnsafeBytes { buffer in
-            // ASCII is the common case and decodes identically as UTF-8, much faster.
-            if buffer.allSatisfy({ $0 < 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
-            var s = String.UnicodeScalarView()
-            for b in buffer { s.append(Unicode.Scalar(b)) }
-            return String(s)
-        }
+        bytes.withUnsafeBytes { latin1($0) }
+    }
+
+    static func latin1(_ buffer: UnsafeRawBufferPointer) -> String {
+        // ASCII is the common case and decodes identically as UTF-8, much faster.
+        if buffer.allSatisfy({ $0 < 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
+        var s = String.UnicodeScalarView()
+        for b in buffer { s.append(Unicode.Scalar(b)) }
+        return String(s)
     }
 
     static func validUTF8(_ bytes: ByteSource) -> String? {
         bytes.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
     }
 
-    /// Decodes a newline-terminated operand.
-    static func decodeLine(_ opcode: PickleOpcode, _ line: ByteSource, offset: Int) throws -> PickleOperand {
-        switch opcode {
-        case .int:
-            // Protocol 0 spells booleans as I01 / I00.
-            if line.count == 2, line.byte(at: 0) == 0x30, let last = line.byte(at: 1), last == 0x30 || last == 0x31 {
-                return .int(last == 0x31 ? 1 : 0)
+    /// Decodes a newline-terminated operand: the line is `range` of `source` (without its newline).
+    static func decodeLine(_ opcode: PickleOpcode, _ source: ByteSource, _ range: Range<Int>, offset: Int) throws -> PickleOperand {
+        try source.withUnsafeBytes { whole throws -> PickleOperand in
+            let line = UnsafeRawBufferPointer(rebasing: whole[range])
+            switch opcode {
+            case .int:
+                // Protocol 0 spells booleans as I01 / I00.
+                if line.count == 2, line[0] == 0x30, line[1] == 0x30 || line[1] == 0x31 {
+                    return .int(line[1] == 0x31 ? 1 : 0)
+                }
+                return try integer(line, base: range.lowerBound, opcode: opcode, offset: offset)
+            case .long:
+                let digits = line.last == UInt8(ascii: "L") ? UnsafeRawBufferPointer(rebasing: line.dropLast()) : line
+                return try integer(digits, base: range.lowerBound, opcode: opcode, offset: offset)
+            case .get, .put:
+                return try integer(line, base: range.lowerBound, opcode: opcode, offset: offset)
+            case .float:
+                return .float(try float(line, offset: offset))
+            case .string:
+                guard line.count >= 2, line[0] == UInt8(ascii: "'") || line[0] == UInt8(ascii: "\""), line[line.count - 1] == line[0] else {
+                    throw PickleDecodeError.badLiteral(.string, offset: offset, detail: "STRING operand is not quoted")
+                }
+                // Fast path: a quoted literal without escapes is its inner bytes.
+                if !line.contains(UInt8(ascii: "\\")) {
+                    return .text(.narrow((range.lowerBound + 1)..<(range.upperBound - 1)))
+                }
+                // Escapes are checked now (a bad one stops the loader) and decoded again when read.
+                _ = try quotedString(latin1(line), offset: offset)
+                return .text(.quoted(range))
+            case .unicode:
+                return .text(.rawUnicode(range))
+            default: // PERSID: an ASCII id.
+                return .text(.narrow(range))
             }
-            return try integer(line, opcode: opcode, offset: offset)
-        case .long:
-            let withoutSuffix = line.byte(at: line.count - 1) == UInt8(ascii: "L") ? line.clampedSlice(from: 0, length: line.count - 1) : line
-            return try integer(withoutSuffix, opcode: opcode, offset: offset)
-        case .get, .put:
-            return try integer(line, opcode: opcode, offset: offset)
-        case .float:
-            let text = latin1(line)
-            guard let value = Double(trimmed(text)) else {
-                throw PickleDecodeError.badLiteral(opcode, offset: offset, detail: "not a float: \(text.prefix(40))")
-            }
-            return .float(value)
-        case .string:
-            // Fast path: a quoted literal without escapes is its inner bytes.
-            if line.count >= 2, let q = line.byte(at: 0), q == UInt8(ascii: "'") || q == UInt8(ascii: "\""),
-               line.byte(at: line.count - 1) == q, line.firstIndex(of: [UInt8(ascii: "\\")]) == nil {
-                return .text(.narrow(line.clampedSlice(from: 1, length: line.count - 2)))
-            }
-            return .text(.decoded(try quotedString(latin1(line), offset: offset)))
-        case .unicode:
-            return .text(.decoded(rawUnicodeEscape(line)))
-        default: // PERSID: an ASCII id.
-            return .text(.narrow(line))
         }
     }
 
-    /// Decodes a length-prefixed operand.
-    static func decodeCounted(_ opcode: PickleOpcode, _ view: ByteSource) -> PickleOperand {
+    /// Decodes a length-prefixed operand occupying `range` of `source`.
+    static func decodeCounted(_ opcode: PickleOpcode, _ source: ByteSource, _ range: Range<Int>) -> PickleOperand {
         switch opcode {
         case .long1, .long4:
-            return littleEndianInteger(view)
+            return source.withUnsafeBytes { littleEndianInteger(UnsafeRawBufferPointer(rebasing: $0[range]), range: range) }
         case .shortBinUnicode, .binUnicode, .binUnicode8:
-            return .text(.utf8(view))
+            return .text(.utf8(range))
         case .shortBinString, .binString:
             // Decoded with the unpickler's encoding (ASCII by default, often latin-1 or utf-8).
-            return .text(.narrow(view))
+            return .text(.narrow(range))
         default:
-            return .bytes(view)
+            return .bytes(range)
         }
     }
 
-    /// Drops the ASCII white space Python's `int()` and `float()` ignore.
-    static func trimmed(_ text: String) -> String {
-        let space: [Character] = [" ", "\t", "\r", "\u{0B}", "\u{0C}"]
-        var slice = Substring(text)
-        while let first = slice.first, space.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, space.contains(last) { slice = slice.dropLast() }
-        return String(slice)
+    /// Parses a FLOAT line the way Python's `float()` does for the forms picklers write.
+    static func float(_ line: UnsafeRawBufferPointer, offset: Int) throws -> Double {
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        var lower = 0, upper = line.count
+        while lower < upper, isSpace(line[lower]) { lower += 1 }
+        while upper > lower, isSpace(line[upper - 1]) { upper -= 1 }
+        let text = UnsafeRawBufferPointer(rebasing: line[lower..<upper])
+        // Python accepts only ASCII here; other bytes would make Swift's parser see different text.
+        guard text.allSatisfy({ $0 < 0x80 }), let value = Double(String(decoding: text, as: UTF8.self)) else {
+            throw PickleDecodeError.badLiteral(.float, offset: offset, detail: "not a float: \(String(decoding: line.prefix(40), as: UTF8.self))")
+        }
+        return value
     }
 
     /// Parses an integer the way Python's `int()` does: surrounding ASCII white space, a sign,
     /// digits with single underscores between them. Works on the bytes, without building strings.
-    static func integer(_ line: ByteSource, opcode: PickleOpcode, offset: Int) throws -> PickleOperand {
-        func bad(_ buffer: UnsafeRawBufferPointer) -> PickleDecodeError {
+    /// `base` is the source offset of `buffer`, for big integers kept as a range.
+    static func integer(_ buffer: UnsafeRawBufferPointer, base: Int, opcode: PickleOpcode, offset: Int) throws -> PickleOperand {
+        func bad() -> PickleDecodeError {
             .badLiteral(opcode, offset: offset, detail: "not an integer: \(String(decoding: buffer.prefix(40), as: UTF8.self))")
         }
-        return try line.withUnsafeBytes { buffer throws -> PickleOperand in
-            func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
-            var lower = 0, upper = buffer.count
-            while lower < upper, isSpace(buffer[lower]) { lower += 1 }
-            while upper > lower, isSpace(buffer[upper - 1]) { upper -= 1 }
-            var negative = false
-            if lower < upper, buffer[lower] == UInt8(ascii: "-") || buffer[lower] == UInt8(ascii: "+") {
-                negative = buffer[lower] == UInt8(ascii: "-")
-                lower += 1
-            }
-            var value = 0, overflow = false, previousUnderscore = true, digitCount = 0
-            for index in lower..<upper {
-                let b = buffer[index]
-                if b == UInt8(ascii: "_") {
-                    guard !previousUnderscore else { throw bad(buffer) }
-                    previousUnderscore = true
-                    continue
-                }
-                guard (0x30...0x39).contains(b) else { throw bad(buffer) }
-                previousUnderscore = false
-                digitCount += 1
-                let (m, o1) = value.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int(b - 0x30))
-                overflow = overflow || o1 || o2
-                value = a
-            }
-            guard digitCount > 0, !previousUnderscore else { throw bad(buffer) }
-            // Too large for Int: keep the digits; no bignum arithmetic is needed.
-            if overflow { return .bigInt(buffer[lower..<upper].filter { $0 != UInt8(ascii: "_") }) }
-            return .int(negative ? -value : value)
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        var lower = 0, upper = buffer.count
+        while lower < upper, isSpace(buffer[lower]) { lower += 1 }
+        while upper > lower, isSpace(buffer[upper - 1]) { upper -= 1 }
+        var negative = false
+        if lower < upper, buffer[lower] == UInt8(ascii: "-") || buffer[lower] == UInt8(ascii: "+") {
+            negative = buffer[lower] == UInt8(ascii: "-")
+            lower += 1
         }
+        var value = 0, overflow = false, previousUnderscore = true, digitCount = 0
+        for index in lower..<upper {
+            let b = buffer[index]
+            if b == UInt8(ascii: "_") {
+                guard !previousUnderscore else { throw bad() }
+                previousUnderscore = true
+                continue
+            }
+            guard (0x30...0x39).contains(b) else { throw bad() }
+            previousUnderscore = false
+            digitCount += 1
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int(b - 0x30))
+            overflow = overflow || o1 || o2
+            value = a
+        }
+        guard digitCount > 0, !previousUnderscore else { throw bad() }
+        // Too large for Int: keep where the digits are; no bignum arithmetic is needed.
+        if overflow { return .bigInt(.decimal((base + lower)..<(base + upper))) }
+        return .int(negative ? -value : value)
     }
 
-    /// Decodes LONG1/LONG4 two's-complement little-endian bytes.
-    static func littleEndianInteger(_ view: ByteSource) -> PickleOperand {
-        let bytes = view.withUnsafeBytes { Array($0) }
+    /// Decodes LONG1/LONG4 two's-complement little-endian bytes, which occupy `range` of the source.
+    static func littleEndianInteger(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) -> PickleOperand {
         guard !bytes.isEmpty else { return .int(0) }
-        guard bytes.count <= 8 else { return .bigInt(bytes) }
+        guard bytes.count <= 8 else { return .bigInt(.littleEndian(range)) }
         var value: UInt64 = 0
         for (i, b) in bytes.enumerated() { value |= UInt64(b) << (8 * UInt64(i)) }
-        if bytes.count < 8, let last = bytes.last, last & 0x80 != 0 {
+        if bytes.count < 8, bytes[bytes.count - 1] & 0x80 != 0 {
             value |= ~UInt64(0) << (8 * UInt64(bytes.count))
         }
-        let signed = Int64(bitPattern: value)
-        if bytes.count == 8 || Int(exactly: signed) != nil { return .int(Int(signed)) }
-        return .bigInt(bytes)
+        return .int(Int(Int64(bitPattern: value)))
     }
 
     /// Decodes a protocol-0 STRING operand: a quoted Python literal with backslash escapes.
