@@ -44,7 +44,10 @@ public enum FormatSniffer {
             || (head.count > 8 && head[8] == UInt8(ascii: "{") && name.lowercased().hasSuffix(".safetensors")) {
             return .safetensors
         }
-        if head.count >= 2, head[0] == 0x78, (UInt16(head[0]) << 8 | UInt16(head[1])) % 31 == 0 { return .zlib }
+        // zlib: deflate with a 32 KiB window and no preset dictionary, which leaves exactly the four
+        // flag bytes zlib writes (levels 0-3). Text such as `x = 1` has a valid header checksum but
+        // asks for a dictionary, so it is not taken for a stream.
+        if head.count >= 3, head[0] == 0x78, [0x01, 0x5E, 0x9C, 0xDA].contains(head[1]) { return .zlib }
         if starts([0x5D, 0x00, 0x00]) { return .lzma }
         if PickleSniffer.looksLikePickle(source) { return .pickle }
         if ZipSniff.hasEndRecord(source) { return .zip }
