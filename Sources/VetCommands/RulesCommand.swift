@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VetCore
 import VetRules
 
@@ -6,8 +7,8 @@ import VetRules
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "List the rules, or explain one.",
-        subcommands: [List.self, Explain.self],
+        abstract: "List the rules, explain one, or write their examples as files.",
+        subcommands: [List.self, Explain.self, Examples.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
@@ -40,6 +41,70 @@ struct RulesCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             Terminal.write(RuleText.explain(rule))
+        }
+    }
+
+    struct Examples: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every rule's examples as files, with a MANIFEST.json, to test a pipeline or another scanner.",
+            discussion: """
+            Each example is written to OUTPUT/<rule id>/<n>-<fires|silent>/<file name>, under the name the test suite \
+            scans it as (loaders and scanners go by names such as tokenizer_config.json). MANIFEST.json maps every \
+            written path to its rule, the rule's default severity, whether the example fires, its summary, and whether \
+            it only fires under tightened limits (bombs and resource examples, which are built small). The test suite \
+            scans the same examples. Examples that fire are crafted files with harmless payloads (`echo`, `id`); \
+            never load them with a framework.
+
+            Examples:
+              modelvet rules examples --output /tmp/examples
+              modelvet rules examples --output /tmp/gguf --rule gguf_tensor_out_of_bounds
+            """)
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Directory to write into; created, and must not already hold files.", valueName: "dir"))
+        var output: String
+
+        @Option(help: ArgumentHelp("Only this rule's examples.", valueName: "id"))
+        var rule: String?
+
+        func run() throws {
+            var rules = RuleRegistry.all
+            if let rule {
+                guard let one = RuleRegistry.descriptor(id: rule) else {
+                    Terminal.error("unknown rule `\(rule)`")
+                    throw ExitCode(2)
+                }
+                rules = [one]
+            }
+            let files = FileManager.default
+            if let existing = try? files.contentsOfDirectory(atPath: output), !existing.isEmpty {
+                Terminal.error("\(output) already holds files; give an empty or new directory")
+                throw ExitCode(2)
+            }
+            var manifest: [String: [String: Any]] = [:]
+            do {
+                for descriptor in rules where !descriptor.examples.isEmpty {
+                    for (index, example) in descriptor.examples.enumerated() {
+                        let base = (example.fileName as NSString).lastPathComponent
+                        let name = "\(index + 1)-\(example.triggers ? "fires" : "silent")/" + base
+                        let folder = ((output as NSString).appendingPathComponent(descriptor.id) as NSString)
+                            .appendingPathComponent("\(index + 1)-\(example.triggers ? "fires" : "silent")")
+                        try files.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                        let path = (folder as NSString).appendingPathComponent(base)
+                        try Data(example.makeBytes()).write(to: URL(fileURLWithPath: path))
+                        manifest[descriptor.id + "/" + name] = [
+                            "rule": descriptor.id, "severity": descriptor.severity.name, "fires": example.triggers,
+                            "summary": example.summary, "tightened_limits": example.limits != nil,
+                            "scanned_as": example.fileName,
+                        ]
+                    }
+                }
+                let json = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
+                try json.write(to: URL(fileURLWithPath: (output as NSString).appendingPathComponent("MANIFEST.json")))
+            } catch {
+                Terminal.error("cannot write examples to \(output): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            Terminal.write("wrote \(manifest.count) examples of \(rules.filter { !$0.examples.isEmpty }.count) rules to \(output)\n")
         }
     }
 }

@@ -108,6 +108,24 @@ struct CLITests {
         #expect(try CLI.run(["rules", "explain", "no_such_rule"]).status == 2)
     }
 
+    @Test("rules examples writes every example with a manifest, and the scan agrees with it")
+    func ruleExamples() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-examples-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let written = try CLI.run(["rules", "examples", "--output", folder.path, "--rule", "gguf_duplicate_name"])
+        #expect(written.status == 0)
+        let manifestData = try Data(contentsOf: folder.appendingPathComponent("MANIFEST.json"))
+        let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: [String: Any]])
+        #expect(manifest.count == 2)
+        for (path, entry) in manifest {
+            let scan = try CLI.run(["scan", "-q", "-f", "json", folder.appendingPathComponent(path).path])
+            #expect(scan.stdout.contains("\"gguf_duplicate_name\"") == (entry["fires"] as? Bool), "\(path)")
+        }
+        // A second run into the same folder would mix two sets of files: refused.
+        #expect(try CLI.run(["rules", "examples", "--output", folder.path]).status == 2)
+        #expect(try CLI.run(["rules", "examples", "--output", folder.path + "-x", "--rule", "nope"]).status == 2)
+    }
+
     @Test("text report groups by file and says when everything was scanned")
     func text() throws {
         let folder = try sampleFolder()
