@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "modelvet", targets: ["modelvet"]),
         .library(name: "VetScanner", targets: ["VetScanner"]),
         .library(name: "VetFormats", targets: ["VetFormats"]),
+        .library(name: "VetRules", targets: ["VetRules"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +24,7 @@ let package = Package(
         .target(name: "VetRules", dependencies: ["VetCore", "VetFormats"]),
         .target(name: "VetReports", dependencies: ["VetCore"]),
         .target(name: "VetScanner", dependencies: ["VetCore", "VetFormats", "VetRules", "VetReports"]),
+        .target(name: "VetEngine", dependencies: ["VetBytes", "VetFormats"]),
         .target(name: "VetCommands", dependencies: [
             "VetScanner", "VetReports", "VetRules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -34,6 +36,7 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetScanner"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetReports", "VetScanner"]),
         .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands"]),
+        .testTarget(name: "VetEngineTests", dependencies: ["VetEngine", "VetFormats", "VetBytes"]),
     ],
     swiftLanguageModes: [.v6]
 )
