@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "VetScanner", dependencies: ["VetCore", "VetFormats", "VetRules", "VetReports"]),
         .target(name: "VetEngine", dependencies: ["VetBytes", "VetFormats"]),
         .target(name: "VetCommands", dependencies: [
-            "VetScanner", "VetReports", "VetRules",
+            "VetScanner", "VetReports", "VetRules", "VetEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),

@@ -14,11 +14,13 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet scan ./my-model/            scan a file or a whole model folder
           modelvet rules                       list every rule
           modelvet rules explain ID            what a rule means and what to do
+          modelvet generate MODEL.gguf -p TEXT run a small GGUF model inside ModelVet
+          modelvet chat MODEL.gguf             talk to it in the terminal
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
         version: ModelVetVersion.current,
-        subcommands: [ScanCommand.self, RulesCommand.self],
+        subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// One generated token, as streamed.
+public struct GeneratedToken: Sendable {
+    public var id: Int
+    /// The text it completes (empty while a multi-byte character is still partial).
+    public var text: String
+    /// Natural-log probability of the token under the model (temperature 1, before filters).
+    public var logProbability: Float
+}
+
+/// Why generation stopped.
+public enum StopReason: String, Sendable {
+    case endOfGeneration = "eog", maxTokens = "length", stopString = "stop", contextFull = "context"
+}
+
+/// The result of one generation.
+public struct Generation: Sendable {
+    public var text: String
+    public var tokens: [Int]
+    public var logProbabilities: [Float]
+    public var promptTokens: [Int]
+    /// Prompt tokens taken from the cache of the previous call (a shared prefix).
+    public var reusedPromptTokens: Int
+    public var promptSeconds: Double
+    public var generationSeconds: Double
+    public var stopReason: StopReason
+
+    /// Prompt tokens processed per second (reused ones excluded).
+    public var promptTokensPerSecond: Double {
+        promptSeconds > 0 ? Double(promptTokens.count - reusedPromptTokens) / promptSeconds : 0
+    }
+    /// Generated tokens per second.
+    public var generationTokensPerSecond: Double { generationSeconds > 0 ? Double(tokens.count) / generationSeconds : 0 }
+}
+
+/// A loaded model with its tokenizer and a key/value cache: load once, run many prompts. A
+/// prompt that starts with the tokens of the previous call reuses their cached keys and values.
+public final class InferenceSession {
+    public let model: LlamaModel
+    public let tokenizer: Tokenizer
+    public let threads: Int
+    public private(set) var cache: KVCache
+    var cachedTokens: [Int] = []
+
+    /// Loads the tokenizer and allocates a cache of `context` positions (default: the model's
+    /// trained context, at most 4096).
+    public init(model: LlamaModel, context: Int? = nil, threads: Int? = nil) throws {
+        self.model = model
+        tokenizer = try Tokenizer(model.file)
+        guard tokenizer.tokens.count == model.config.vocabularySize else {
+            throw EngineError(.invalidModel, "the tokenizer has \(tokenizer.tokens.count) tokens but the output layer \(model.config.vocabularySize)")
+        }
+        let positions = context ?? min(model.config.trainedContext, 4096)
+        guard positions > 0, positions <= 1 << 20 else { throw EngineError(.badRequest, "context \(positions) is not between 1 and 1,048,576") }
+        cache = try KVCache(config: model.config, capacity: positions)
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// The chat template the model ships (`tokenizer.chat_template`), parsed.
+    public func chatTemplate() throws -> ChatTemplate? {
+        guard let text = model.file.value("tokenizer.chat_template")?.string else { return nil }
+        return try ChatTemplate(text)
+    }
+
+    /// Logits after `tokens`, reusing the cached prefix.
+    public func logits(after tokens: [Int]) throws -> [Float] {
+        try prefill(tokens).logits
+    }
+
+    func prefill(_ tokens: [Int]) throws -> (logits: [Float], reused: Int) {
+        guard !tokens.isEmpty else { throw EngineError(.badRequest, "the prompt has no tokens") }
+        var common = 0
+        while common < min(tokens.count, cachedTokens.count), tokens[common] == cachedTokens[common] { common += 1 }
+        // The last prompt token is always run again: its logits are needed.
+        common = min(common, tokens.count - 1)
+        cache.truncate(to: common)
+        cachedTokens = Array(tokens[..<common])
+        let logits = try model.forward(Array(tokens[common...]), cache: &cache, threads: threads)
+        cachedTokens = tokens
+        return (logits, common)
+    }
+
+    /// Generates up to `maxTokens` tokens after `promptTokens`.
+    /// - Parameters:
+    ///   - stop: strings that end generation (not included in the text).
+    ///   - onToken: called for each token as it is generated; return false to stop.
+    public func generate(promptTokens: [Int], maxTokens: Int, sampling: SamplingOptions = .greedy, stop: [String] = [],
+                         onToken: ((GeneratedToken) -> Bool)? = nil) throws -> Generation {
+        let started = DispatchTime.now()
+        var (logits, reused) = try prefill(promptTokens)
+        let prefilled = DispatchTime.now()
+        var sampler = Sampler(sampling)
+        var generated: [Int] = [], logProbabilities: [Float] = []
+        var bytes: [UInt8] = [], emitted = 0
+        var reason = StopReason.maxTokens
+        var text = ""
+        generation: while generated.count < maxTokens {
+            let token = sampler.next(logits, recent: promptTokens + generated)
+            let logProbability = Sampler.logProbabilities(logits)[token]
+            if tokenizer.endOfGeneration.contains(token) { reason = .endOfGeneration; break }
+            generated.append(token)
+            logProbabilities.append(logProbability)
+            bytes += tokenizer.bytes(of: token)
+            // Emit only complete UTF-8; a character split across tokens waits for its last byte.
+            var complete = bytes.count
+            while complete > emitted, complete > bytes.count - 4, String(validating: bytes[emitted..<complete], as: UTF8.self) == nil { complete -= 1 }
+            let piece = complete > emitted ? String(decoding: bytes[emitted..<complete], as: UTF8.self) : ""
+            emitted = complete
+            text += piece
+            for s in stop where !s.isEmpty {
+                if let range = text.range(of: s) {
+                    text = String(text[..<range.lowerBound])
+                    reason = .stopString
+                    break generation
+                }
+            }
+            if let onToken, !onToken(GeneratedToken(id: token, text: piece, logProbability: logProbability)) { break }
+            if generated.count == maxTokens { break }
+            if cache.count >= cache.capacity { reason = .contextFull; break }
+            logits = try model.forward([token], cache: &cache, threads: threads)
+            cachedTokens.append(token)
+        }
+        if reason != .stopString, emitted < bytes.count { text += String(decoding: bytes[emitted...], as: UTF8.self) }
+        let finished = DispatchTime.now()
+        return Generation(text: text, tokens: generated, logProbabilities: logProbabilities, promptTokens: promptTokens,
+                          reusedPromptTokens: reused,
+                          promptSeconds: Double(prefilled.uptimeNanoseconds - started.uptimeNanoseconds) / 1e9,
+                          generationSeconds: Double(finished.uptimeNanoseconds - prefilled.uptimeNanoseconds) / 1e9,
+                          stopReason: reason)
+    }
+}

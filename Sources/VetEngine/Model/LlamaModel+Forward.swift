@@ -1,0 +1,198 @@
+import Foundation
+
+extension LlamaModel {
+    /// Runs `tokens` at positions `cache.count ..< cache.count + tokens.count`, appends their keys
+    /// and values to `cache`, and returns the logits of the last token.
+    /// - Throws: `EngineError` when the cache is full or a token id is outside the vocabulary.
+    public func forward(_ tokens: [Int], cache: inout KVCache, threads: Int) throws -> [Float] {
+        guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
+        guard cache.count + tokens.count <= cache.capacity else {
+            throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
+        }
+        if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+            throw EngineError(.badRequest, "token id \(bad) is outside the vocabulary of \(config.vocabularySize)")
+        }
+        let n = tokens.count, dim = config.embeddingSize
+        let start = cache.count
+        var x = [Float](repeating: 0, count: n * dim)
+        x.withUnsafeMutableBufferPointer { buffer in
+            for (t, token) in tokens.enumerated() { tokenEmbedding.row(token, into: buffer.baseAddress! + t * dim) }
+        }
+        var scratch = Scratch(config: config, tokens: n)
+        for (index, layer) in layers.enumerated() {
+            attention(layer, index: index, x: &x, tokens: n, start: start, cache: &cache, scratch: &scratch, threads: threads)
+            feedForward(layer, x: &x, tokens: n, scratch: &scratch, threads: threads)
+        }
+        cache.count = start + n
+        // Only the last position's logits are needed for generation.
+        var last = Array(x[((n - 1) * dim)..<(n * dim)])
+        Self.rmsNorm(&last, weight: outputNorm, epsilon: config.rmsEpsilon)
+        var logits = [Float](repeating: 0, count: output.rows)
+        var q = QuantizedVector()
+        last.withUnsafeBufferPointer { q.quantize($0, as: output.activationLayout) }
+        logits.withUnsafeMutableBufferPointer { output.multiply(q, into: $0.baseAddress!, threads: threads) }
+        return logits
+    }
+
+    /// Working buffers for one forward call.
+    struct Scratch {
+        var normed: [Float]
+        var query: [Float]
+        var key: [Float]
+        var value: [Float]
+        var attended: [Float]
+        var projected: [Float]
+        var gate: [Float]
+        var up: [Float]
+        var vector = QuantizedVector()
+
+        init(config: ModelConfig, tokens: Int) {
+            let dim = config.embeddingSize, kv = config.kvHeadCount * config.headSize
+            normed = [Float](repeating: 0, count: tokens * dim)
+            query = [Float](repeating: 0, count: tokens * dim)
+            key = [Float](repeating: 0, count: tokens * kv)
+            value = [Float](repeating: 0, count: tokens * kv)
+            attended = [Float](repeating: 0, count: tokens * dim)
+            projected = [Float](repeating: 0, count: tokens * dim)
+            gate = [Float](repeating: 0, count: tokens * config.feedForwardSize)
+            up = [Float](repeating: 0, count: tokens * config.feedForwardSize)
+        }
+    }
+
+    /// `out[t] = matrix · input[t]` for each of `tokens` rows of `input`.
+    func apply(_ matrix: WeightMatrix, _ input: [Float], tokens: Int, into out: inout [Float], scratch: inout QuantizedVector, threads: Int) {
+        let inWidth = matrix.columns, outWidth = matrix.rows
+        input.withUnsafeBufferPointer { inp in
+            out.withUnsafeMutableBufferPointer { o in
+                for t in 0..<tokens {
+                    scratch.quantize(UnsafeBufferPointer(rebasing: inp[(t * inWidth)..<((t + 1) * inWidth)]), as: matrix.activationLayout)
+                    matrix.multiply(scratch, into: o.baseAddress! + t * outWidth, threads: threads)
+                }
+            }
+        }
+    }
+
+    func attention(_ layer: Layer, index: Int, x: inout [Float], tokens n: Int, start: Int, cache: inout KVCache,
+                   scratch s: inout Scratch, threads: Int) {
+        let dim = config.embeddingSize, hd = config.headSize, kvWidth = config.kvHeadCount * hd
+        for t in 0..<n {
+            for i in 0..<dim { s.normed[t * dim + i] = x[t * dim + i] }
+        }
+        Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.attentionNorm, epsilon: config.rmsEpsilon)
+        apply(layer.query, s.normed, tokens: n, into: &s.query, scratch: &s.vector, threads: threads)
+        apply(layer.key, s.normed, tokens: n, into: &s.key, scratch: &s.vector, threads: threads)
+        apply(layer.value, s.normed, tokens: n, into: &s.value, scratch: &s.vector, threads: threads)
+        if let b = layer.queryBias { Self.addRows(&s.query, b, rows: n) }
+        if let b = layer.keyBias { Self.addRows(&s.key, b, rows: n) }
+        if let b = layer.valueBias { Self.addRows(&s.value, b, rows: n) }
+        for t in 0..<n {
+            let position = start + t
+            rope(&s.query, offset: t * dim, heads: config.headCount, position: position)
+            rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position)
+            let base = cache.offset(layer: index, position: position)
+            for i in 0..<kvWidth {
+                cache.keys[base + i] = Float16(s.key[t * kvWidth + i])
+                cache.values[base + i] = Float16(s.value[t * kvWidth + i])
+            }
+        }
+        let group = config.headCount / config.kvHeadCount
+        let scale = 1 / Float(hd).squareRoot()
+        var scores = [Float](repeating: 0, count: start + n)
+        var q16 = [Float](repeating: 0, count: hd)
+        cache.keys.withUnsafeBufferPointer { keys in
+            cache.values.withUnsafeBufferPointer { values in
+                for t in 0..<n {
+                    let visible = start + t + 1
+                    for h in 0..<config.headCount {
+                        let kvHead = h / group
+                        // ggml multiplies f16 keys by the query converted to f16.
+                        for i in 0..<hd { q16[i] = Float(Float16(s.query[t * dim + h * hd + i])) }
+                        var maximum = -Float.infinity
+                        for p in 0..<visible {
+                            let k = cache.offset(layer: index, position: p) + kvHead * hd
+                            var dot: Float = 0
+                            for i in 0..<hd { dot += Float(keys[k + i]) * q16[i] }
+                            scores[p] = dot * scale
+                            maximum = max(maximum, scores[p])
+                        }
+                        var sum: Double = 0
+                        for p in 0..<visible {
+                            let e = expf(scores[p] - maximum)
+                            scores[p] = e
+                            sum += Double(e)
+                        }
+                        let inverse = Float(1 / sum)
+                        // The weights meet the f16 values as f16, as in ggml's V x softmax product.
+                        for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
+                        let out = t * dim + h * hd
+                        for i in 0..<hd { s.attended[out + i] = 0 }
+                        for p in 0..<visible {
+                            let v = cache.offset(layer: index, position: p) + kvHead * hd
+                            let w = scores[p]
+                            for i in 0..<hd { s.attended[out + i] += w * Float(values[v + i]) }
+                        }
+                    }
+                }
+            }
+        }
+        apply(layer.output, s.attended, tokens: n, into: &s.projected, scratch: &s.vector, threads: threads)
+        for i in 0..<(n * dim) { x[i] += s.projected[i] }
+    }
+
+    func feedForward(_ layer: Layer, x: inout [Float], tokens n: Int, scratch s: inout Scratch, threads: Int) {
+        let dim = config.embeddingSize, ff = config.feedForwardSize
+        for i in 0..<(n * dim) { s.normed[i] = x[i] }
+        Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon)
+        apply(layer.gate, s.normed, tokens: n, into: &s.gate, scratch: &s.vector, threads: threads)
+        apply(layer.up, s.normed, tokens: n, into: &s.up, scratch: &s.vector, threads: threads)
+        for i in 0..<(n * ff) {
+            let g = s.gate[i]
+            s.gate[i] = g / (1 + expf(-g)) * s.up[i]
+        }
+        apply(layer.down, s.gate, tokens: n, into: &s.projected, scratch: &s.vector, threads: threads)
+        for i in 0..<(n * dim) { x[i] += s.projected[i] }
+    }
+
+    /// Rotates each head of the row at `offset` by its position, as ggml's rope does (angles
+    /// advanced by repeated multiplication in float).
+    func rope(_ v: inout [Float], offset: Int, heads: Int, position: Int) {
+        let hd = config.headSize, dims = config.ropeDimensions
+        let thetaScale = powf(config.ropeBase, -2 / Float(dims))
+        var cosines = [Float](repeating: 0, count: dims / 2), sines = [Float](repeating: 0, count: dims / 2)
+        var theta = Float(position)
+        for i in 0..<(dims / 2) {
+            let angle = theta * config.ropeScale
+            cosines[i] = cosf(angle)
+            sines[i] = sinf(angle)
+            theta *= thetaScale
+        }
+        for h in 0..<heads {
+            let base = offset + h * hd
+            for i in 0..<(dims / 2) {
+                let (a, b) = config.ropeNeox ? (base + i, base + i + dims / 2) : (base + 2 * i, base + 2 * i + 1)
+                let x0 = v[a], x1 = v[b]
+                v[a] = x0 * cosines[i] - x1 * sines[i]
+                v[b] = x0 * sines[i] + x1 * cosines[i]
+            }
+        }
+    }
+
+    static func rmsNorm(_ v: inout [Float], weight: [Float], epsilon: Float) {
+        rmsNormRows(&v, width: v.count, rows: 1, weight: weight, epsilon: epsilon)
+    }
+
+    /// ggml's rms_norm (sum of squares in double, scale in float) followed by the weight.
+    static func rmsNormRows(_ v: inout [Float], width: Int, rows: Int, weight: [Float], epsilon: Float) {
+        for r in 0..<rows {
+            var sum: Double = 0
+            for i in 0..<width { let x = v[r * width + i]; sum += Double(x * x) }
+            let mean = Float(sum / Double(width))
+            let scale = 1 / (mean + epsilon).squareRoot()
+            for i in 0..<width { v[r * width + i] = v[r * width + i] * scale * weight[i] }
+        }
+    }
+
+    static func addRows(_ v: inout [Float], _ bias: [Float], rows: Int) {
+        for r in 0..<rows { for i in 0..<bias.count { v[r * bias.count + i] += bias[i] } }
+    }
+}

@@ -1,0 +1,94 @@
+import VetBytes
+import VetFormats
+
+/// A llama-family transformer (llama, mistral, qwen2 as GGUF publishes them) over a memory-mapped
+/// GGUF file: grouped-query attention, RoPE, RMSNorm, SwiGLU, tied or separate output embeddings.
+public final class LlamaModel: @unchecked Sendable {
+    /// One transformer block's weights.
+    struct Layer {
+        var attentionNorm: [Float]
+        var query: WeightMatrix, key: WeightMatrix, value: WeightMatrix, output: WeightMatrix
+        var queryBias: [Float]?, keyBias: [Float]?, valueBias: [Float]?
+        var feedForwardNorm: [Float]
+        var gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
+    }
+
+    public let config: ModelConfig
+    public let file: GGUFFile
+    let source: ByteSource
+    let tokenEmbedding: WeightMatrix
+    let outputNorm: [Float]
+    let output: WeightMatrix
+    let layers: [Layer]
+
+    /// Opens `source` (a memory-mapped GGUF), validates it and binds every tensor.
+    /// - Throws: `EngineError` when the header is damaged (anything the scanner would call
+    ///   malformed, overlapping or out of bounds), the architecture or a tensor type is not
+    ///   supported, or a tensor is missing or misshapen.
+    public init(source: ByteSource) throws {
+        let file = GGUFFile.parse(source)
+        guard file.headerComplete else {
+            throw EngineError(.invalidModel, "the GGUF header is incomplete: " + (file.anomalies.first?.message ?? "truncated"))
+        }
+        // Unaccounted bytes are suspicious but do not change what the weights are; everything else does.
+        let fatal = file.anomalies.filter { $0.kind != .unaccountedData }
+        if let first = fatal.first {
+            throw EngineError(.invalidModel, "the GGUF file is damaged or lies about its layout: \(first.message)"
+                              + (fatal.count > 1 ? " (and \(fatal.count - 1) more problems)" : ""))
+        }
+        let config = try ModelConfig(file)
+        var byName: [String: GGUFTensorInfo] = [:]
+        for tensor in file.tensors { byName[tensor.name] = tensor }
+        func matrix(_ name: String, columns: Int, rows: Int?) throws -> WeightMatrix {
+            guard let info = byName[name] else { throw EngineError(.invalidModel, "tensor \(name) is missing") }
+            return try WeightMatrix(info, file: file, source: source, expectColumns: columns, expectRows: rows)
+        }
+        func vector(_ name: String, count: Int, required: Bool = true) throws -> [Float]? {
+            guard byName[name] != nil else {
+                if required { throw EngineError(.invalidModel, "tensor \(name) is missing") }
+                return nil
+            }
+            let m = try matrix(name, columns: count, rows: 1)
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBufferPointer { m.row(0, into: $0.baseAddress!) }
+            return values
+        }
+        let dim = config.embeddingSize, kvDim = config.kvHeadCount * config.headSize
+        tokenEmbedding = try matrix("token_embd.weight", columns: dim, rows: config.vocabularySize)
+        outputNorm = try vector("output_norm.weight", count: dim)!
+        output = byName["output.weight"] != nil ? try matrix("output.weight", columns: dim, rows: config.vocabularySize) : tokenEmbedding
+        var layers: [Layer] = []
+        for i in 0..<config.layerCount {
+            let p = "blk.\(i)."
+            layers.append(Layer(
+                attentionNorm: try vector(p + "attn_norm.weight", count: dim)!,
+                query: try matrix(p + "attn_q.weight", columns: dim, rows: dim),
+                key: try matrix(p + "attn_k.weight", columns: dim, rows: kvDim),
+                value: try matrix(p + "attn_v.weight", columns: dim, rows: kvDim),
+                output: try matrix(p + "attn_output.weight", columns: dim, rows: dim),
+                queryBias: try vector(p + "attn_q.bias", count: dim, required: false),
+                keyBias: try vector(p + "attn_k.bias", count: kvDim, required: false),
+                valueBias: try vector(p + "attn_v.bias", count: kvDim, required: false),
+                feedForwardNorm: try vector(p + "ffn_norm.weight", count: dim)!,
+                gate: try matrix(p + "ffn_gate.weight", columns: dim, rows: config.feedForwardSize),
+                up: try matrix(p + "ffn_up.weight", columns: dim, rows: config.feedForwardSize),
+                down: try matrix(p + "ffn_down.weight", columns: config.feedForwardSize, rows: dim)))
+        }
+        self.config = config
+        self.file = file
+        self.source = source
+        self.layers = layers
+    }
+
+    /// Opens and memory-maps the GGUF at `path`.
+    public convenience init(path: String) throws {
+        let source: ByteSource
+        do { source = try ByteSource.mapFile(atPath: path) } catch {
+            throw EngineError(.invalidModel, "cannot open \(path): \(error)")
+        }
+        try self.init(source: source)
+    }
+
+    /// Bytes of the weights (the mapped file).
+    public var fileBytes: Int { source.count }
+}

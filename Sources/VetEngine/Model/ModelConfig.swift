@@ -1,0 +1,86 @@
+import VetFormats
+
+/// Hyperparameters of a llama-family model, read from GGUF metadata.
+public struct ModelConfig: Sendable {
+    /// `general.architecture`.
+    public var architecture: String
+    public var layerCount: Int
+    public var embeddingSize: Int
+    public var feedForwardSize: Int
+    public var headCount: Int
+    public var kvHeadCount: Int
+    public var headSize: Int
+    /// Dimensions RoPE rotates (usually `headSize`).
+    public var ropeDimensions: Int
+    public var ropeBase: Float
+    /// Linear position scaling (1 when none).
+    public var ropeScale: Float
+    /// Whether RoPE rotates pairs (i, i + d/2) (Qwen2) instead of adjacent pairs (llama).
+    public var ropeNeox: Bool
+    public var rmsEpsilon: Float
+    /// The context the model was trained for.
+    public var trainedContext: Int
+    public var vocabularySize: Int
+
+    /// Architectures the engine runs, with whether RoPE is NeoX-style.
+    static let supported: [String: Bool] = ["llama": false, "mistral": false, "qwen2": true]
+
+    /// Reads and checks the hyperparameters.
+    /// - Throws: `EngineError` naming the missing key or the unsupported architecture.
+    public init(_ file: GGUFFile) throws {
+        guard let arch = file.value("general.architecture")?.string else {
+            throw EngineError(.invalidModel, "general.architecture is missing")
+        }
+        guard let neox = Self.supported[arch] else {
+            throw EngineError(.unsupported, "architecture `\(arch)` is not supported (supported: \(Self.supported.keys.sorted().joined(separator: ", ")))")
+        }
+        func int(_ key: String) throws -> Int {
+            guard let value = file.value(arch + "." + key)?.integer, value > 0 else {
+                throw EngineError(.invalidModel, "\(arch).\(key) is missing or not a positive integer")
+            }
+            return value
+        }
+        func float(_ key: String) -> Float? {
+            switch file.value(arch + "." + key) {
+            case let .float(v, _)?: Float(v)
+            case let .uint(v, _)?: Float(v)
+            case let .int(v, _)?: Float(v)
+            default: nil
+            }
+        }
+        architecture = arch
+        layerCount = try int("block_count")
+        embeddingSize = try int("embedding_length")
+        feedForwardSize = try int("feed_forward_length")
+        headCount = try int("attention.head_count")
+        kvHeadCount = (try? int("attention.head_count_kv")) ?? headCount
+        trainedContext = try int("context_length")
+        guard embeddingSize % headCount == 0, headCount % kvHeadCount == 0 else {
+            throw EngineError(.invalidModel, "\(headCount) heads and \(kvHeadCount) key/value heads do not divide \(embeddingSize)")
+        }
+        headSize = embeddingSize / headCount
+        ropeDimensions = (try? int("rope.dimension_count")) ?? headSize
+        guard ropeDimensions <= headSize, ropeDimensions % 2 == 0 else {
+            throw EngineError(.invalidModel, "rope.dimension_count \(ropeDimensions) does not fit head size \(headSize)")
+        }
+        ropeBase = float("rope.freq_base") ?? 10_000
+        ropeNeox = neox
+        ropeScale = 1
+        if let type = file.value(arch + ".rope.scaling.type")?.string, type != "none" {
+            guard type == "linear", let factor = float("rope.scaling.factor"), factor > 0 else {
+                throw EngineError(.unsupported, "RoPE scaling `\(type)` is not supported (only linear)")
+            }
+            ropeScale = 1 / factor
+        }
+        rmsEpsilon = float("attention.layer_norm_rms_epsilon") ?? 1e-5
+        if let count = file.value("tokenizer.ggml.tokens").flatMap({ if case let .array(_, items) = $0 { items.count } else { nil } }) {
+            vocabularySize = count
+        } else {
+            vocabularySize = (try? int("vocab_size")) ?? 0
+        }
+        guard vocabularySize > 0 else { throw EngineError(.invalidModel, "the vocabulary is empty") }
+        guard [embeddingSize, feedForwardSize, headCount, layerCount].allSatisfy({ $0 <= 1 << 20 }) else {
+            throw EngineError(.invalidModel, "hyperparameters are implausibly large")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Dispatch
+import VetBytes
+import VetFormats
+
+/// A weight tensor in the memory-mapped file: `rows` rows of `columns` elements of `type`,
+/// each row a whole number of blocks. Nothing is copied; pages are read as the kernels touch them.
+public struct WeightMatrix: @unchecked Sendable {
+    public let name: String
+    public let type: GGMLType
+    public let rows: Int
+    public let columns: Int
+    /// Bytes per row.
+    let rowBytes: Int
+    /// Start of the data; kept alive by `source`.
+    let base: UnsafeRawPointer
+    let source: ByteSource
+
+    /// Validates `info` against the file and wraps its data.
+    /// - Throws: `EngineError` for an unsupported type, a shape that is not a matrix of whole blocks,
+    ///   or data outside the file.
+    init(_ info: GGUFTensorInfo, file: GGUFFile, source: ByteSource, expectColumns: Int, expectRows: Int?) throws {
+        guard let type = info.type else {
+            throw EngineError(.unsupported, "tensor \(info.name) has unknown type id \(info.typeID)")
+        }
+        guard Dequantize.supports(type) else {
+            throw EngineError(.unsupported, "tensor \(info.name) has type \(type), which the engine does not run "
+                              + "(supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)")
+        }
+        let dims = info.dimensions.map { Int(exactly: $0) ?? -1 }
+        guard (1...2).contains(dims.count), dims.allSatisfy({ $0 > 0 }) else {
+            throw EngineError(.invalidModel, "tensor \(info.name) has shape \(info.dimensions)")
+        }
+        let columns = dims[0], rows = dims.count == 2 ? dims[1] : 1
+        guard columns == expectColumns, expectRows == nil || rows == expectRows else {
+            throw EngineError(.invalidModel, "tensor \(info.name) has shape \(info.dimensions), expected [\(expectColumns), \(expectRows.map(String.init) ?? "any")]")
+        }
+        let (perBlock, blockBytes) = type.block
+        guard columns % perBlock == 0 else {
+            throw EngineError(.invalidModel, "tensor \(info.name): rows of \(columns) are not whole \(type) blocks of \(perBlock)")
+        }
+        let rowBytes = columns / perBlock * blockBytes
+        let (total, overflow) = rowBytes.multipliedReportingOverflow(by: rows)
+        guard !overflow, let offset = Int(exactly: info.offset), case let (start, false) = file.dataStart.addingReportingOverflow(offset),
+              start >= 0, start <= source.count, total <= source.count - start else {
+            throw EngineError(.invalidModel, "tensor \(info.name) lies outside the file")
+        }
+        guard let data = try? source.slice(start..<(start + total)),
+              let pointer = data.withUnsafeBytes({ $0.baseAddress }) else {
+            throw EngineError(.invalidModel, "tensor \(info.name) has no data")
+        }
+        name = info.name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.rowBytes = rowBytes
+        base = pointer
+        self.source = data
+    }
+
+    /// The activation layout this matrix's dot product wants.
+    var activationLayout: QuantizedVector.Layout { QuantizedVector.layout(for: type) }
+
+    /// Row `row` converted to floats.
+    func row(_ row: Int, into output: UnsafeMutablePointer<Float>) {
+        Dequantize.row(type, base + row * rowBytes, count: columns, into: output)
+    }
+
+    /// `output[r] = row r · vector` for every row, split over `threads` threads.
+    /// - Precondition: `vector` was quantised with `activationLayout` from `columns` values.
+    func multiply(_ vector: QuantizedVector, into output: UnsafeMutablePointer<Float>, threads: Int) {
+        let type = self.type, columns = self.columns, rowBytes = self.rowBytes, base = SendableRaw(self.base)
+        let output = SendablePointer(output)
+        vector.withView { view in
+            let view = SendableView(view)
+            Parallel.forEachChunk(count: rows, threads: threads) { range in
+                for r in range {
+                    output.pointer[r] = DotProduct.dot(type, base.pointer + r * rowBytes, view.view, count: columns)
+                }
+            }
+        }
+    }
+}
+
+/// A pointer handed to worker threads that write disjoint elements.
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}
+
+/// The weights' base address, read-only and kept alive by the matrix during the call.
+struct SendableRaw: @unchecked Sendable {
+    let pointer: UnsafeRawPointer
+    init(_ pointer: UnsafeRawPointer) { self.pointer = pointer }
+}
+
+struct SendableView: @unchecked Sendable {
+    let view: VectorView
+    init(_ view: VectorView) { self.view = view }
+}
+
+/// Splits work over threads.
+enum Parallel {
+    /// Calls `body` with contiguous sub-ranges of `0..<count` covering it, on up to `threads` threads.
+    static func forEachChunk(count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let workers = max(1, min(threads, count / 16))
+        if workers == 1 { return body(0..<count) }
+        let chunk = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lower = w * chunk, upper = min(count, lower + chunk)
+            if lower < upper { body(lower..<upper) }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import VetFormats
+
+/// An activation vector quantised the way the matching weight type's dot product expects it,
+/// as ggml does on the CPU: 8-bit blocks of 32 with an f16 scale (Q8_0; Q8_1 adds the scaled sum
+/// of its quants) or of 256 with a float scale and 16-element sums (Q8_K). Quantising the
+/// activation once per matrix-vector product makes every row's dot product integer arithmetic,
+/// and following ggml's rounding keeps results close to llama.cpp's.
+public struct QuantizedVector {
+    /// Which layout `quants` and `scales` hold.
+    public enum Layout: Sendable { case q8_0, q8_1, q8_K, float }
+
+    public private(set) var layout: Layout
+    public private(set) var count: Int
+    /// One signed byte per element.
+    var quants: [Int8] = []
+    /// Per block: the scale (Q8_0/Q8_1 rounded through f16 as ggml stores it).
+    var scales: [Float] = []
+    /// Q8_1: per block, scale times the sum of the quants (through f16). Q8_K: per 16 elements, the sum.
+    var sums: [Float] = []
+    /// The unquantised values, for float and f16 weights.
+    var floats: [Float] = []
+
+    /// An empty vector; `quantize` fills it.
+    public init() {
+        layout = .float
+        count = 0
+    }
+
+    /// The activation layout a weight type's dot product uses.
+    public static func layout(for type: GGMLType) -> Layout {
+        switch type {
+        case .q4_0, .q5_0, .q8_0: .q8_0
+        case .q4_1, .q5_1: .q8_1
+        case .q4_K, .q5_K, .q6_K: .q8_K
+        default: .float
+        }
+    }
+
+    /// Quantises `values` into `layout`, reusing this vector's storage.
+    public mutating func quantize(_ values: UnsafeBufferPointer<Float>, as layout: Layout) {
+        self.layout = layout
+        count = values.count
+        switch layout {
+        case .float:
+            floats.removeAll(keepingCapacity: true)
+            floats.append(contentsOf: values)
+        case .q8_0, .q8_1:
+            let blocks = count / 32
+            resize(quantCount: count, scaleCount: blocks, sumCount: layout == .q8_1 ? blocks : 0)
+            quants.withUnsafeMutableBufferPointer { q in
+                for b in 0..<blocks {
+                    var amax: Float = 0
+                    for j in 0..<32 { amax = max(amax, abs(values[b * 32 + j])) }
+                    let d = amax / 127
+                    let id: Float = amax != 0 ? 127 / amax : 0
+                    var sum = 0
+                    for j in 0..<32 {
+                        let v = Int8((values[b * 32 + j] * id).rounded(.toNearestOrEven))
+                        q[b * 32 + j] = v
+                        sum += Int(v)
+                    }
+                    scales[b] = Float(Float16(d))
+                    if layout == .q8_1 { sums[b] = Float(Float16(d * Float(sum))) }
+                }
+            }
+        case .q8_K:
+            let blocks = count / 256
+            resize(quantCount: count, scaleCount: blocks, sumCount: blocks * 16)
+            quants.withUnsafeMutableBufferPointer { q in
+                for b in 0..<blocks {
+                    var amax: Float = 0, signedMax: Float = 0
+                    for j in 0..<256 {
+                        let x = values[b * 256 + j]
+                        if abs(x) > amax { amax = abs(x); signedMax = x }
+                    }
+                    guard amax != 0 else {
+                        scales[b] = 0
+                        for j in 0..<256 { q[b * 256 + j] = 0 }
+                        for j in 0..<16 { sums[b * 16 + j] = 0 }
+                        continue
+                    }
+                    let iscale = -127 / signedMax
+                    for j in 0..<256 {
+                        // ggml's nearest_int rounds half to even through a float trick.
+                        let v = Int((iscale * values[b * 256 + j]).rounded(.toNearestOrEven))
+                        q[b * 256 + j] = Int8(min(127, v))
+                    }
+                    for j in 0..<16 {
+                        var s = 0
+                        for k in 0..<16 { s += Int(q[b * 256 + j * 16 + k]) }
+                        sums[b * 16 + j] = Float(s)
+                    }
+                    scales[b] = 1 / iscale
+                }
+            }
+        }
+    }
+
+    private mutating func resize(quantCount: Int, scaleCount: Int, sumCount: Int) {
+        if quants.count != quantCount { quants = [Int8](repeating: 0, count: quantCount) }
+        if scales.count != scaleCount { scales = [Float](repeating: 0, count: scaleCount) }
+        if sums.count != sumCount { sums = [Float](repeating: 0, count: sumCount) }
+    }
+}
