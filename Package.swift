@@ -24,7 +24,10 @@ let package = Package(
         .target(name: "VetRules", dependencies: ["VetCore", "VetFormats"]),
         .target(name: "VetReports", dependencies: ["VetCore"]),
         .target(name: "VetScanner", dependencies: ["VetCore", "VetFormats", "VetRules", "VetReports"]),
-        .target(name: "VetEngine", dependencies: ["VetBytes", "VetFormats"]),
+        // Optimised in debug builds too: the test suite runs real generations, which unoptimised
+        // Swift makes a hundred times slower.
+        .target(name: "VetEngine", dependencies: ["VetBytes", "VetFormats"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "VetCommands", dependencies: [
             "VetScanner", "VetReports", "VetRules", "VetEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -54,12 +54,16 @@ if [ "${BENCH_SKIP_INSTALL:-0}" != "1" ] || [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -m venv "$VENV" || { echo "cannot create $VENV" >&2; exit 2; }
     fi
     "$VENV/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
-    for peer in picklescan modelscan fickling modelaudit; do
-        if "$VENV/bin/pip" install -q --upgrade "$peer" >"$OUT/pip-$peer.log" 2>&1; then
-            echo "installed $peer $("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('$peer'))")"
+    # modelaudit reads ONNX, HDF5/Keras, TFLite, safetensors and 7z only with its optional extras;
+    # without them it reports those files as inconclusive. Its torch and tensorflow extras (GBs of
+    # framework) are left out, so it scans PyTorch and TensorFlow files with its built-in readers.
+    for peer in picklescan modelscan fickling "modelaudit[onnx,h5,tflite,safetensors,sevenzip]"; do
+        name="${peer%%[*}"
+        if "$VENV/bin/pip" install -q --upgrade "$peer" >"$OUT/pip-$name.log" 2>&1; then
+            echo "installed $peer $("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('$name'))")"
         else
-            echo "FAILED to install $peer (see $OUT/pip-$peer.log)"
-            INSTALL_FAILURES="$INSTALL_FAILURES,$peer"
+            echo "FAILED to install $peer (see $OUT/pip-$name.log)"
+            INSTALL_FAILURES="$INSTALL_FAILURES,$name"
         fi
     done
 fi

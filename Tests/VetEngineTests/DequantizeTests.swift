@@ -68,3 +68,20 @@ struct DequantizeTests {
         #expect(!Dequantize.supports(.iq4_xs))
     }
 }
+
+@Suite("Half precision")
+struct HalfPrecisionTests {
+    @Test("the fast f16 conversion is exact for all 65,536 bit patterns")
+    func exhaustive() {
+        for bits in 0...UInt16.max {
+            let want = Float(Float16(bitPattern: bits))
+            let got = Dequantize.halfToFloat(bits)
+            if want.isNaN {
+                #expect(got.isNaN, "\(bits)")
+            } else if got.bitPattern != want.bitPattern {
+                Issue.record("f16 0x\(String(bits, radix: 16)): \(got) != \(want)")
+                return
+            }
+        }
+    }
+}

@@ -39,7 +39,7 @@ public struct ChatTemplate: Sendable {
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, bosToken: String = "", eosToken: String = "",
                        extra: [String: JinjaValue] = [:]) throws -> String {
         var context: [String: JinjaValue] = [
-            "messages": .list(messages.map { .dict([("role", .string($0.role)), ("content", .string($0.content))]) }),
+            "messages": .list(messages.map { .dict([(.string("role"), .string($0.role)), (.string("content"), .string($0.content))]) }),
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken), "eos_token": .string(eosToken),
         ]
@@ -143,7 +143,7 @@ final class JinjaRenderer {
         var items: [JinjaValue]
         switch iterable {
         case let .list(l): items = l
-        case let .dict(d): items = d.map { .string($0.0) }
+        case let .dict(d): items = d.map(\.0)
         case let .string(s): items = s.map { .string(String($0)) }
         case .undefined, .none: items = []
         default: throw fail(position, "cannot iterate over a \(iterable.typeName)")
@@ -168,11 +168,12 @@ final class JinjaRenderer {
         for (i, item) in items.enumerated() {
             try tick(position)
             try bind(loop.target, item)
-            assign("loop", .dict([
+            let loopFields: [(String, JinjaValue)] = [
                 ("index", .int(i + 1)), ("index0", .int(i)), ("first", .bool(i == 0)), ("last", .bool(i == items.count - 1)),
                 ("length", .int(items.count)), ("revindex", .int(items.count - i)), ("revindex0", .int(items.count - i - 1)),
                 ("previtem", i > 0 ? items[i - 1] : .undefined), ("nextitem", i + 1 < items.count ? items[i + 1] : .undefined),
-            ]))
+            ]
+            assign("loop", .dict(loopFields.map { (.string($0.0), $0.1) }))
             do {
                 try render(loop.body)
             } catch LoopControl.breakLoop {
@@ -202,6 +203,8 @@ final class JinjaRenderer {
         }
     }
 
+    /// Attributes and keys starting with `_` are refused, as Jinja's sandbox refuses them: they are
+    /// how templates reach Python internals (`__class__`, `__globals__`).
     func checkName(_ name: String, at position: JinjaPosition) throws {
         if name.hasPrefix("_") { throw fail(position, "access to `\(name)` is refused by the sandbox") }
     }

@@ -13,13 +13,16 @@ extension JinjaRenderer {
         case let .boolean(b): return .bool(b)
         case .none: return .none
         case let .name(n):
-            try checkName(n, at: e.position)
+            // Variables may have any name; only attributes and items are checked (as Jinja's sandbox does).
             return lookup(n)
         case let .list(items), let .tuple(items): return .list(try items.map(eval))
         case let .dict(entries):
             return .dict(try entries.map { entry in
-                guard case let .string(key) = try eval(entry.key) else { throw fail(entry.key.position, "dict keys must be strings") }
-                return (key, try eval(entry.value))
+                let key = try eval(entry.key)
+                switch key {
+                case .string, .int, .bool, .double, .none: return (key, try eval(entry.value))
+                default: throw fail(entry.key.position, "dict keys must be strings or numbers, not a \(key.typeName)")
+                }
             })
         case let .attribute(base, name):
             try checkName(name, at: e.position)
@@ -74,7 +77,7 @@ extension JinjaRenderer {
                 positional += items
             case .doubleStar:
                 guard case let .dict(items) = try eval(a.value) else { throw fail(a.value.position, "**arguments must be a dict") }
-                keywords += items
+                keywords += items.map { ($0.0.text, $0.1) }
             }
         }
         return (positional, keywords)
@@ -82,19 +85,18 @@ extension JinjaRenderer {
 
     func member(_ value: JinjaValue, _ name: String, at position: JinjaPosition) throws -> JinjaValue {
         switch value {
-        case let .dict(d):
-            if let v = d.last(where: { $0.0 == name })?.1 { return v }
+        case .dict:
+            if let v = value.lookup(name) { return v }
             if ["items", "keys", "values", "get"].contains(name) { return .method(value, name) }
             return .undefined
         case let .namespace(i): return namespaces[i].last { $0.0 == name }?.1 ?? .undefined
         case .string:
             let methods = ["strip", "lstrip", "rstrip", "split", "startswith", "endswith", "upper", "lower", "replace", "title",
                            "capitalize", "format", "find", "count", "join", "splitlines", "isdigit", "isspace"]
-            if methods.contains(name) { return .method(value, name) }
-            throw fail(position, "strings have no attribute `\(name)` in the sandbox")
+            // Any other attribute of a string is undefined, as in Jinja.
+            return methods.contains(name) ? .method(value, name) : .undefined
         case .list:
-            if ["append", "index", "count"].contains(name) { return .method(value, name) }
-            throw fail(position, "lists have no attribute `\(name)` in the sandbox")
+            return ["append", "index", "count"].contains(name) ? .method(value, name) : .undefined
         case .undefined, .none: return .undefined
         default: throw fail(position, "a \(value.typeName) has no attribute `\(name)`")
         }
@@ -112,6 +114,7 @@ extension JinjaRenderer {
             guard chars.indices.contains(index) else { throw fail(position, "string index \(i) out of range") }
             return .string(String(chars[index]))
         case let (.dict, .string(k)), let (.namespace, .string(k)): return try member(container, k, at: position)
+        case (.dict, _): return container.lookup(value: key) ?? .undefined
         case (.undefined, _), (.none, _): return .undefined
         default: return .undefined
         }
@@ -155,7 +158,7 @@ extension JinjaRenderer {
             let contained: Bool
             switch r {
             case let .list(items): contained = items.contains(l)
-            case let .dict(d): contained = d.contains { JinjaValue.string($0.0) == l }
+            case let .dict(d): contained = d.contains { $0.0 == l }
             case let .string(s): contained = s.contains(l.text)
             case .undefined, .none: contained = false
             default: throw fail(position, "`in` needs a list, dict or string, not a \(r.typeName)")
@@ -207,6 +210,9 @@ extension JinjaRenderer {
             }
         }
         guard let a = l.number, let b = r.number else {
+            if l == .undefined || r == .undefined {
+                throw fail(position, "`\(op.rawValue)` on an undefined value: the template expects a variable the caller did not provide")
+            }
             throw fail(position, "unsupported operand types for \(op.rawValue): \(l.typeName) and \(r.typeName)")
         }
         switch op {

@@ -18,9 +18,11 @@ extension JinjaRenderer {
             guard count <= 100_000 else { throw fail(position, "range of \(count) items is over the sandbox limit") }
             return .list(Array(stride(from: start, to: stop, by: step)).map { .int($0) })
         case "namespace":
-            namespaces.append(keywords + (args.first.flatMap { if case let .dict(d) = $0 { d } else { nil } } ?? []))
+            var initial: [(String, JinjaValue)] = []
+            if case let .dict(d)? = args.first { initial = d.map { ($0.0.text, $0.1) } }
+            namespaces.append(initial + keywords)
             return .namespace(namespaces.count - 1)
-        case "dict": return .dict(keywords)
+        case "dict": return .dict(keywords.map { (.string($0.0), $0.1) })
         case "raise_exception":
             throw fail(position, "the template raised an error: " + (args.first?.text ?? ""))
         case "strftime_now":
@@ -94,10 +96,10 @@ extension JinjaRenderer {
             }
         case let .dict(d):
             switch name {
-            case "items": return .list(d.map { .list([.string($0.0), $0.1]) })
-            case "keys": return .list(d.map { .string($0.0) })
+            case "items": return .list(d.map { .list([$0.0, $0.1]) })
+            case "keys": return .list(d.map(\.0))
             case "values": return .list(d.map(\.1))
-            case "get": return receiver.lookup(arg(0) ?? "") ?? (args.count > 1 ? args[1] : .none)
+            case "get": return args.first.flatMap { receiver.lookup(value: $0) } ?? (args.count > 1 ? args[1] : .none)
             default: break
             }
         case let .list(l):
@@ -169,10 +171,10 @@ extension JinjaRenderer {
             switch value {
             case let .list(l): return .list(l)
             case let .string(s): return .list(s.map { .string(String($0)) })
-            case let .dict(d): return .list(d.map { .string($0.0) })
+            case let .dict(d): return .list(d.map(\.0))
             default: return .list([])
             }
-        case "items": if case let .dict(d) = value { return .list(d.map { .list([.string($0.0), $0.1]) }) } else { return .list([]) }
+        case "items": if case let .dict(d) = value { return .list(d.map { .list([$0.0, $0.1]) }) } else { return .list([]) }
         case "reverse":
             if case let .list(l) = value { return .list(l.reversed()) }
             return .string(String(value.text.reversed()))
@@ -183,7 +185,12 @@ extension JinjaRenderer {
                 if let x = a.number, let y = b.number { return x < y }
                 return a.text < b.text
             })
-        case "dictsort": if case let .dict(d) = value { return .list(d.sorted { $0.0 < $1.0 }.map { .list([.string($0.0), $0.1]) }) } else { return value }
+        case "dictsort":
+            guard case let .dict(d) = value else { return value }
+            return .list(d.sorted { a, b in
+                if let x = a.0.number, let y = b.0.number { return x < y }
+                return a.0.text < b.0.text
+            }.map { .list([$0.0, $0.1]) })
         case "replace":
             guard let from = keyword("old", 0)?.text, let to = keyword("new", 1)?.text else { throw fail(f.position, "replace needs two arguments") }
             return .string(from.isEmpty ? value.text : value.text.replacingOccurrences(of: from, with: to))

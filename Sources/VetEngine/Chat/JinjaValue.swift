@@ -10,8 +10,8 @@ public indirect enum JinjaValue: Sendable, Equatable {
     case double(Double)
     case string(String)
     case list([JinjaValue])
-    /// Keys in insertion order, as Python dicts keep them.
-    case dict([(String, JinjaValue)])
+    /// Entries in insertion order, as Python dicts keep them; keys are usually strings.
+    case dict([(JinjaValue, JinjaValue)])
     /// A `namespace()` object: an index into the renderer's namespace store (so `set ns.x` mutates it).
     case namespace(Int)
     /// A macro defined in the template; an index into the renderer's macro store.
@@ -43,8 +43,8 @@ public indirect enum JinjaValue: Sendable, Equatable {
         case let v as Int: return .int(v)
         case let v as Double: return .double(v)
         case let v as [Any]: return .list(v.map(from))
-        case let v as [(String, Any)]: return .dict(v.map { ($0.0, from($0.1)) })
-        case let v as [String: Any]: return .dict(v.keys.sorted().map { ($0, from(v[$0])) })
+        case let v as [(String, Any)]: return .dict(v.map { (.string($0.0), from($0.1)) })
+        case let v as [String: Any]: return .dict(v.keys.sorted().map { (.string($0), from(v[$0])) })
         default: return .string(String(describing: any!))
         }
     }
@@ -98,7 +98,7 @@ public indirect enum JinjaValue: Sendable, Equatable {
         case let .double(d): d == d.rounded() && abs(d) < 1e16 ? String(format: "%.1f", d) : String(d)
         case let .string(s): s
         case let .list(l): "[" + l.map(\.representation).joined(separator: ", ") + "]"
-        case let .dict(d): "{" + d.map { "'\($0.0)': " + $0.1.representation }.joined(separator: ", ") + "}"
+        case let .dict(d): "{" + d.map { $0.0.representation + ": " + $0.1.representation }.joined(separator: ", ") + "}"
         case .namespace: "<Namespace>"
         case .macro: "<Macro>"
         case .method: "<method>"
@@ -127,8 +127,8 @@ public indirect enum JinjaValue: Sendable, Equatable {
             return "[" + newline + l.map { $0.json(indent: indent, level: level + 1, sortKeys: sortKeys) }.joined(separator: separator + newline) + closing + "]"
         case let .dict(d):
             if d.isEmpty { return "{}" }
-            let entries = sortKeys ? d.sorted { $0.0 < $1.0 } : d
-            return "{" + newline + entries.map { Self.jsonString($0.0) + ": " + $0.1.json(indent: indent, level: level + 1, sortKeys: sortKeys) }
+            let entries = sortKeys ? d.sorted { $0.0.text < $1.0.text } : d
+            return "{" + newline + entries.map { Self.jsonString($0.0.text) + ": " + $0.1.json(indent: indent, level: level + 1, sortKeys: sortKeys) }
                 .joined(separator: separator + newline) + closing + "}"
         case .namespace, .macro, .method: return "null"
         }
@@ -162,6 +162,12 @@ public indirect enum JinjaValue: Sendable, Equatable {
 
     /// The value under dictionary key `key`, if this is a dict.
     func lookup(_ key: String) -> JinjaValue? {
+        if case let .dict(d) = self { return d.last { $0.0 == .string(key) }?.1 }
+        return nil
+    }
+
+    /// The value under `key` of any type, if this is a dict.
+    func lookup(value key: JinjaValue) -> JinjaValue? {
         if case let .dict(d) = self { return d.last { $0.0 == key }?.1 }
         return nil
     }

@@ -111,7 +111,7 @@ extension LlamaModel {
                         for p in 0..<visible {
                             let k = cache.offset(layer: index, position: p) + kvHead * hd
                             var dot: Float = 0
-                            for i in 0..<hd { dot += Float(keys[k + i]) * q16[i] }
+                            for i in 0..<hd { dot += Dequantize.halfToFloat(keys[k + i].bitPattern) * q16[i] }
                             scores[p] = dot * scale
                             maximum = max(maximum, scores[p])
                         }
@@ -129,7 +129,7 @@ extension LlamaModel {
                         for p in 0..<visible {
                             let v = cache.offset(layer: index, position: p) + kvHead * hd
                             let w = scores[p]
-                            for i in 0..<hd { s.attended[out + i] += w * Float(values[v + i]) }
+                            for i in 0..<hd { s.attended[out + i] += w * Dequantize.halfToFloat(values[v + i].bitPattern) }
                         }
                     }
                 }

@@ -152,7 +152,19 @@ public enum Dequantize {
     /// The f16 at `offset` as a `Float`.
     @inline(__always)
     static func half(_ base: UnsafeRawPointer, _ offset: Int) -> Float {
-        Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+        halfToFloat(base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    /// f16 bits to `Float` without the library call the baseline x86-64 target makes for
+    /// `Float(Float16)` (it has no conversion instruction): the exponent and mantissa are moved into
+    /// place and rescaled by 2^112, which also normalises subnormals; infinities and NaNs are fixed
+    /// up after. Exact for every input.
+    @inline(__always)
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let magnitude = Float(bitPattern: UInt32(h & 0x7FFF) << 13) * Float(bitPattern: 0x7780_0000)
+        var bits = magnitude.bitPattern
+        if magnitude >= 65536 { bits |= 0x7F80_0000 }
+        return Float(bitPattern: bits | UInt32(h & 0x8000) << 16)
     }
 
     /// The 6-bit scale and minimum of sub-block `j` (0-7) packed in 12 bytes (Q4_K and Q5_K).

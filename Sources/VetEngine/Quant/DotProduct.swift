@@ -48,25 +48,21 @@ enum DotProduct {
         }
     }
 
-    @inline(__always)
-    static func activation16(_ pointer: UnsafePointer<Int8>) -> SIMD16<Int16> {
-        SIMD16<Int16>(truncatingIfNeeded: UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Int8>.self))
-    }
-
-    @inline(__always)
-    static func widenSum(_ v: SIMD16<Int16>) -> Int32 {
-        SIMD16<Int32>(truncatingIfNeeded: v).wrappedSum()
-    }
+    // The block loops below are plain integer loops over pointers: LLVM vectorises them (pmaddwd
+    // and friends) for whatever instruction set the module is compiled for, which the SIMD types'
+    // generic conversions do not reliably get.
 
     static func q4_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
         var acc: Float = 0
         for b in 0..<blocks {
             let block = row + b * 18
-            let packed = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)
-            let lo = SIMD16<Int16>(truncatingIfNeeded: packed & 0x0F) &- 8
-            let hi = SIMD16<Int16>(truncatingIfNeeded: packed &>> 4) &- 8
+            let qs = (block + 2).assumingMemoryBound(to: UInt8.self)
             let a = v.quants + b * 32
-            let sumi = widenSum(lo &* activation16(a) &+ hi &* activation16(a + 16))
+            var sumi: Int32 = 0
+            for j in 0..<16 {
+                let q = qs[j]
+                sumi &+= (Int32(q & 0x0F) &- 8) &* Int32(a[j]) &+ (Int32(q >> 4) &- 8) &* Int32(a[j + 16])
+            }
             acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
         }
         return acc
@@ -76,11 +72,13 @@ enum DotProduct {
         var acc: Float = 0, minimums: Float = 0
         for b in 0..<blocks {
             let block = row + b * 20
-            let packed = block.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
-            let lo = SIMD16<Int16>(truncatingIfNeeded: packed & 0x0F)
-            let hi = SIMD16<Int16>(truncatingIfNeeded: packed &>> 4)
+            let qs = (block + 4).assumingMemoryBound(to: UInt8.self)
             let a = v.quants + b * 32
-            let sumi = widenSum(lo &* activation16(a) &+ hi &* activation16(a + 16))
+            var sumi: Int32 = 0
+            for j in 0..<16 {
+                let q = qs[j]
+                sumi &+= Int32(q & 0x0F) &* Int32(a[j]) &+ Int32(q >> 4) &* Int32(a[j + 16])
+            }
             acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
             minimums += Dequantize.half(block, 2) * v.sums[b]
         }
@@ -90,22 +88,20 @@ enum DotProduct {
     static func q5(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, withMinimum: Bool) -> Float {
         let blockBytes = withMinimum ? 24 : 22
         let highOffset = withMinimum ? 4 : 2
+        let offset: Int32 = withMinimum ? 0 : 16
         var acc: Float = 0, minimums: Float = 0
-        let bits = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         for b in 0..<blocks {
             let block = row + b * blockBytes
-            let high = SIMD16<UInt32>(repeating: block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian)
-            let packed = block.loadUnaligned(fromByteOffset: highOffset + 4, as: SIMD16<UInt8>.self)
-            let h0 = SIMD16<Int16>(truncatingIfNeeded: (high &>> bits) & 1) &<< 4
-            let h1 = SIMD16<Int16>(truncatingIfNeeded: (high &>> (bits &+ 16)) & 1) &<< 4
-            var lo = SIMD16<Int16>(truncatingIfNeeded: packed & 0x0F) | h0
-            var hi = SIMD16<Int16>(truncatingIfNeeded: packed &>> 4) | h1
-            if !withMinimum {
-                lo &-= 16
-                hi &-= 16
-            }
+            let high = block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian
+            let qs = (block + highOffset + 4).assumingMemoryBound(to: UInt8.self)
             let a = v.quants + b * 32
-            let sumi = widenSum(lo &* activation16(a) &+ hi &* activation16(a + 16))
+            var sumi: Int32 = 0
+            for j in 0..<16 {
+                let q = qs[j]
+                let x0 = Int32(q & 0x0F) | Int32((high >> UInt32(j)) & 1) << 4
+                let x1 = Int32(q >> 4) | Int32((high >> UInt32(j + 16)) & 1) << 4
+                sumi &+= (x0 &- offset) &* Int32(a[j]) &+ (x1 &- offset) &* Int32(a[j + 16])
+            }
             acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
             if withMinimum { minimums += Dequantize.half(block, 2) * v.sums[b] }
         }
@@ -116,11 +112,10 @@ enum DotProduct {
         var acc: Float = 0
         for b in 0..<blocks {
             let block = row + b * 34
-            let w0 = SIMD16<Int16>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self))
-            let w1 = SIMD16<Int16>(truncatingIfNeeded: block.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self))
+            let w = (block + 2).assumingMemoryBound(to: Int8.self)
             let a = v.quants + b * 32
-            // |w * a| <= 128 * 127, and two of them still fit in Int16.
-            let sumi = widenSum(w0 &* activation16(a) &+ w1 &* activation16(a + 16))
+            var sumi: Int32 = 0
+            for j in 0..<32 { sumi &+= Int32(w[j]) &* Int32(a[j]) }
             acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
         }
         return acc

