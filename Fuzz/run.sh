@@ -24,8 +24,9 @@ cp ../Fixtures/adversarial/files/*.safetensors corpus-safetensors/ 2>/dev/null |
 # Real templates and small real models, where the test script has downloaded them.
 cache="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-models}"
 find "$cache/chat-templates" -name '*.jinja' -size -64k -exec cp {} corpus-jinja/ \; 2>/dev/null || true
-find "$cache" /usr/share/libonnx-testdata/data/node -maxdepth 6 \( -name '*.onnx' -o -name '*.tflite' \) -size -256k 2>/dev/null \
-  | head -n 200 | while read -r f; do cp "$f" "corpus-protobuf/$(echo "$f" | md5sum | cut -c1-12)-$(basename "$f")"; done
+mapfile -t protobuf_seeds < <(find "$cache" /usr/share/libonnx-testdata/data/node -maxdepth 6 \( -name '*.onnx' -o -name '*.tflite' \) \
+  -size -256k 2>/dev/null | sort || true)
+for f in "${protobuf_seeds[@]:0:200}"; do cp "$f" "corpus-protobuf/$(echo "$f" | md5sum | cut -c1-12)-$(basename "$f")"; done
 cp ../Fixtures/files/keras/*.h5 corpus-hdf5/ 2>/dev/null || true
 # ScanFuzz inputs are one name-selector byte followed by the file.
 i=0; for f in ../Fixtures/files/* ../Fixtures/files/keras/* ../Fixtures/adversarial/files/*; do
