@@ -76,7 +76,7 @@ struct GoldenTests {
         #expect(matched == SmolLM2.golden.count)
     }
 
-    @Test("last-position logits are within 0.1 of llama.cpp's for its 20 most likely tokens",
+    @Test("last-position logits equal llama.cpp's (to the 1e-6 the golden file keeps) for its 20 most likely tokens",
           .enabled(if: SmolLM2.available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
     func logits() throws {
         let session = try InferenceSession(model: try #require(SmolLM2.model), context: 512)
@@ -86,6 +86,8 @@ struct GoldenTests {
             for (id, logit) in record.topLogits { worst = max(worst, abs(logits[id] - logit)) }
             #expect(logits.indices.max { logits[$0] < logits[$1] } == record.topLogits.first?.id, "prompt \(record.index)")
         }
-        #expect(worst <= 0.1, "largest difference \(worst)")
+        // The engine reproduces ggml's order of floating-point operations, so the logits are the same
+        // numbers; the golden file keeps six decimals.
+        #expect(worst <= 2e-6, "largest difference \(worst)")
     }
 }

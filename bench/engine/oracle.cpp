@@ -8,14 +8,45 @@
 // Tokenization adds the model's special tokens and parses special tokens in the text, as
 // ModelVet's engine does. Flash attention is off and the KV cache is f16 (llama.cpp's defaults
 // before the automatic flash-attention choice), so both engines compute attention the same way.
+#include "ggml.h"
 #include "llama.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
+
+// ORACLE_DUMP=1 prints, for every tensor the graph computes, its name, shape and the first values
+// of its last row, to locate where two implementations part ways.
+static bool dump_tensor(struct ggml_tensor * t, bool ask, void * user_data) {
+    (void) user_data;
+    if (ask) return true;
+    if (t->type != GGML_TYPE_F32) return true;
+    const int64_t n0 = t->ne[0], rows = ggml_nrows(t);
+    const float * data = (const float *) t->data;
+    const float * last = data + (rows - 1) * n0;
+    double sum = 0;
+    for (int64_t i = 0; i < n0; i++) sum += last[i];
+    const char * full = getenv("ORACLE_DUMP_FULL");
+    if (full && strcmp(full, t->name) == 0) {
+        const int64_t row = getenv("ORACLE_ROW") ? atoll(getenv("ORACLE_ROW")) : rows - 1;
+        fprintf(stderr, "FULL %s[%lld,%lld]", t->name, (long long) t->ne[0], (long long) t->ne[1]);
+        for (int64_t i = 0; i < n0; i++) fprintf(stderr, " %.9g", data[row * n0 + i]);
+        fprintf(stderr, "\n");
+    }
+    if (getenv("ORACLE_ALLROWS")) {
+        for (int64_t r = 0; r < rows; r++) {
+            double rs = 0; for (int64_t i = 0; i < n0; i++) rs += data[r * n0 + i];
+            fprintf(stderr, "ROW %s %lld %.6f %.9g\n", t->name, (long long) r, rs, data[r * n0]);
+        }
+    }
+    fprintf(stderr, "DUMP %-24s [%lld,%lld,%lld] last-row sum %.6f first %.6f %.6f %.6f\n", t->name, (long long) t->ne[0],
+            (long long) t->ne[1], (long long) t->ne[2], sum, last[0], n0 > 1 ? last[1] : 0.0f, n0 > 2 ? last[2] : 0.0f);
+    return true;
+}
 
 static std::string unescape(const std::string & s) {
     std::string out;
@@ -64,6 +95,7 @@ int main(int argc, char ** argv) {
         cparams.n_threads = n_threads;
         cparams.n_threads_batch = n_threads;
         cparams.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+        if (getenv("ORACLE_DUMP")) { cparams.cb_eval = dump_tensor; cparams.cb_eval_user_data = nullptr; }
         llama_context * ctx = llama_init_from_model(model, cparams);
 
         std::vector<llama_token> tokens(prompt.size() + 16);

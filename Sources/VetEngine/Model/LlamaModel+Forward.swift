@@ -97,8 +97,9 @@ extension LlamaModel {
         }
         let group = config.headCount / config.kvHeadCount
         let scale = 1 / Float(hd).squareRoot()
-        var scores = [Float](repeating: 0, count: start + n)
+        var scores = [Float](repeating: 0, count: start + n + 16)
         var q16 = [Float](repeating: 0, count: hd)
+        var slots = [Float](repeating: 0, count: 64 * hd)
         cache.keys.withUnsafeBufferPointer { keys in
             cache.values.withUnsafeBufferPointer { values in
                 for t in 0..<n {
@@ -110,27 +111,16 @@ extension LlamaModel {
                         var maximum = -Float.infinity
                         for p in 0..<visible {
                             let k = cache.offset(layer: index, position: p) + kvHead * hd
-                            var dot: Float = 0
-                            for i in 0..<hd { dot += Dequantize.halfToFloat(keys[k + i].bitPattern) * q16[i] }
-                            scores[p] = dot * scale
+                            scores[p] = AttentionMath.dot(keys.baseAddress! + k, q16, count: hd, batched: n > 1) * scale
                             maximum = max(maximum, scores[p])
                         }
-                        var sum: Double = 0
-                        for p in 0..<visible {
-                            let e = expf(scores[p] - maximum)
-                            scores[p] = e
-                            sum += Double(e)
-                        }
+                        let sum = AttentionMath.softmax(&scores, count: visible, maximum: maximum)
                         let inverse = Float(1 / sum)
                         // The weights meet the f16 values as f16, as in ggml's V x softmax product.
                         for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
-                        let out = t * dim + h * hd
-                        for i in 0..<hd { s.attended[out + i] = 0 }
-                        for p in 0..<visible {
-                            let v = cache.offset(layer: index, position: p) + kvHead * hd
-                            let w = scores[p]
-                            for i in 0..<hd { s.attended[out + i] += w * Dequantize.halfToFloat(values[v + i].bitPattern) }
-                        }
+                        AttentionMath.weightedSum(values.baseAddress!, scores, positions: visible,
+                                                  offset: { cache.offset(layer: index, position: $0) + kvHead * hd }, width: hd,
+                                                  batched: n > 1, slots: &slots, into: &s.attended, at: t * dim + h * hd)
                     }
                 }
             }
@@ -147,7 +137,7 @@ extension LlamaModel {
         apply(layer.up, s.normed, tokens: n, into: &s.up, scratch: &s.vector, threads: threads)
         for i in 0..<(n * ff) {
             let g = s.gate[i]
-            s.gate[i] = g / (1 + expf(-g)) * s.up[i]
+            s.gate[i] = GGMLMath.silu(g) * s.up[i]
         }
         apply(layer.down, s.gate, tokens: n, into: &s.projected, scratch: &s.vector, threads: threads)
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
@@ -170,9 +160,11 @@ extension LlamaModel {
             let base = offset + h * hd
             for i in 0..<(dims / 2) {
                 let (a, b) = config.ropeNeox ? (base + i, base + i + dims / 2) : (base + 2 * i, base + 2 * i + 1)
+                // ggml's rotation as GCC compiles it (x0·cos − x1·sin and x0·sin + x1·cos with one
+                // product rounded and the other fused), found by comparing intermediate tensors.
                 let x0 = v[a], x1 = v[b]
-                v[a] = x0 * cosines[i] - x1 * sines[i]
-                v[b] = x0 * sines[i] + x1 * cosines[i]
+                v[a] = (-(x1 * sines[i])).addingProduct(x0, cosines[i])
+                v[b] = (x1 * cosines[i]).addingProduct(x0, sines[i])
             }
         }
     }

@@ -4,6 +4,8 @@ import VetFormats
 /// so that the inner loops see plain pointers.
 struct VectorView {
     var quants: UnsafePointer<Int8>
+    /// `QuantizedVector.split`.
+    var split: UnsafePointer<Int16>
     var scales: UnsafePointer<Float>
     var sums: UnsafePointer<Float>
     var floats: UnsafePointer<Float>
@@ -13,17 +15,21 @@ extension QuantizedVector {
     /// Calls `body` with a view of this vector's storage.
     func withView<R>(_ body: (VectorView) throws -> R) rethrows -> R {
         try quants.withUnsafeBufferPointer { q in
+          try split.withUnsafeBufferPointer { sp in
             try scales.withUnsafeBufferPointer { s in
                 try sums.withUnsafeBufferPointer { u in
                     try floats.withUnsafeBufferPointer { f in
                         // Empty arrays may have no base address; a dangling but never-read pointer is fine.
                         let fallbackInt = UnsafePointer<Int8>(bitPattern: 0x10)!
                         let fallbackFloat = UnsafePointer<Float>(bitPattern: 0x10)!
-                        return try body(VectorView(quants: q.baseAddress ?? fallbackInt, scales: s.baseAddress ?? fallbackFloat,
+                        let fallbackSplit = UnsafePointer<Int16>(bitPattern: 0x10)!
+                        return try body(VectorView(quants: q.baseAddress ?? fallbackInt, split: sp.baseAddress ?? fallbackSplit,
+                                                   scales: s.baseAddress ?? fallbackFloat,
                                                    sums: u.baseAddress ?? fallbackFloat, floats: f.baseAddress ?? fallbackFloat))
                     }
                 }
             }
+          }
         }
     }
 }
@@ -48,77 +54,151 @@ enum DotProduct {
         }
     }
 
-    // The block loops below are plain integer loops over pointers: LLVM vectorises them (pmaddwd
-    // and friends) for whatever instruction set the module is compiled for, which the SIMD types'
-    // generic conversions do not reliably get.
+    // The kernels below keep everything in SIMD registers using only operations that compile to
+    // single instructions on any x86-64 or ARM64 (16-bit multiplies and adds, shifts, masks, bit
+    // casts between vectors of the same size): the SIMD types' generic widening conversions are
+    // out-of-line library calls. Bytes are read as 16-bit lanes and split into their even and odd
+    // bytes by shifts; 16-bit products are summed pairwise into 32-bit lanes; those become floats
+    // through the 1.5 * 2^23 bias trick (exact for the small integers a block sums to), so the
+    // per-block scale is applied to a vector and the row is reduced once at the end.
+
+    /// Even and odd signed bytes of 16 bytes at `p`, as 16-bit lanes.
+    @inline(__always)
+    static func signedBytes(_ p: UnsafeRawPointer) -> (even: SIMD8<Int16>, odd: SIMD8<Int16>) {
+        let x = p.loadUnaligned(as: SIMD8<Int16>.self)
+        return ((x &<< 8) &>> 8, x &>> 8)
+    }
+
+    /// Pairwise sums of 16-bit lanes as 32-bit lanes.
+    @inline(__always)
+    static func pairSums(_ x: SIMD8<Int16>) -> SIMD4<Int32> {
+        let wide = unsafeBitCast(x, to: SIMD4<Int32>.self)
+        return ((wide &<< 16) &>> 16) &+ (wide &>> 16)
+    }
+
+    /// Exact conversion of 32-bit lanes with |x| < 2^22 to floats.
+    @inline(__always)
+    static func smallFloats(_ x: SIMD4<Int32>) -> SIMD4<Float> {
+        unsafeBitCast(x &+ 0x4B40_0000, to: SIMD4<Float>.self) - 12_582_912
+    }
+
+    /// The four nibble groups of a Q4 block's 16 bytes, as 16-bit lanes matching `signedBytes`'
+    /// even/odd split: low nibbles of even and odd bytes (elements 0-15), high nibbles (16-31).
+    @inline(__always)
+    static func nibbles(_ p: UnsafeRawPointer) -> (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>) {
+        let q = p.loadUnaligned(as: SIMD8<UInt16>.self)
+        let mask = SIMD8<UInt16>(repeating: 0x000F)
+        return (unsafeBitCast(q & mask, to: SIMD8<Int16>.self), unsafeBitCast((q &>> 8) & mask, to: SIMD8<Int16>.self),
+                unsafeBitCast((q &>> 4) & mask, to: SIMD8<Int16>.self), unsafeBitCast(q &>> 12, to: SIMD8<Int16>.self))
+    }
+
+    /// Σ q·a over a Q4 block (values 0-15 minus `offset`) and the block's pre-split activations
+    /// (`QuantizedVector.split`), in four 32-bit lanes.
+    @inline(__always)
+    static func q4Block(_ qs: UnsafeRawPointer, _ a: UnsafePointer<Int16>, offset: Int16) -> SIMD4<Int32> {
+        var (w0, w1, w2, w3) = nibbles(qs)
+        if offset != 0 { w0 &-= offset; w1 &-= offset; w2 &-= offset; w3 &-= offset }
+        let raw = UnsafeRawPointer(a)
+        let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
+        let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
+        // Each lane sums four products of at most 15 * 127 (or 8 * 127): it fits 16 bits.
+        return pairSums(w0 &* a0 &+ w1 &* a1 &+ w2 &* a2 &+ w3 &* a3)
+    }
+
+    // The 32-element block kernels follow the lane structure of ggml's AVX2 kernels, so their
+    // floating-point rounding is the same: eight lanes, lane k holding the integer sum of elements
+    // 4k...4k+3 of each block, accumulated as acc[k] = fma(d_w * d_a, lane_k, acc[k]); the lanes are
+    // added as ggml's hsum_float_8 adds them, and Q4_1/Q5_1's minimum terms by a fused
+    // multiply-add chain. `lo` holds lanes 0-3 (elements 0-15), `hi` lanes 4-7.
+
+    /// ggml's hsum_float_8 over lanes lo = 0-3 and hi = 4-7.
+    @inline(__always)
+    static func horizontalSum(_ lo: SIMD4<Float>, _ hi: SIMD4<Float>) -> Float {
+        let r = hi + lo
+        return (r[0] + r[2]) + (r[1] + r[3])
+    }
+
+    @inline(__always)
+    static func accumulate(_ lo: inout SIMD4<Float>, _ hi: inout SIMD4<Float>, _ scale: Float,
+                           _ sumsLo: SIMD4<Int32>, _ sumsHi: SIMD4<Int32>) {
+        let d = SIMD4<Float>(repeating: scale)
+        lo = lo.addingProduct(d, smallFloats(sumsLo))
+        hi = hi.addingProduct(d, smallFloats(sumsHi))
+    }
+
+    /// Lane sums of a Q4 block (values 0-15 minus `offset`) with its pre-split activations.
+    @inline(__always)
+    static func q4Block(_ qs: UnsafeRawPointer, _ a: UnsafePointer<Int16>, offset: Int16) -> (SIMD4<Int32>, SIMD4<Int32>) {
+        var (w0, w1, w2, w3) = nibbles(qs)
+        if offset != 0 { w0 &-= offset; w1 &-= offset; w2 &-= offset; w3 &-= offset }
+        let raw = UnsafeRawPointer(a)
+        let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
+        let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
+        // Each 16-bit lane sums two products of at most 15 * 127 (or 8 * 127).
+        return (pairSums(w0 &* a0 &+ w1 &* a1), pairSums(w2 &* a2 &+ w3 &* a3))
+    }
 
     static func q4_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var acc: Float = 0
+        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
         for b in 0..<blocks {
             let block = row + b * 18
-            let qs = (block + 2).assumingMemoryBound(to: UInt8.self)
-            let a = v.quants + b * 32
-            var sumi: Int32 = 0
-            for j in 0..<16 {
-                let q = qs[j]
-                sumi &+= (Int32(q & 0x0F) &- 8) &* Int32(a[j]) &+ (Int32(q >> 4) &- 8) &* Int32(a[j + 16])
-            }
-            acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
+            let (sumsLo, sumsHi) = q4Block(block + 2, v.split + b * 32, offset: 8)
+            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b], sumsLo, sumsHi)
         }
-        return acc
+        return horizontalSum(lo, hi)
     }
 
     static func q4_1(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var acc: Float = 0, minimums: Float = 0
+        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+        var minimums: Float = 0
         for b in 0..<blocks {
             let block = row + b * 20
-            let qs = (block + 4).assumingMemoryBound(to: UInt8.self)
-            let a = v.quants + b * 32
-            var sumi: Int32 = 0
-            for j in 0..<16 {
-                let q = qs[j]
-                sumi &+= Int32(q & 0x0F) &* Int32(a[j]) &+ Int32(q >> 4) &* Int32(a[j + 16])
-            }
-            acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
-            minimums += Dequantize.half(block, 2) * v.sums[b]
+            minimums = minimums.addingProduct(Dequantize.half(block, 2), v.sums[b])
+            let (sumsLo, sumsHi) = q4Block(block + 4, v.split + b * 32, offset: 0)
+            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b], sumsLo, sumsHi)
         }
-        return acc + minimums
+        return horizontalSum(lo, hi) + minimums
+    }
+
+    static func q8_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
+        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+        for b in 0..<blocks {
+            let block = row + b * 34
+            let a = UnsafeRawPointer(v.split + b * 32)
+            let w0 = signedBytes(block + 2), w1 = signedBytes(block + 18)
+            let a0 = a.loadUnaligned(as: SIMD8<Int16>.self), a1 = a.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
+            let a2 = a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = a.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
+            // Two products of at most 128 * 127 fit 16 bits.
+            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b],
+                       pairSums(w0.even &* a0 &+ w0.odd &* a1), pairSums(w1.even &* a2 &+ w1.odd &* a3))
+        }
+        return horizontalSum(lo, hi)
     }
 
     static func q5(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, withMinimum: Bool) -> Float {
         let blockBytes = withMinimum ? 24 : 22
         let highOffset = withMinimum ? 4 : 2
-        let offset: Int32 = withMinimum ? 0 : 16
-        var acc: Float = 0, minimums: Float = 0
+        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+        var minimums: Float = 0
+        // Bit j of the 32-bit mask is element j's fifth bit; lanes follow the even/odd split.
+        let evenBits = SIMD8<UInt32>(0, 2, 4, 6, 8, 10, 12, 14), oddBits = evenBits &+ 1
         for b in 0..<blocks {
             let block = row + b * blockBytes
-            let high = block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian
-            let qs = (block + highOffset + 4).assumingMemoryBound(to: UInt8.self)
-            let a = v.quants + b * 32
-            var sumi: Int32 = 0
-            for j in 0..<16 {
-                let q = qs[j]
-                let x0 = Int32(q & 0x0F) | Int32((high >> UInt32(j)) & 1) << 4
-                let x1 = Int32(q >> 4) | Int32((high >> UInt32(j + 16)) & 1) << 4
-                sumi &+= (x0 &- offset) &* Int32(a[j]) &+ (x1 &- offset) &* Int32(a[j + 16])
-            }
-            acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
-            if withMinimum { minimums += Dequantize.half(block, 2) * v.sums[b] }
+            if withMinimum { minimums = minimums.addingProduct(Dequantize.half(block, 2), v.sums[b]) }
+            let high = SIMD8<UInt32>(repeating: block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian)
+            var (w0, w1, w2, w3) = nibbles(block + highOffset + 4)
+            w0 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> evenBits) & 1) &<< 4
+            w1 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> oddBits) & 1) &<< 4
+            w2 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (evenBits &+ 16)) & 1) &<< 4
+            w3 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (oddBits &+ 16)) & 1) &<< 4
+            if !withMinimum { w0 &-= 16; w1 &-= 16; w2 &-= 16; w3 &-= 16 }
+            let a = UnsafeRawPointer(v.split + b * 32)
+            let a0 = a.loadUnaligned(as: SIMD8<Int16>.self), a1 = a.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
+            let a2 = a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = a.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
+            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b],
+                       pairSums(w0 &* a0 &+ w1 &* a1), pairSums(w2 &* a2 &+ w3 &* a3))
         }
-        return acc + minimums
-    }
-
-    static func q8_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<blocks {
-            let block = row + b * 34
-            let w = (block + 2).assumingMemoryBound(to: Int8.self)
-            let a = v.quants + b * 32
-            var sumi: Int32 = 0
-            for j in 0..<32 { sumi &+= Int32(w[j]) &* Int32(a[j]) }
-            acc += Dequantize.half(block, 0) * v.scales[b] * Float(sumi)
-        }
-        return acc
+        return horizontalSum(lo, hi) + minimums
     }
 
     static func q45K(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, fifthBit: Bool) -> Float {

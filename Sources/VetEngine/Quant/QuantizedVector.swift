@@ -19,6 +19,9 @@ public struct QuantizedVector {
     var sums: [Float] = []
     /// The unquantised values, for float and f16 weights.
     var floats: [Float] = []
+    /// Q8_0/Q8_1: the quants widened to 16 bits and split the way the kernels multiply them: per
+    /// 32-element block, the even then odd elements of 0-15, then of 16-31 (four vectors of eight).
+    var split: [Int16] = []
 
     /// An empty vector; `quantize` fills it.
     public init() {
@@ -61,6 +64,19 @@ public struct QuantizedVector {
                     }
                     scales[b] = Float(Float16(d))
                     if layout == .q8_1 { sums[b] = Float(Float16(d * Float(sum))) }
+                }
+            }
+            if split.count != count { split = [Int16](repeating: 0, count: count) }
+            quants.withUnsafeBufferPointer { q in
+                split.withUnsafeMutableBufferPointer { out in
+                    for b in 0..<blocks {
+                        for half in 0..<2 {
+                            for k in 0..<8 {
+                                out[b * 32 + half * 16 + k] = Int16(q[b * 32 + half * 16 + 2 * k])
+                                out[b * 32 + half * 16 + 8 + k] = Int16(q[b * 32 + half * 16 + 2 * k + 1])
+                            }
+                        }
+                    }
                 }
             }
         case .q8_K:
