@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "VetRulesTests", dependencies: ["VetRules", "VetScanner"]),
         .testTarget(name: "VetScannerTests", dependencies: ["VetScanner"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetReports", "VetScanner"]),
-        .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands"]),
+        .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands", "VetFormats", "VetBytes"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetEngine", "VetFormats", "VetBytes"]),
     ],
     swiftLanguageModes: [.v6]

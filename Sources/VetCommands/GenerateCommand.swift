@@ -59,6 +59,12 @@ struct EngineOptions: ParsableArguments {
 
     /// Loads the model (validated as the scanner would) and opens a session.
     func session() throws -> InferenceSession {
+        let missing = HostCPU.missingEngineFeatures()
+        guard missing.isEmpty else {
+            Terminal.error("the inference engine needs an x86-64-v3 CPU (AVX2, FMA, F16C); this one lacks "
+                           + missing.joined(separator: ", ") + ". Scanning works on any x86-64.")
+            throw ExitCode(2)
+        }
         do {
             let model = try LlamaModel(path: self.model)
             return try InferenceSession(model: model, context: context, threads: threads)

@@ -122,7 +122,9 @@ def machine_info() -> dict:
 def peer_versions(venv: str, failed: set[str]) -> dict[str, str]:
     py = os.path.join(venv, "bin", "python")
     out = {}
-    for pkg in ["picklescan", "modelscan", "fickling", "modelaudit", "modelaudit-picklescan"]:
+    # onnx, h5py, tflite, safetensors and py7zr are modelaudit's format extras.
+    for pkg in ["picklescan", "modelscan", "fickling", "modelaudit", "modelaudit-picklescan",
+                "onnx", "h5py", "tflite", "safetensors", "py7zr"]:
         if pkg in failed or not os.path.exists(py):
             out[pkg] = ""
             continue
@@ -479,7 +481,13 @@ def main() -> int:
     ap.add_argument("--install-failures", default="")
     ap.add_argument("--workloads", default="a,b,c,d")
     ap.add_argument("--invocation", default="bench/run.sh")
+    ap.add_argument("--report-only", action="store_true", help="rewrite docs/benchmarks.md from bench/out/results.json")
     args = ap.parse_args()
+    if args.report_only:
+        with open(os.path.join(args.out, "results.json"), encoding="utf-8") as f:
+            write_report(args.docs, json.load(f))
+        print(f"wrote {args.docs}")
+        return 0
 
     failed = {x for x in args.install_failures.split(",") if x}
     env = dict(os.environ)

