@@ -42,6 +42,9 @@ struct EngineOptions: ParsableArguments {
     @Flag(name: .long, help: "Use the model's chat template even though the scanner flags it.")
     var force = false
 
+    @Flag(name: .long, help: "Keep generating past end-of-generation tokens (for benchmarks).")
+    var ignoreEos = false
+
     @Flag(name: .shortAndLong, help: "Report prompt and generation speed on standard error.")
     var verbose = false
 
@@ -166,7 +169,7 @@ struct GenerateCommand: ParsableCommand {
         let generation: Generation
         do {
             generation = try session.generate(promptTokens: tokens, maxTokens: engine.maxTokens, sampling: engine.sampling,
-                                              stop: engine.stop) { token in
+                                              stop: engine.stop, ignoreEndOfGeneration: engine.ignoreEos) { token in
                 if format == .text { Terminal.write(token.text) }
                 return true
             }

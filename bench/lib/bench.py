@@ -457,6 +457,21 @@ def write_report(path: str, data: dict) -> None:
               + f" | {c['note'][:100].replace('|', '/')} |")
         w("")
 
+    eng = data.get("engine")
+    if eng:
+        w("## Inference engine against llama.cpp\n")
+        w(f"`bench/engine/speed.sh`: {eng['model']} ({eng['model_bytes'] / 1048576:.0f} MB), {eng['threads']} threads, on the same "
+          "machine. llama.cpp (built from the llama-cpp-python sdist with its default native flags) is measured by its own "
+          "`llama-bench -p 64 -n 64`; ModelVet by `modelvet generate --format json --ignore-eos` with a prompt of "
+          f"{eng['modelvet_prompt_tokens']} tokens and 64 generated tokens, median of five runs.\n")
+        w("| | llama.cpp | ModelVet | ModelVet / llama.cpp |\n|---|---:|---:|---:|")
+        for key, label in (("pp", "prompt processing (tokens/s)"), ("tg", "generation (tokens/s)")):
+            w(f"| {label} | {eng['llama_cpp'].get(key, 0):.1f} | {eng['modelvet'][key]:.1f} | {eng['ratio'].get(key, 0):.2f} |")
+        if eng.get("modelvet_peak_rss_kb"):
+            w(f"\nModelVet's peak resident memory while generating: {eng['modelvet_peak_rss_kb'] / 1024:.0f} MB (the model file is "
+              f"memory-mapped; its KV cache is f16).\n")
+        w("")
+
     w("## Exact commands\n")
     w("```sh\n" + data["invocation"] + "\n```\n")
     w("Per tool (PATH is the folder, checkpoint or corpus file; FILE a scratch file):\n")
@@ -483,9 +498,14 @@ def main() -> int:
     ap.add_argument("--invocation", default="bench/run.sh")
     ap.add_argument("--report-only", action="store_true", help="rewrite docs/benchmarks.md from bench/out/results.json")
     args = ap.parse_args()
+    engine_path = os.path.join(args.out, "engine.json")
     if args.report_only:
         with open(os.path.join(args.out, "results.json"), encoding="utf-8") as f:
-            write_report(args.docs, json.load(f))
+            data = json.load(f)
+        if os.path.exists(engine_path):
+            with open(engine_path, encoding="utf-8") as f:
+                data["engine"] = json.load(f)
+        write_report(args.docs, data)
         print(f"wrote {args.docs}")
         return 0
 
@@ -618,6 +638,10 @@ def main() -> int:
                 if key in old_measured:
                     data["measured"][key] = old_measured[key]
                     print(f"== workload {key}: kept from the run of {old_measured[key]}")
+
+    if os.path.exists(engine_path):
+        with open(engine_path, encoding="utf-8") as f:
+            data["engine"] = json.load(f)
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:

@@ -41,6 +41,7 @@ public final class InferenceSession {
     public let tokenizer: Tokenizer
     public let threads: Int
     public private(set) var cache: KVCache
+    let pool: WorkerPool
     var cachedTokens: [Int] = []
 
     /// Loads the tokenizer and allocates a cache of `context` positions (default: the model's
@@ -55,6 +56,7 @@ public final class InferenceSession {
         guard positions > 0, positions <= 1 << 20 else { throw EngineError(.badRequest, "context \(positions) is not between 1 and 1,048,576") }
         cache = try KVCache(config: model.config, capacity: positions)
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        pool = WorkerPool(threads: self.threads)
     }
 
     /// The chat template the model ships (`tokenizer.chat_template`), parsed.
@@ -76,7 +78,7 @@ public final class InferenceSession {
         common = min(common, tokens.count - 1)
         cache.truncate(to: common)
         cachedTokens = Array(tokens[..<common])
-        let logits = try model.forward(Array(tokens[common...]), cache: &cache, threads: threads)
+        let logits = try model.forward(Array(tokens[common...]), cache: &cache, pool: pool)
         cachedTokens = tokens
         return (logits, common)
     }
@@ -85,8 +87,9 @@ public final class InferenceSession {
     /// - Parameters:
     ///   - stop: strings that end generation (not included in the text).
     ///   - onToken: called for each token as it is generated; return false to stop.
+    ///   - ignoreEndOfGeneration: keep going past end-of-generation tokens (benchmarks).
     public func generate(promptTokens: [Int], maxTokens: Int, sampling: SamplingOptions = .greedy, stop: [String] = [],
-                         onToken: ((GeneratedToken) -> Bool)? = nil) throws -> Generation {
+                         ignoreEndOfGeneration: Bool = false, onToken: ((GeneratedToken) -> Bool)? = nil) throws -> Generation {
         let started = DispatchTime.now()
         var (logits, reused) = try prefill(promptTokens)
         let prefilled = DispatchTime.now()
@@ -98,7 +101,7 @@ public final class InferenceSession {
         generation: while generated.count < maxTokens {
             let token = sampler.next(logits, recent: promptTokens + generated)
             let logProbability = Sampler.logProbabilities(logits)[token]
-            if tokenizer.endOfGeneration.contains(token) { reason = .endOfGeneration; break }
+            if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(token) { reason = .endOfGeneration; break }
             generated.append(token)
             logProbabilities.append(logProbability)
             bytes += tokenizer.bytes(of: token)
@@ -118,7 +121,7 @@ public final class InferenceSession {
             if let onToken, !onToken(GeneratedToken(id: token, text: piece, logProbability: logProbability)) { break }
             if generated.count == maxTokens { break }
             if cache.count >= cache.capacity { reason = .contextFull; break }
-            logits = try model.forward([token], cache: &cache, threads: threads)
+            logits = try model.forward([token], cache: &cache, pool: pool)
             cachedTokens.append(token)
         }
         if reason != .stopString, emitted < bytes.count { text += String(decoding: bytes[emitted...], as: UTF8.self) }

@@ -4,7 +4,7 @@ extension LlamaModel {
     /// Runs `tokens` at positions `cache.count ..< cache.count + tokens.count`, appends their keys
     /// and values to `cache`, and returns the logits of the last token.
     /// - Throws: `EngineError` when the cache is full or a token id is outside the vocabulary.
-    public func forward(_ tokens: [Int], cache: inout KVCache, threads: Int) throws -> [Float] {
+    public func forward(_ tokens: [Int], cache: inout KVCache, pool: WorkerPool) throws -> [Float] {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
         guard cache.count + tokens.count <= cache.capacity else {
             throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
@@ -20,17 +20,17 @@ extension LlamaModel {
         }
         var scratch = Scratch(config: config, tokens: n)
         for (index, layer) in layers.enumerated() {
-            attention(layer, index: index, x: &x, tokens: n, start: start, cache: &cache, scratch: &scratch, threads: threads)
-            feedForward(layer, x: &x, tokens: n, scratch: &scratch, threads: threads)
+            attention(layer, index: index, x: &x, tokens: n, start: start, cache: &cache, scratch: &scratch, pool: pool)
+            feedForward(layer, x: &x, tokens: n, scratch: &scratch, pool: pool)
         }
         cache.count = start + n
         // Only the last position's logits are needed for generation.
         var last = Array(x[((n - 1) * dim)..<(n * dim)])
         Self.rmsNorm(&last, weight: outputNorm, epsilon: config.rmsEpsilon)
         var logits = [Float](repeating: 0, count: output.rows)
-        var q = QuantizedVector()
+        let q = scratch.vectors[0]
         last.withUnsafeBufferPointer { q.quantize($0, as: output.activationLayout) }
-        logits.withUnsafeMutableBufferPointer { output.multiply(q, into: $0.baseAddress!, threads: threads) }
+        logits.withUnsafeMutableBufferPointer { output.multiply(scratch.vectors[0..<1], into: $0.baseAddress!, pool: pool) }
         return logits
     }
 
@@ -44,7 +44,8 @@ extension LlamaModel {
         var projected: [Float]
         var gate: [Float]
         var up: [Float]
-        var vector = QuantizedVector()
+        /// One quantised activation per token of the batch.
+        var vectors: [QuantizedVector]
 
         init(config: ModelConfig, tokens: Int) {
             let dim = config.embeddingSize, kv = config.kvHeadCount * config.headSize
@@ -56,32 +57,31 @@ extension LlamaModel {
             projected = [Float](repeating: 0, count: tokens * dim)
             gate = [Float](repeating: 0, count: tokens * config.feedForwardSize)
             up = [Float](repeating: 0, count: tokens * config.feedForwardSize)
+            vectors = (0..<tokens).map { _ in QuantizedVector() }
         }
     }
 
-    /// `out[t] = matrix · input[t]` for each of `tokens` rows of `input`.
-    func apply(_ matrix: WeightMatrix, _ input: [Float], tokens: Int, into out: inout [Float], scratch: inout QuantizedVector, threads: Int) {
-        let inWidth = matrix.columns, outWidth = matrix.rows
+    /// `out[t] = matrix · input[t]` for each of `tokens` rows of `input`, every weight row read once.
+    func apply(_ matrix: WeightMatrix, _ input: [Float], tokens: Int, into out: inout [Float], vectors: [QuantizedVector], pool: WorkerPool) {
+        let inWidth = matrix.columns
         input.withUnsafeBufferPointer { inp in
-            out.withUnsafeMutableBufferPointer { o in
-                for t in 0..<tokens {
-                    scratch.quantize(UnsafeBufferPointer(rebasing: inp[(t * inWidth)..<((t + 1) * inWidth)]), as: matrix.activationLayout)
-                    matrix.multiply(scratch, into: o.baseAddress! + t * outWidth, threads: threads)
-                }
+            for t in 0..<tokens {
+                vectors[t].quantize(UnsafeBufferPointer(rebasing: inp[(t * inWidth)..<((t + 1) * inWidth)]), as: matrix.activationLayout)
             }
         }
+        out.withUnsafeMutableBufferPointer { o in matrix.multiply(vectors[0..<tokens], into: o.baseAddress!, pool: pool) }
     }
 
     func attention(_ layer: Layer, index: Int, x: inout [Float], tokens n: Int, start: Int, cache: inout KVCache,
-                   scratch s: inout Scratch, threads: Int) {
+                   scratch s: inout Scratch, pool: WorkerPool) {
         let dim = config.embeddingSize, hd = config.headSize, kvWidth = config.kvHeadCount * hd
         for t in 0..<n {
             for i in 0..<dim { s.normed[t * dim + i] = x[t * dim + i] }
         }
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.attentionNorm, epsilon: config.rmsEpsilon)
-        apply(layer.query, s.normed, tokens: n, into: &s.query, scratch: &s.vector, threads: threads)
-        apply(layer.key, s.normed, tokens: n, into: &s.key, scratch: &s.vector, threads: threads)
-        apply(layer.value, s.normed, tokens: n, into: &s.value, scratch: &s.vector, threads: threads)
+        apply(layer.query, s.normed, tokens: n, into: &s.query, vectors: s.vectors, pool: pool)
+        apply(layer.key, s.normed, tokens: n, into: &s.key, vectors: s.vectors, pool: pool)
+        apply(layer.value, s.normed, tokens: n, into: &s.value, vectors: s.vectors, pool: pool)
         if let b = layer.queryBias { Self.addRows(&s.query, b, rows: n) }
         if let b = layer.keyBias { Self.addRows(&s.key, b, rows: n) }
         if let b = layer.valueBias { Self.addRows(&s.value, b, rows: n) }
@@ -91,55 +91,59 @@ extension LlamaModel {
             rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position)
             let base = cache.offset(layer: index, position: position)
             for i in 0..<kvWidth {
-                cache.keys[base + i] = Float16(s.key[t * kvWidth + i])
-                cache.values[base + i] = Float16(s.value[t * kvWidth + i])
+                cache.keys[base + i] = Float(Float16(s.key[t * kvWidth + i]))
+                cache.values[base + i] = Float(Float16(s.value[t * kvWidth + i]))
             }
         }
         let group = config.headCount / config.kvHeadCount
         let scale = 1 / Float(hd).squareRoot()
-        var scores = [Float](repeating: 0, count: start + n + 16)
-        var q16 = [Float](repeating: 0, count: hd)
-        var slots = [Float](repeating: 0, count: 64 * hd)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + n + 16)
+        let q16 = UnsafeMutablePointer<Float>.allocate(capacity: hd)
+        let slots = UnsafeMutablePointer<Float>.allocate(capacity: 64 * hd)
+        defer { scores.deallocate(); q16.deallocate(); slots.deallocate() }
+        let layerBase = cache.offset(layer: index, position: 0), kvStride = cache.width
         cache.keys.withUnsafeBufferPointer { keys in
             cache.values.withUnsafeBufferPointer { values in
-                for t in 0..<n {
-                    let visible = start + t + 1
-                    for h in 0..<config.headCount {
-                        let kvHead = h / group
-                        // ggml multiplies f16 keys by the query converted to f16.
-                        for i in 0..<hd { q16[i] = Float(Float16(s.query[t * dim + h * hd + i])) }
-                        var maximum = -Float.infinity
-                        for p in 0..<visible {
-                            let k = cache.offset(layer: index, position: p) + kvHead * hd
-                            scores[p] = AttentionMath.dot(keys.baseAddress! + k, q16, count: hd, batched: n > 1) * scale
-                            maximum = max(maximum, scores[p])
+                s.attended.withUnsafeMutableBufferPointer { attended in
+                    for t in 0..<n {
+                        let visible = start + t + 1
+                        for h in 0..<config.headCount {
+                            let kvHead = h / group
+                            // ggml multiplies f16 keys by the query converted to f16.
+                            for i in 0..<hd { q16[i] = Float(Float16(s.query[t * dim + h * hd + i])) }
+                            var maximum = -Float.infinity
+                            let keyBase = keys.baseAddress! + layerBase + kvHead * hd
+                            for p in 0..<visible {
+                                scores[p] = AttentionMath.dot(keyBase + p * kvStride, q16, count: hd, batched: n > 1) * scale
+                                maximum = max(maximum, scores[p])
+                            }
+                            let sum = AttentionMath.softmax(scores, count: visible, maximum: maximum)
+                            let inverse = Float(1 / sum)
+                            // The weights meet the f16 values as f16, as in ggml's V x softmax product.
+                            for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
+                            let valueBase = values.baseAddress! + layerBase + kvHead * hd
+                            AttentionMath.weightedSum(scores, positions: visible, row: { valueBase + $0 * kvStride }, width: hd,
+                                                      batched: n > 1, slots: slots, into: attended.baseAddress! + t * dim + h * hd)
                         }
-                        let sum = AttentionMath.softmax(&scores, count: visible, maximum: maximum)
-                        let inverse = Float(1 / sum)
-                        // The weights meet the f16 values as f16, as in ggml's V x softmax product.
-                        for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
-                        AttentionMath.weightedSum(values.baseAddress!, scores, positions: visible,
-                                                  offset: { cache.offset(layer: index, position: $0) + kvHead * hd }, width: hd,
-                                                  batched: n > 1, slots: &slots, into: &s.attended, at: t * dim + h * hd)
                     }
                 }
             }
         }
-        apply(layer.output, s.attended, tokens: n, into: &s.projected, scratch: &s.vector, threads: threads)
+        apply(layer.output, s.attended, tokens: n, into: &s.projected, vectors: s.vectors, pool: pool)
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
     }
 
-    func feedForward(_ layer: Layer, x: inout [Float], tokens n: Int, scratch s: inout Scratch, threads: Int) {
+    func feedForward(_ layer: Layer, x: inout [Float], tokens n: Int, scratch s: inout Scratch, pool: WorkerPool) {
         let dim = config.embeddingSize, ff = config.feedForwardSize
         for i in 0..<(n * dim) { s.normed[i] = x[i] }
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon)
-        apply(layer.gate, s.normed, tokens: n, into: &s.gate, scratch: &s.vector, threads: threads)
-        apply(layer.up, s.normed, tokens: n, into: &s.up, scratch: &s.vector, threads: threads)
+        apply(layer.gate, s.normed, tokens: n, into: &s.gate, vectors: s.vectors, pool: pool)
+        apply(layer.up, s.normed, tokens: n, into: &s.up, vectors: s.vectors, pool: pool)
         for i in 0..<(n * ff) {
             let g = s.gate[i]
             s.gate[i] = GGMLMath.silu(g) * s.up[i]
         }
-        apply(layer.down, s.gate, tokens: n, into: &s.projected, scratch: &s.vector, threads: threads)
+        apply(layer.down, s.gate, tokens: n, into: &s.projected, vectors: s.vectors, pool: pool)
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
     }
 

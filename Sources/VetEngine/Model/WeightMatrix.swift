@@ -1,4 +1,3 @@
-import Dispatch
 import VetBytes
 import VetFormats
 
@@ -65,19 +64,23 @@ public struct WeightMatrix: @unchecked Sendable {
         Dequantize.row(type, base + row * rowBytes, count: columns, into: output)
     }
 
-    /// `output[r] = row r · vector` for every row, split over `threads` threads.
-    /// - Precondition: `vector` was quantised with `activationLayout` from `columns` values.
-    func multiply(_ vector: QuantizedVector, into output: UnsafeMutablePointer<Float>, threads: Int) {
-        let type = self.type, columns = self.columns, rowBytes = self.rowBytes, base = SendableRaw(self.base)
-        let output = SendablePointer(output)
-        vector.withView { view in
-            let view = SendableView(view)
-            Parallel.forEachChunk(count: rows, threads: threads) { range in
-                for r in range {
-                    output.pointer[r] = DotProduct.dot(type, base.pointer + r * rowBytes, view.view, count: columns)
+    /// `output[t * rows + r] = row r · vectors[t]` for every row and vector, rows split over the
+    /// pool's threads; each weight row is read once for all vectors (batched prompts).
+    /// - Precondition: every vector was quantised with `activationLayout` from `columns` values.
+    func multiply(_ vectors: ArraySlice<QuantizedVector>, into output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        let type = self.type, columns = self.columns, rowBytes = self.rowBytes, rows = self.rows
+        let base = SendableRaw(self.base), output = SendablePointer(output)
+        // The vectors stay alive (and unchanged) until the pool returns.
+        let views = SendableViews(vectors.map(\.view))
+        pool.forEachChunk(rows) { range in
+            for r in range {
+                let row = base.pointer + r * rowBytes
+                for (t, view) in views.views.enumerated() {
+                    output.pointer[t * rows + r] = DotProduct.dot(type, row, view, count: columns)
                 }
             }
         }
+        withExtendedLifetime(vectors) {}
     }
 }
 
@@ -93,21 +96,8 @@ struct SendableRaw: @unchecked Sendable {
     init(_ pointer: UnsafeRawPointer) { self.pointer = pointer }
 }
 
-struct SendableView: @unchecked Sendable {
-    let view: VectorView
-    init(_ view: VectorView) { self.view = view }
+struct SendableViews: @unchecked Sendable {
+    let views: [VectorView]
+    init(_ views: [VectorView]) { self.views = views }
 }
 
-/// Splits work over threads.
-enum Parallel {
-    /// Calls `body` with contiguous sub-ranges of `0..<count` covering it, on up to `threads` threads.
-    static func forEachChunk(count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        let workers = max(1, min(threads, count / 16))
-        if workers == 1 { return body(0..<count) }
-        let chunk = (count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lower = w * chunk, upper = min(count, lower + chunk)
-            if lower < upper { body(lower..<upper) }
-        }
-    }
-}

@@ -11,29 +11,6 @@ struct VectorView {
     var floats: UnsafePointer<Float>
 }
 
-extension QuantizedVector {
-    /// Calls `body` with a view of this vector's storage.
-    func withView<R>(_ body: (VectorView) throws -> R) rethrows -> R {
-        try quants.withUnsafeBufferPointer { q in
-          try split.withUnsafeBufferPointer { sp in
-            try scales.withUnsafeBufferPointer { s in
-                try sums.withUnsafeBufferPointer { u in
-                    try floats.withUnsafeBufferPointer { f in
-                        // Empty arrays may have no base address; a dangling but never-read pointer is fine.
-                        let fallbackInt = UnsafePointer<Int8>(bitPattern: 0x10)!
-                        let fallbackFloat = UnsafePointer<Float>(bitPattern: 0x10)!
-                        let fallbackSplit = UnsafePointer<Int16>(bitPattern: 0x10)!
-                        return try body(VectorView(quants: q.baseAddress ?? fallbackInt, split: sp.baseAddress ?? fallbackSplit,
-                                                   scales: s.baseAddress ?? fallbackFloat,
-                                                   sums: u.baseAddress ?? fallbackFloat, floats: f.baseAddress ?? fallbackFloat))
-                    }
-                }
-            }
-          }
-        }
-    }
-}
-
 /// Dot products of one weight row (ggml blocks) with a quantised activation, following ggml's
 /// CPU kernels: integer sums per block, scaled by the product of the two block scales.
 enum DotProduct {

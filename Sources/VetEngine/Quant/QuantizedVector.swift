@@ -5,28 +5,54 @@ import VetFormats
 /// of its quants) or of 256 with a float scale and 16-element sums (Q8_K). Quantising the
 /// activation once per matrix-vector product makes every row's dot product integer arithmetic,
 /// and following ggml's rounding keeps results close to llama.cpp's.
-public struct QuantizedVector {
+public final class QuantizedVector: @unchecked Sendable {
     /// Which layout `quants` and `scales` hold.
     public enum Layout: Sendable { case q8_0, q8_1, q8_K, float }
 
-    public private(set) var layout: Layout
-    public private(set) var count: Int
+    public private(set) var layout: Layout = .float
+    public private(set) var count = 0
+    private var capacity = 0
     /// One signed byte per element.
-    var quants: [Int8] = []
-    /// Per block: the scale (Q8_0/Q8_1 rounded through f16 as ggml stores it).
-    var scales: [Float] = []
-    /// Q8_1: per block, scale times the sum of the quants (through f16). Q8_K: per 16 elements, the sum.
-    var sums: [Float] = []
-    /// The unquantised values, for float and f16 weights.
-    var floats: [Float] = []
+    private(set) var quants = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
     /// Q8_0/Q8_1: the quants widened to 16 bits and split the way the kernels multiply them: per
     /// 32-element block, the even then odd elements of 0-15, then of 16-31 (four vectors of eight).
-    var split: [Int16] = []
+    private(set) var split = UnsafeMutablePointer<Int16>.allocate(capacity: 1)
+    /// Per block: the scale (Q8_0/Q8_1 rounded through f16 as ggml stores it).
+    private(set) var scales = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Q8_1: per block, scale times the sum of the quants (through f16). Q8_K: per 16 elements, the sum.
+    private(set) var sums = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// The unquantised values, for float and f16 weights.
+    private(set) var floats = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 
     /// An empty vector; `quantize` fills it.
-    public init() {
-        layout = .float
-        count = 0
+    public init() {}
+
+    deinit {
+        quants.deallocate()
+        split.deallocate()
+        scales.deallocate()
+        sums.deallocate()
+        floats.deallocate()
+    }
+
+    /// Pointers to the storage, valid while this vector is alive and not quantised again.
+    var view: VectorView {
+        VectorView(quants: UnsafePointer(quants), split: UnsafePointer(split), scales: UnsafePointer(scales),
+                   sums: UnsafePointer(sums), floats: UnsafePointer(floats))
+    }
+
+    /// Calls `body` with `view`.
+    func withView<R>(_ body: (VectorView) throws -> R) rethrows -> R { try body(view) }
+
+    private func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        quants.deallocate(); split.deallocate(); scales.deallocate(); sums.deallocate(); floats.deallocate()
+        quants = .allocate(capacity: n)
+        split = .allocate(capacity: n)
+        scales = .allocate(capacity: n / 32 + 1)
+        sums = .allocate(capacity: n / 16 + 1)
+        floats = .allocate(capacity: n)
+        capacity = n
     }
 
     /// The activation layout a weight type's dot product uses.
@@ -40,81 +66,63 @@ public struct QuantizedVector {
     }
 
     /// Quantises `values` into `layout`, reusing this vector's storage.
-    public mutating func quantize(_ values: UnsafeBufferPointer<Float>, as layout: Layout) {
+    public func quantize(_ values: UnsafeBufferPointer<Float>, as layout: Layout) {
         self.layout = layout
         count = values.count
+        reserve(count)
+        let q = quants
         switch layout {
         case .float:
-            floats.removeAll(keepingCapacity: true)
-            floats.append(contentsOf: values)
+            for i in 0..<count { floats[i] = values[i] }
         case .q8_0, .q8_1:
             let blocks = count / 32
-            resize(quantCount: count, scaleCount: blocks, sumCount: layout == .q8_1 ? blocks : 0)
-            quants.withUnsafeMutableBufferPointer { q in
-                for b in 0..<blocks {
-                    var amax: Float = 0
-                    for j in 0..<32 { amax = max(amax, abs(values[b * 32 + j])) }
-                    let d = amax / 127
-                    let id: Float = amax != 0 ? 127 / amax : 0
-                    var sum = 0
-                    for j in 0..<32 {
-                        let v = Int8((values[b * 32 + j] * id).rounded(.toNearestOrEven))
-                        q[b * 32 + j] = v
-                        sum += Int(v)
-                    }
-                    scales[b] = Float(Float16(d))
-                    if layout == .q8_1 { sums[b] = Float(Float16(d * Float(sum))) }
+            for b in 0..<blocks {
+                var amax: Float = 0
+                for j in 0..<32 { amax = max(amax, abs(values[b * 32 + j])) }
+                let d = amax / 127
+                let id: Float = amax != 0 ? 127 / amax : 0
+                var sum = 0
+                for j in 0..<32 {
+                    let v = Int8((values[b * 32 + j] * id).rounded(.toNearestOrEven))
+                    q[b * 32 + j] = v
+                    sum += Int(v)
                 }
-            }
-            if split.count != count { split = [Int16](repeating: 0, count: count) }
-            quants.withUnsafeBufferPointer { q in
-                split.withUnsafeMutableBufferPointer { out in
-                    for b in 0..<blocks {
-                        for half in 0..<2 {
-                            for k in 0..<8 {
-                                out[b * 32 + half * 16 + k] = Int16(q[b * 32 + half * 16 + 2 * k])
-                                out[b * 32 + half * 16 + 8 + k] = Int16(q[b * 32 + half * 16 + 2 * k + 1])
-                            }
-                        }
+                scales[b] = Float(Float16(d))
+                if layout == .q8_1 { sums[b] = Float(Float16(d * Float(sum))) }
+                for half in 0..<2 {
+                    for k in 0..<8 {
+                        split[b * 32 + half * 16 + k] = Int16(q[b * 32 + half * 16 + 2 * k])
+                        split[b * 32 + half * 16 + 8 + k] = Int16(q[b * 32 + half * 16 + 2 * k + 1])
                     }
                 }
             }
         case .q8_K:
             let blocks = count / 256
-            resize(quantCount: count, scaleCount: blocks, sumCount: blocks * 16)
-            quants.withUnsafeMutableBufferPointer { q in
-                for b in 0..<blocks {
-                    var amax: Float = 0, signedMax: Float = 0
-                    for j in 0..<256 {
-                        let x = values[b * 256 + j]
-                        if abs(x) > amax { amax = abs(x); signedMax = x }
-                    }
-                    guard amax != 0 else {
-                        scales[b] = 0
-                        for j in 0..<256 { q[b * 256 + j] = 0 }
-                        for j in 0..<16 { sums[b * 16 + j] = 0 }
-                        continue
-                    }
-                    let iscale = -127 / signedMax
-                    for j in 0..<256 {
-                        // ggml's nearest_int rounds half to even through a float trick.
-                        let v = Int((iscale * values[b * 256 + j]).rounded(.toNearestOrEven))
-                        q[b * 256 + j] = Int8(min(127, v))
-                    }
-                    for j in 0..<16 {
-                        var s = 0
-                        for k in 0..<16 { s += Int(q[b * 256 + j * 16 + k]) }
-                        sums[b * 16 + j] = Float(s)
-                    }
-                    scales[b] = 1 / iscale
+            for b in 0..<blocks {
+                var amax: Float = 0, signedMax: Float = 0
+                for j in 0..<256 {
+                    let x = values[b * 256 + j]
+                    if abs(x) > amax { amax = abs(x); signedMax = x }
                 }
+                guard amax != 0 else {
+                    scales[b] = 0
+                    for j in 0..<256 { q[b * 256 + j] = 0 }
+                    for j in 0..<16 { sums[b * 16 + j] = 0 }
+                    continue
+                }
+                let iscale = -127 / signedMax
+                for j in 0..<256 {
+                    // ggml's nearest_int rounds half to even through a float trick.
+                    let v = Int((iscale * values[b * 256 + j]).rounded(.toNearestOrEven))
+                    q[b * 256 + j] = Int8(min(127, v))
+                }
+                for j in 0..<16 {
+                    var s = 0
+                    for k in 0..<16 { s += Int(q[b * 256 + j * 16 + k]) }
+                    sums[b * 16 + j] = Float(s)
+                }
+                scales[b] = 1 / iscale
             }
         }
-    }
-
-    private mutating func resize(quantCount: Int, scaleCount: Int, sumCount: Int) {
-        if quants.count != quantCount { quants = [Int8](repeating: 0, count: quantCount) }
-        if scales.count != scaleCount { scales = [Float](repeating: 0, count: scaleCount) }
-        if sums.count != sumCount { sums = [Float](repeating: 0, count: sumCount) }
     }
 }

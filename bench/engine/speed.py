@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""The engine's speed against llama.cpp, side by side on the same model, prompt length, number of
+generated tokens and thread count: prompt processing and generation in tokens per second.
+
+    bench/engine/speed.sh            (builds llama.cpp first, then runs this)
+
+llama.cpp is measured with its own llama-bench (-p 64 -n 64, median of its repetitions); ModelVet
+with `modelvet generate --format json --ignore-eos` on a prompt of about 64 tokens, 64 generated
+tokens, median of five runs. Results go to bench/out/engine.json and into docs/benchmarks.md.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROMPT = ("The history of computing is a story of people who wanted machines to do arithmetic faster than any clerk, "
+          "and of the engineers who built them from gears, relays, vacuum tubes and finally transistors on silicon")
+
+
+def main() -> int:
+    llama_bin, modelvet, model = sys.argv[1], sys.argv[2], sys.argv[3]
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else os.cpu_count()
+    out = subprocess.run([os.path.join(llama_bin, "llama-bench"), "-m", model, "-t", str(threads), "-p", "64", "-n", "64",
+                          "-r", "5", "-o", "json"], capture_output=True, text=True, check=True).stdout
+    rows = json.loads(out)
+    llama = {}
+    for r in rows:
+        key = "pp" if r.get("n_prompt", 0) > 0 and r.get("n_gen", 0) == 0 else "tg"
+        llama[key] = r["avg_ts"]
+    runs = []
+    for _ in range(5):
+        res = subprocess.run([modelvet, "generate", model, "--prompt", PROMPT, "--max-tokens", "64", "--ignore-eos",
+                              "--format", "json", "--threads", str(threads)], capture_output=True, text=True, check=True)
+        runs.append(json.loads(res.stdout))
+    prompt_tokens = len(runs[0]["prompt_tokens"])
+    ours = {"pp": statistics.median(r["timings"]["prompt_tokens_per_second"] for r in runs),
+            "tg": statistics.median(r["timings"]["generation_tokens_per_second"] for r in runs)}
+    rss = subprocess.run(["/usr/bin/time", "-f", "%M", modelvet, "generate", model, "--prompt", PROMPT, "--max-tokens", "64",
+                          "--ignore-eos", "--threads", str(threads)], capture_output=True, text=True)
+    peak_kb = int(rss.stderr.strip().splitlines()[-1]) if rss.returncode == 0 else None
+    result = {"model": os.path.basename(model), "model_bytes": os.path.getsize(model), "threads": threads,
+              "llama_cpp": llama, "modelvet": ours, "modelvet_prompt_tokens": prompt_tokens,
+              "modelvet_peak_rss_kb": peak_kb,
+              "ratio": {k: ours[k] / llama[k] for k in ("pp", "tg") if llama.get(k)}}
+    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "out", "engine.json"), "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1)
+    print(f"prompt processing: ModelVet {ours['pp']:.1f} t/s, llama.cpp {llama.get('pp', 0):.1f} t/s, ratio {result['ratio'].get('pp', 0):.2f}")
+    print(f"generation:        ModelVet {ours['tg']:.1f} t/s, llama.cpp {llama.get('tg', 0):.1f} t/s, ratio {result['ratio'].get('tg', 0):.2f}")
+    if peak_kb:
+        print(f"ModelVet peak RSS {peak_kb / 1024:.0f} MB (model file {result['model_bytes'] / 1048576:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
