@@ -100,7 +100,7 @@ public final class InferenceSession {
         var text = ""
         generation: while generated.count < maxTokens {
             let token = sampler.next(logits, recent: promptTokens + generated)
-            let logProbability = Sampler.logProbabilities(logits)[token]
+            let logProbability = Sampler.logProbability(of: token, in: logits)
             if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(token) { reason = .endOfGeneration; break }
             generated.append(token)
             logProbabilities.append(logProbability)

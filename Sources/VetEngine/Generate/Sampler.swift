@@ -59,6 +59,14 @@ public struct Sampler: Sendable {
         random = SeededGenerator(seed: options.seed)
     }
 
+    /// The log-probability (natural log) of `token` under the model's distribution (temperature 1).
+    public static func logProbability(of token: Int, in logits: [Float]) -> Float {
+        let maximum = logits.max() ?? 0
+        var sum: Double = 0
+        for l in logits { sum += Double(expf(l - maximum)) }
+        return logits[token] - (Float(log(sum)) + maximum)
+    }
+
     /// Log-probabilities (natural log) of every token under the model's distribution (temperature 1).
     public static func logProbabilities(_ logits: [Float]) -> [Float] {
         let maximum = logits.max() ?? 0

@@ -97,33 +97,45 @@ extension LlamaModel {
         }
         let group = config.headCount / config.kvHeadCount
         let scale = 1 / Float(hd).squareRoot()
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + n + 16)
-        let q16 = UnsafeMutablePointer<Float>.allocate(capacity: hd)
-        let slots = UnsafeMutablePointer<Float>.allocate(capacity: 64 * hd)
-        defer { scores.deallocate(); q16.deallocate(); slots.deallocate() }
+        // (token, head) pairs are independent: they are spread over the pool, each worker with its own
+        // scratch (scores, the f16 query, accumulator slots).
+        let workers = pool.count
+        let scoresStride = start + n + 16, slotsStride = 64 * hd
+        let scratchMemory = UnsafeMutablePointer<Float>.allocate(capacity: workers * (scoresStride + hd + slotsStride))
+        defer { scratchMemory.deallocate() }
         let layerBase = cache.offset(layer: index, position: 0), kvStride = cache.width
+        let heads = config.headCount, batched = n > 1
         cache.keys.withUnsafeBufferPointer { keys in
             cache.values.withUnsafeBufferPointer { values in
                 s.attended.withUnsafeMutableBufferPointer { attended in
-                    for t in 0..<n {
-                        let visible = start + t + 1
-                        for h in 0..<config.headCount {
-                            let kvHead = h / group
-                            // ggml multiplies f16 keys by the query converted to f16.
-                            for i in 0..<hd { q16[i] = Float(Float16(s.query[t * dim + h * hd + i])) }
-                            var maximum = -Float.infinity
-                            let keyBase = keys.baseAddress! + layerBase + kvHead * hd
-                            for p in 0..<visible {
-                                scores[p] = AttentionMath.dot(keyBase + p * kvStride, q16, count: hd, batched: n > 1) * scale
-                                maximum = max(maximum, scores[p])
+                    s.query.withUnsafeBufferPointer { query in
+                        let shared = SendableAttention(keys: keys.baseAddress!, values: values.baseAddress!, query: query.baseAddress!,
+                                                       out: attended.baseAddress!, scratch: scratchMemory)
+                        pool.run { worker in
+                            let scores = shared.scratch + worker * (scoresStride + hd + slotsStride)
+                            let q16 = scores + scoresStride, slots = q16 + hd
+                            var pair = worker
+                            while pair < n * heads {
+                                let t = pair / heads, h = pair % heads
+                                pair += workers
+                                let visible = start + t + 1
+                                let kvHead = h / group
+                                // ggml multiplies f16 keys by the query converted to f16.
+                                for i in 0..<hd { q16[i] = Float(Float16(shared.query[t * dim + h * hd + i])) }
+                                var maximum = -Float.infinity
+                                let keyBase = shared.keys + layerBase + kvHead * hd
+                                for p in 0..<visible {
+                                    scores[p] = AttentionMath.dot(keyBase + p * kvStride, q16, count: hd, batched: batched) * scale
+                                    maximum = max(maximum, scores[p])
+                                }
+                                let sum = AttentionMath.softmax(scores, count: visible, maximum: maximum)
+                                let inverse = Float(1 / sum)
+                                // The weights meet the f16 values as f16, as in ggml's V x softmax product.
+                                for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
+                                let valueBase = shared.values + layerBase + kvHead * hd
+                                AttentionMath.weightedSum(scores, positions: visible, row: { valueBase + $0 * kvStride }, width: hd,
+                                                          batched: batched, slots: slots, into: shared.out + t * dim + h * hd)
                             }
-                            let sum = AttentionMath.softmax(scores, count: visible, maximum: maximum)
-                            let inverse = Float(1 / sum)
-                            // The weights meet the f16 values as f16, as in ggml's V x softmax product.
-                            for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
-                            let valueBase = values.baseAddress! + layerBase + kvHead * hd
-                            AttentionMath.weightedSum(scores, positions: visible, row: { valueBase + $0 * kvStride }, width: hd,
-                                                      batched: n > 1, slots: slots, into: attended.baseAddress! + t * dim + h * hd)
                         }
                     }
                 }
@@ -191,4 +203,14 @@ extension LlamaModel {
     static func addRows(_ v: inout [Float], _ bias: [Float], rows: Int) {
         for r in 0..<rows { for i in 0..<bias.count { v[r * bias.count + i] += bias[i] } }
     }
+}
+
+/// Pointers the attention workers share: read-only keys, values and queries, disjoint outputs and
+/// per-worker scratch, all alive until the pool returns.
+struct SendableAttention: @unchecked Sendable {
+    let keys: UnsafePointer<Float>
+    let values: UnsafePointer<Float>
+    let query: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
 }

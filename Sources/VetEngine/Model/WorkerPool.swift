@@ -64,10 +64,11 @@ public final class WorkerPool: @unchecked Sendable {
             var spins = 0, pause: UInt32 = 20
             var current = state.generation.load(ordering: .acquiring)
             while current == seen {
-                // Spin through the gap between two steps of a token; back off to sleeps of up to a
-                // millisecond when the session is idle or other work needs the cores.
+                // Spin through the gaps between the steps of a token and between tokens (sampling,
+                // a few milliseconds at most); after that the session is idle: back off to sleeps of
+                // up to a millisecond.
                 spins += 1
-                if spins > 20_000 {
+                if spins > 2_000_000 {
                     usleep(pause)
                     pause = min(pause * 2, 1000)
                 }

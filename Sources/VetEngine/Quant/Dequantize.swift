@@ -152,7 +152,12 @@ public enum Dequantize {
     /// The f16 at `offset` as a `Float`.
     @inline(__always)
     static func half(_ base: UnsafeRawPointer, _ offset: Int) -> Float {
+        #if arch(x86_64)
+        // VetEngine is built for x86-64-v3 on x86-64, where this is one F16C instruction.
+        Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+        #else
         halfToFloat(base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        #endif
     }
 
     /// f16 bits to `Float` without the library call the baseline x86-64 target makes for
