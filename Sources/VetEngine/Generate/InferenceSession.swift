@@ -40,7 +40,7 @@ public final class InferenceSession {
     public let model: LlamaModel
     public let tokenizer: Tokenizer
     public let threads: Int
-    public private(set) var cache: KVCache
+    public let cache: KVCache
     let pool: WorkerPool
     var cachedTokens: [Int] = []
 
@@ -78,7 +78,7 @@ public final class InferenceSession {
         common = min(common, tokens.count - 1)
         cache.truncate(to: common)
         cachedTokens = Array(tokens[..<common])
-        let logits = try model.forward(Array(tokens[common...]), cache: &cache, pool: pool)
+        let logits = try model.forward(Array(tokens[common...]), cache: cache, pool: pool)
         cachedTokens = tokens
         return (logits, common)
     }
@@ -121,7 +121,7 @@ public final class InferenceSession {
             if let onToken, !onToken(GeneratedToken(id: token, text: piece, logProbability: logProbability)) { break }
             if generated.count == maxTokens { break }
             if cache.count >= cache.capacity { reason = .contextFull; break }
-            logits = try model.forward([token], cache: &cache, pool: pool)
+            logits = try model.forward([token], cache: cache, pool: pool)
             cachedTokens.append(token)
         }
         if reason != .stopString, emitted < bytes.count { text += String(decoding: bytes[emitted...], as: UTF8.self) }

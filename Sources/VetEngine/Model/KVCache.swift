@@ -1,38 +1,51 @@
+import Foundation
+
 /// Keys and values of every processed position, per layer. llama.cpp stores them as f16 by default;
-/// they are rounded to f16 here too (the same numbers), but kept in `Float` so attention reads them
-/// without converting each element: twice llama.cpp's memory for the cache (for SmolLM2-135M and
-/// 2,048 positions, 94 MB instead of 47 MB), for attention that costs a few percent of a token.
-public struct KVCache {
+/// they are rounded to f16 here too (the same numbers), but kept as `Float` so attention reads them
+/// without converting each element. The memory is reserved zeroed and untouched, so resident
+/// memory grows with the positions actually used, not with the context length.
+public final class KVCache: @unchecked Sendable {
     /// Positions the cache holds at most.
     public let capacity: Int
     /// Positions filled so far.
     public internal(set) var count = 0
     let layerCount: Int
     let width: Int
-    var keys: [Float]
-    var values: [Float]
+    let keys: UnsafeMutablePointer<Float>
+    let values: UnsafeMutablePointer<Float>
+    private let elements: Int
 
-    /// Allocates a cache for `capacity` positions of a model.
-    /// - Throws: `EngineError` when the cache would exceed `maxBytes`.
+    /// Reserves a cache for `capacity` positions of a model.
+    /// - Throws: `EngineError` when the cache would exceed `maxBytes` or cannot be reserved.
     public init(config: ModelConfig, capacity: Int, maxBytes: Int = 8 << 30) throws {
         let width = config.kvHeadCount * config.headSize
         let (perLayer, o1) = width.multipliedReportingOverflow(by: capacity)
         let (elements, o2) = perLayer.multipliedReportingOverflow(by: config.layerCount)
-        guard capacity > 0, !o1, !o2, elements <= maxBytes / 4 else {
+        guard capacity > 0, !o1, !o2, elements <= maxBytes / 8 else {
             throw EngineError(.badRequest, "a context of \(capacity) positions needs more than \(maxBytes >> 20) MiB of key/value cache; use a smaller --context")
         }
+        // calloc maps fresh zero pages for large sizes: nothing is touched until a position is written.
+        guard let k = calloc(elements, MemoryLayout<Float>.stride), let v = calloc(elements, MemoryLayout<Float>.stride) else {
+            throw EngineError(.badRequest, "cannot reserve \(elements * 8 >> 20) MiB of key/value cache")
+        }
+        keys = k.assumingMemoryBound(to: Float.self)
+        values = v.assumingMemoryBound(to: Float.self)
         self.capacity = capacity
-        self.layerCount = config.layerCount
+        self.elements = elements
+        layerCount = config.layerCount
         self.width = width
-        keys = [Float](repeating: 0, count: elements)
-        values = [Float](repeating: 0, count: elements)
     }
 
-    /// Bytes the cache occupies.
-    public var byteCount: Int { (keys.count + values.count) * MemoryLayout<Float>.stride }
+    deinit {
+        free(keys)
+        free(values)
+    }
+
+    /// Bytes reserved for the cache.
+    public var byteCount: Int { elements * 2 * MemoryLayout<Float>.stride }
 
     /// Forgets positions from `position` on (a shared prompt prefix is kept).
-    public mutating func truncate(to position: Int) { count = min(count, max(0, position)) }
+    public func truncate(to position: Int) { count = min(count, max(0, position)) }
 
     @inline(__always)
     func offset(layer: Int, position: Int) -> Int { (layer * capacity + position) * width }

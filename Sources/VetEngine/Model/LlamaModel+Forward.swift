@@ -4,7 +4,7 @@ extension LlamaModel {
     /// Runs `tokens` at positions `cache.count ..< cache.count + tokens.count`, appends their keys
     /// and values to `cache`, and returns the logits of the last token.
     /// - Throws: `EngineError` when the cache is full or a token id is outside the vocabulary.
-    public func forward(_ tokens: [Int], cache: inout KVCache, pool: WorkerPool) throws -> [Float] {
+    public func forward(_ tokens: [Int], cache: KVCache, pool: WorkerPool) throws -> [Float] {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
         guard cache.count + tokens.count <= cache.capacity else {
             throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
@@ -20,7 +20,7 @@ extension LlamaModel {
         }
         var scratch = Scratch(config: config, tokens: n)
         for (index, layer) in layers.enumerated() {
-            attention(layer, index: index, x: &x, tokens: n, start: start, cache: &cache, scratch: &scratch, pool: pool)
+            attention(layer, index: index, x: &x, tokens: n, start: start, cache: cache, scratch: &scratch, pool: pool)
             feedForward(layer, x: &x, tokens: n, scratch: &scratch, pool: pool)
         }
         cache.count = start + n
@@ -72,7 +72,7 @@ extension LlamaModel {
         out.withUnsafeMutableBufferPointer { o in matrix.multiply(vectors[0..<tokens], into: o.baseAddress!, pool: pool) }
     }
 
-    func attention(_ layer: Layer, index: Int, x: inout [Float], tokens n: Int, start: Int, cache: inout KVCache,
+    func attention(_ layer: Layer, index: Int, x: inout [Float], tokens n: Int, start: Int, cache: KVCache,
                    scratch s: inout Scratch, pool: WorkerPool) {
         let dim = config.embeddingSize, hd = config.headSize, kvWidth = config.kvHeadCount * hd
         for t in 0..<n {
@@ -105,38 +105,34 @@ extension LlamaModel {
         defer { scratchMemory.deallocate() }
         let layerBase = cache.offset(layer: index, position: 0), kvStride = cache.width
         let heads = config.headCount, batched = n > 1
-        cache.keys.withUnsafeBufferPointer { keys in
-            cache.values.withUnsafeBufferPointer { values in
-                s.attended.withUnsafeMutableBufferPointer { attended in
-                    s.query.withUnsafeBufferPointer { query in
-                        let shared = SendableAttention(keys: keys.baseAddress!, values: values.baseAddress!, query: query.baseAddress!,
-                                                       out: attended.baseAddress!, scratch: scratchMemory)
-                        pool.run { worker in
-                            let scores = shared.scratch + worker * (scoresStride + hd + slotsStride)
-                            let q16 = scores + scoresStride, slots = q16 + hd
-                            var pair = worker
-                            while pair < n * heads {
-                                let t = pair / heads, h = pair % heads
-                                pair += workers
-                                let visible = start + t + 1
-                                let kvHead = h / group
-                                // ggml multiplies f16 keys by the query converted to f16.
-                                for i in 0..<hd { q16[i] = Float(Float16(shared.query[t * dim + h * hd + i])) }
-                                var maximum = -Float.infinity
-                                let keyBase = shared.keys + layerBase + kvHead * hd
-                                for p in 0..<visible {
-                                    scores[p] = AttentionMath.dot(keyBase + p * kvStride, q16, count: hd, batched: batched) * scale
-                                    maximum = max(maximum, scores[p])
-                                }
-                                let sum = AttentionMath.softmax(scores, count: visible, maximum: maximum)
-                                let inverse = Float(1 / sum)
-                                // The weights meet the f16 values as f16, as in ggml's V x softmax product.
-                                for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
-                                let valueBase = shared.values + layerBase + kvHead * hd
-                                AttentionMath.weightedSum(scores, positions: visible, row: { valueBase + $0 * kvStride }, width: hd,
-                                                          batched: batched, slots: slots, into: shared.out + t * dim + h * hd)
-                            }
+        s.attended.withUnsafeMutableBufferPointer { attended in
+            s.query.withUnsafeBufferPointer { query in
+                let shared = SendableAttention(keys: UnsafePointer(cache.keys), values: UnsafePointer(cache.values), query: query.baseAddress!,
+                                               out: attended.baseAddress!, scratch: scratchMemory)
+                pool.run { worker in
+                    let scores = shared.scratch + worker * (scoresStride + hd + slotsStride)
+                    let q16 = scores + scoresStride, slots = q16 + hd
+                    var pair = worker
+                    while pair < n * heads {
+                        let t = pair / heads, h = pair % heads
+                        pair += workers
+                        let visible = start + t + 1
+                        let kvHead = h / group
+                        // ggml multiplies f16 keys by the query converted to f16.
+                        for i in 0..<hd { q16[i] = Float(Float16(shared.query[t * dim + h * hd + i])) }
+                        var maximum = -Float.infinity
+                        let keyBase = shared.keys + layerBase + kvHead * hd
+                        for p in 0..<visible {
+                            scores[p] = AttentionMath.dot(keyBase + p * kvStride, q16, count: hd, batched: batched) * scale
+                            maximum = max(maximum, scores[p])
                         }
+                        let sum = AttentionMath.softmax(scores, count: visible, maximum: maximum)
+                        let inverse = Float(1 / sum)
+                        // The weights meet the f16 values as f16, as in ggml's V x softmax product.
+                        for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
+                        let valueBase = shared.values + layerBase + kvHead * hd
+                        AttentionMath.weightedSum(scores, positions: visible, row: { valueBase + $0 * kvStride }, width: hd,
+                                                  batched: batched, slots: slots, into: shared.out + t * dim + h * hd)
                     }
                 }
             }
