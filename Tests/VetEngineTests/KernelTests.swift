@@ -58,6 +58,24 @@ struct KernelTests {
         }
     }
 
+    @Test("the four-vector Q4_1 kernel gives each vector exactly the single-vector result")
+    func fourAtOnce() {
+        let count = 576
+        let row = randomBlocks(.q4_1, count: count, seed: 42)
+        let vectors = (0..<4).map { k -> QuantizedVector in
+            var random = SeededGenerator(seed: UInt64(k))
+            let x = (0..<count).map { _ in Float.random(in: -3...3, using: &random) }
+            let v = QuantizedVector()
+            x.withUnsafeBufferPointer { v.quantize($0, as: .q8_1) }
+            return v
+        }
+        row.withUnsafeBytes { raw in
+            let four = DotProduct.q4_1x4(raw.baseAddress!, (vectors[0].view, vectors[1].view, vectors[2].view, vectors[3].view), blocks: count / 32)
+            let single = vectors.map { DotProduct.q4_1(raw.baseAddress!, $0.view, blocks: count / 32) }
+            #expect([four.0, four.1, four.2, four.3].map(\.bitPattern) == single.map(\.bitPattern))
+        }
+    }
+
     @Test("SIMD helpers: byte splitting, pair sums and the small-integer float conversion are exact")
     func helpers() {
         let bytes: [Int8] = (0..<16).map { Int8(truncatingIfNeeded: $0 * 37 - 100) }

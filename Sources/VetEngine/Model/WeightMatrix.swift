@@ -73,10 +73,24 @@ public struct WeightMatrix: @unchecked Sendable {
         // The vectors stay alive (and unchanged) until the pool returns.
         let views = SendableViews(vectors.map(\.view))
         pool.forEachChunk(rows) { range in
+            let vs = views.views
             for r in range {
                 let row = base.pointer + r * rowBytes
-                for (t, view) in views.views.enumerated() {
-                    output.pointer[t * rows + r] = DotProduct.dot(type, row, view, count: columns)
+                var t = 0
+                if type == .q4_1 {
+                    // Four tokens at a time share the weight unpacking.
+                    while t + 4 <= vs.count {
+                        let (a, b, c, d) = DotProduct.q4_1x4(row, (vs[t], vs[t + 1], vs[t + 2], vs[t + 3]), blocks: columns / 32)
+                        output.pointer[t * rows + r] = a
+                        output.pointer[(t + 1) * rows + r] = b
+                        output.pointer[(t + 2) * rows + r] = c
+                        output.pointer[(t + 3) * rows + r] = d
+                        t += 4
+                    }
+                }
+                while t < vs.count {
+                    output.pointer[t * rows + r] = DotProduct.dot(type, row, vs[t], count: columns)
+                    t += 1
                 }
             }
         }

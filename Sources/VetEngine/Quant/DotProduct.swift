@@ -137,6 +137,37 @@ enum DotProduct {
         return horizontalSum(lo, hi) + minimums
     }
 
+    /// Q4_1 row against four vectors at once: the weights are unpacked and their scales converted
+    /// once per block for all four; each vector's arithmetic is exactly that of `q4_1`.
+    static func q4_1x4(_ row: UnsafeRawPointer, _ v: (VectorView, VectorView, VectorView, VectorView), blocks: Int)
+        -> (Float, Float, Float, Float) {
+        var lo0 = SIMD4<Float>(), hi0 = SIMD4<Float>(), lo1 = SIMD4<Float>(), hi1 = SIMD4<Float>()
+        var lo2 = SIMD4<Float>(), hi2 = SIMD4<Float>(), lo3 = SIMD4<Float>(), hi3 = SIMD4<Float>()
+        var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+        @inline(__always)
+        func one(_ w: (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>), _ a: UnsafePointer<Int16>)
+            -> (SIMD4<Int32>, SIMD4<Int32>) {
+            let raw = UnsafeRawPointer(a)
+            let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
+            let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
+            return (pairSums(w.0 &* a0 &+ w.1 &* a1), pairSums(w.2 &* a2 &+ w.3 &* a3))
+        }
+        for b in 0..<blocks {
+            let block = row + b * 20
+            let d = Dequantize.half(block, 0), m = Dequantize.half(block, 2)
+            let w = nibbles(block + 4)
+            m0 = m0.addingProduct(m, v.0.sums[b]); m1 = m1.addingProduct(m, v.1.sums[b])
+            m2 = m2.addingProduct(m, v.2.sums[b]); m3 = m3.addingProduct(m, v.3.sums[b])
+            let s0 = one(w, v.0.split + b * 32), s1 = one(w, v.1.split + b * 32)
+            let s2 = one(w, v.2.split + b * 32), s3 = one(w, v.3.split + b * 32)
+            accumulate(&lo0, &hi0, d * v.0.scales[b], s0.0, s0.1)
+            accumulate(&lo1, &hi1, d * v.1.scales[b], s1.0, s1.1)
+            accumulate(&lo2, &hi2, d * v.2.scales[b], s2.0, s2.1)
+            accumulate(&lo3, &hi3, d * v.3.scales[b], s3.0, s3.1)
+        }
+        return (horizontalSum(lo0, hi0) + m0, horizontalSum(lo1, hi1) + m1, horizontalSum(lo2, hi2) + m2, horizontalSum(lo3, hi3) + m3)
+    }
+
     static func q8_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
         var lo = SIMD4<Float>(), hi = SIMD4<Float>()
         for b in 0..<blocks {
