@@ -147,9 +147,15 @@ extension LlamaModel {
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon)
         apply(layer.gate, s.normed, tokens: n, into: &s.gate, vectors: s.vectors, pool: pool)
         apply(layer.up, s.normed, tokens: n, into: &s.up, vectors: s.vectors, pool: pool)
-        for i in 0..<(n * ff) {
-            let g = s.gate[i]
-            s.gate[i] = GGMLMath.silu(g) * s.up[i]
+        // SwiGLU is the largest element-wise step of a token (an exp per element): spread it too.
+        s.gate.withUnsafeMutableBufferPointer { gate in
+            s.up.withUnsafeBufferPointer { up in
+                let g = SendablePointer(gate.baseAddress!), u = SendableRaw(UnsafeRawPointer(up.baseAddress!))
+                pool.forEachChunk(n * ff) { range in
+                    let upValues = u.pointer.assumingMemoryBound(to: Float.self)
+                    for i in range { g.pointer[i] = GGMLMath.silu(g.pointer[i]) * upValues[i] }
+                }
+            }
         }
         apply(layer.down, s.gate, tokens: n, into: &s.projected, vectors: s.vectors, pool: pool)
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
