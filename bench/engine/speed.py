@@ -4,9 +4,9 @@ generated tokens and thread count: prompt processing and generation in tokens pe
 
     bench/engine/speed.sh            (builds llama.cpp first, then runs this)
 
-llama.cpp is measured with its own llama-bench (-p 64 -n 64, median of its repetitions); ModelVet
-with `modelvet generate --format json --ignore-eos` on a prompt of about 64 tokens, 64 generated
-tokens, median of five runs. Results go to bench/out/engine.json and into docs/benchmarks.md.
+llama.cpp is measured with its own llama-bench (-p 64 -n 64, mean of five repetitions); ModelVet
+with `modelvet generate --format json --ignore-eos`: prompt processing on a prompt of about 64
+tokens, generation of 64 tokens after a one-token prompt, medians of five runs each. Results go to bench/out/engine.json and into docs/benchmarks.md.
 """
 import json
 import os
@@ -16,7 +16,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROMPT = ("The history of computing is a story of people who wanted machines to do arithmetic faster than any clerk, "
-          "and of the engineers who built them from gears, relays, vacuum tubes and finally transistors on silicon")
+          "and of the engineers who built them from gears, relays, vacuum tubes and finally transistors on silicon, "
+          "then taught them to store programs, to share time between users, and to talk to each other")
 
 
 def main() -> int:
@@ -29,14 +30,18 @@ def main() -> int:
     for r in rows:
         key = "pp" if r.get("n_prompt", 0) > 0 and r.get("n_gen", 0) == 0 else "tg"
         llama[key] = r["avg_ts"]
-    runs = []
-    for _ in range(5):
-        res = subprocess.run([modelvet, "generate", model, "--prompt", PROMPT, "--max-tokens", "64", "--ignore-eos",
+    def generate(prompt: str, tokens: int) -> dict:
+        res = subprocess.run([modelvet, "generate", model, "--prompt", prompt, "--max-tokens", str(tokens), "--ignore-eos",
                               "--format", "json", "--threads", str(threads)], capture_output=True, text=True, check=True)
-        runs.append(json.loads(res.stdout))
-    prompt_tokens = len(runs[0]["prompt_tokens"])
-    ours = {"pp": statistics.median(r["timings"]["prompt_tokens_per_second"] for r in runs),
-            "tg": statistics.median(r["timings"]["generation_tokens_per_second"] for r in runs)}
+        return json.loads(res.stdout)
+
+    # As llama-bench measures them: prompt processing on a batch of about 64 tokens, generation of
+    # 64 tokens from an (almost) empty context.
+    pp_runs = [generate(PROMPT, 1) for _ in range(5)]
+    tg_runs = [generate("The", 64) for _ in range(5)]
+    prompt_tokens = len(pp_runs[0]["prompt_tokens"])
+    ours = {"pp": statistics.median(r["timings"]["prompt_tokens_per_second"] for r in pp_runs),
+            "tg": statistics.median(r["timings"]["generation_tokens_per_second"] for r in tg_runs)}
     rss = subprocess.run(["/usr/bin/time", "-f", "%M", modelvet, "generate", model, "--prompt", PROMPT, "--max-tokens", "64",
                           "--ignore-eos", "--threads", str(threads)], capture_output=True, text=True)
     peak_kb = int(rss.stderr.strip().splitlines()[-1]) if rss.returncode == 0 else None

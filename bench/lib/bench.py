@@ -462,8 +462,9 @@ def write_report(path: str, data: dict) -> None:
         w("## Inference engine against llama.cpp\n")
         w(f"`bench/engine/speed.sh`: {eng['model']} ({eng['model_bytes'] / 1048576:.0f} MB), {eng['threads']} threads, on the same "
           "machine. llama.cpp (built from the llama-cpp-python sdist with its default native flags) is measured by its own "
-          "`llama-bench -p 64 -n 64`; ModelVet by `modelvet generate --format json --ignore-eos` with a prompt of "
-          f"{eng['modelvet_prompt_tokens']} tokens and 64 generated tokens, median of five runs.\n")
+          "`llama-bench -p 64 -n 64` (mean of five repetitions); ModelVet by `modelvet generate --format json --ignore-eos`: "
+          f"prompt processing on a prompt of {eng['modelvet_prompt_tokens']} tokens, generation of 64 tokens after a one-token "
+          "prompt, medians of five runs.\n")
         w("| | llama.cpp | ModelVet | ModelVet / llama.cpp |\n|---|---:|---:|---:|")
         for key, label in (("pp", "prompt processing (tokens/s)"), ("tg", "generation (tokens/s)")):
             w(f"| {label} | {eng['llama_cpp'].get(key, 0):.1f} | {eng['modelvet'][key]:.1f} | {eng['ratio'].get(key, 0):.2f} |")

@@ -84,10 +84,24 @@ enum AttentionMath {
             }
             while i < width { slot[i] = slot[i].addingProduct(v[i], weights[p]); i += 1 }
         }
+        // The reductions run on whole rows of slots (vectorised over the output dimensions). Slots
+        // past `used` are zero and adding them is exact, so they are skipped.
+        func add(_ target: Int, _ source: Int) {
+            guard source < used else { return }
+            let t = slots + target * width, s = slots + source * width
+            if target >= used { t.update(from: s, count: width); return }
+            for i in 0..<width { t[i] = t[i] + s[i] }
+        }
+        if !batched {
+            for l in 0..<16 { add(l, 32 + l); add(16 + l, 48 + l) }
+            for l in 0..<16 { add(l, 16 + l) }
+        }
+        // _mm512_reduce_add_ps over lanes 0-15, for every dimension at once.
+        for l in 0..<8 { add(l, l + 8) }
+        for l in 0..<4 { add(l, l + 4) }
         for i in 0..<width {
-            var s = [SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>()]
-            for k in 0..<used { s[k / 16][k % 16] = slots[k * width + i] }
-            out[i] = batched ? reduce16(s[0]) : combine(s[0], s[1], s[2], s[3])
+            func lane(_ l: Int) -> Float { l < used ? slots[l * width + i] : 0 }
+            out[i] = (lane(0) + lane(2)) + (lane(1) + lane(3))
         }
     }
 }
