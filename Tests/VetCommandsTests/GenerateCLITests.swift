@@ -4,7 +4,7 @@ import VetBytes
 import VetFormats
 
 /// `modelvet generate` and `chat` through the real binary.
-@Suite("modelvet generate and chat", .serialized)
+@Suite("modelvet generate and chat", .serialized, .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct GenerateCLITests {
     static let model: String = {
         let environment = ProcessInfo.processInfo.environment

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import VetEngine
 
-@Suite("Chat templates")
+@Suite("Chat templates", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct ChatTemplateTests {
     static let smolTemplate = """
     {% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system

@@ -36,7 +36,7 @@ private func goldenRecords() throws -> [GoldenRecord] {
     return records
 }
 
-@Suite("Dequantisation")
+@Suite("Dequantisation", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct DequantizeTests {
     @Test("every supported type matches the gguf package's dequantiser, block by block")
     func golden() throws {
@@ -69,7 +69,7 @@ struct DequantizeTests {
     }
 }
 
-@Suite("Half precision")
+@Suite("Half precision", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct HalfPrecisionTests {
     @Test("the fast f16 conversion is exact for all 65,536 bit patterns")
     func exhaustive() {

@@ -39,7 +39,7 @@ enum SmolLM2 {
     }()
 }
 
-@Suite("Engine against llama.cpp", .serialized)
+@Suite("Engine against llama.cpp", .serialized, .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct GoldenTests {
     @Test("the golden file covers at least 20 prompts of up to 64 tokens")
     func goldenFile() {

@@ -33,7 +33,7 @@ func randomBlocks(_ type: GGMLType, count: Int, seed: UInt64) -> [UInt8] {
     return bytes
 }
 
-@Suite("Quantised dot products")
+@Suite("Quantised dot products", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct KernelTests {
     @Test("every kernel agrees with dequantise-then-multiply within the activation's 8-bit quantisation",
           arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .f32, .f16, .bf16])

@@ -52,7 +52,7 @@ enum TinyModel {
     static func model(_ bytes: [UInt8]) throws -> LlamaModel { try LlamaModel(source: ByteSource(bytes)) }
 }
 
-@Suite("Engine on synthetic models")
+@Suite("Engine on synthetic models", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct TinyModelTests {
     @Test("every tensor type runs, greedy decoding is deterministic",
           arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K])
@@ -150,7 +150,7 @@ struct TinyModelTests {
     }
 }
 
-@Suite("Tokenizers")
+@Suite("Tokenizers", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct TokenizerTests {
     @Test("byte-level BPE merges by rank and round-trips any text")
     func bytePairs() throws {
