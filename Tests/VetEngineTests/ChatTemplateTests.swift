@@ -34,6 +34,13 @@ struct ChatTemplateTests {
         #expect(text == "1:[AB!],2:[CD!]|2|3|dc|1-2-3\n|[\"a\", \"b\", \"c\"]|{\"k\": \"v\"}|3|x1|True")
     }
 
+    @Test("set blocks and filter blocks capture their output")
+    func blocks() throws {
+        let text = try ChatTemplate("<{% set x | trim %}  ab  {% endset %}{{ x | upper }}|{% filter upper %}cd{% endfilter %}>")
+            .render([], addGenerationPrompt: false)
+        #expect(text == "<AB|CD>")
+    }
+
     @Test("the sandbox refuses escapes instead of evaluating them", arguments: [
         "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
         "{{ ''.__class__.__mro__ }}",

@@ -106,24 +106,14 @@ final class JinjaRenderer {
         case let .forLoop(loop): try renderLoop(loop, at: node.position)
         case let .set(target, value): try bind(target, try eval(value))
         case let .setBlock(target, filters, body):
-            let saved = output
-            output = ""
-            try render(body)
-            var value = JinjaValue.string(output)
-            output = saved
-            for f in filters { value = try applyFilter(f, to: value) }
-            try bind(target, value)
+            try bind(target, try capture(body, filters))
         case let .macro(m):
             macros.append(m)
             assign(m.name, .macro(macros.count - 1))
         case let .filterBlock(filters, body):
-            let saved = output
-            output = ""
-            try render(body)
-            var value = JinjaValue.string(output)
-            output = saved
-            for f in filters { value = try applyFilter(f, to: value) }
-            output += value.text
+            // Captured first: `capture` itself swaps `output`.
+            let text = try capture(body, filters).text
+            output += text
         case let .with(assignments, body):
             scopes.append([:])
             defer { scopes.removeLast() }
@@ -136,6 +126,17 @@ final class JinjaRenderer {
         case .include, .importTemplate, .fromImport, .extends, .block, .callBlock, .autoescape:
             throw fail(node.position, "this statement is not allowed in a chat template sandbox")
         }
+    }
+
+    /// Renders `body` into a string of its own and applies `filters` to it.
+    func capture(_ body: [JinjaNode], _ filters: [JinjaFilterCall]) throws -> JinjaValue {
+        let saved = output
+        output = ""
+        defer { output = saved }
+        try render(body)
+        var value = JinjaValue.string(output)
+        for f in filters { value = try applyFilter(f, to: value) }
+        return value
     }
 
     func renderLoop(_ loop: JinjaForLoop, at position: JinjaPosition) throws {

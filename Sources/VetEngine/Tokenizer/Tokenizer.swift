@@ -148,15 +148,8 @@ public struct Tokenizer: Sendable {
     func bytePairs(_ word: String) -> [Int] {
         var symbols = Array(word.utf8).map { String(ByteUnicode.character(for: $0)) }
         if case .bytePairs(.llama3) = kind, let whole = ids[symbols.joined()] { return [whole] }
-        while symbols.count > 1 {
-            var best: (rank: Int, index: Int)?
-            for i in 0..<(symbols.count - 1) {
-                if let r = mergeRanks[symbols[i] + " " + symbols[i + 1]], best == nil || r < best!.rank { best = (r, i) }
-            }
-            guard let best else { break }
-            symbols[best.index] += symbols[best.index + 1]
-            symbols.remove(at: best.index + 1)
-        }
+        // Lowest merge rank first.
+        Self.merge(&symbols) { left, right in mergeRanks[left + " " + right].map { -Float($0) } }
         var out: [Int] = []
         for symbol in symbols {
             if let id = ids[symbol] { out.append(id); continue }
@@ -173,15 +166,8 @@ public struct Tokenizer: Sendable {
     func sentencePiece(_ text: String, prefixSpace: Bool) -> [Int] {
         let prepared = ((prefixSpace ? " " : "") + text).replacingOccurrences(of: " ", with: "\u{2581}")
         var symbols = prepared.map { String($0) }
-        while symbols.count > 1 {
-            var best: (score: Float, index: Int)?
-            for i in 0..<(symbols.count - 1) {
-                if let id = ids[symbols[i] + symbols[i + 1]], best == nil || scores[id] > best!.score { best = (scores[id], i) }
-            }
-            guard let best else { break }
-            symbols[best.index] += symbols[best.index + 1]
-            symbols.remove(at: best.index + 1)
-        }
+        // Highest-scoring merged piece first.
+        Self.merge(&symbols) { left, right in ids[left + right].map { scores[$0] } }
         var out: [Int] = []
         for symbol in symbols {
             if let id = ids[symbol] { out.append(id); continue }
@@ -191,6 +177,20 @@ public struct Tokenizer: Sendable {
             }
         }
         return out
+    }
+
+    /// Merges adjacent symbols while any pair has a priority, always the highest-priority pair and,
+    /// among equals, the leftmost (both BPE flavours; llama.cpp's queue-based merge gives the same).
+    static func merge(_ symbols: inout [String], priority: (String, String) -> Float?) {
+        while symbols.count > 1 {
+            var best: (priority: Float, index: Int)?
+            for i in 0..<(symbols.count - 1) {
+                if let p = priority(symbols[i], symbols[i + 1]), best == nil || p > best!.priority { best = (p, i) }
+            }
+            guard let best else { break }
+            symbols[best.index] += symbols[best.index + 1]
+            symbols.remove(at: best.index + 1)
+        }
     }
 
     /// The bytes token `id` stands for; control tokens give their text only when `special` is set.
