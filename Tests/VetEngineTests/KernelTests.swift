@@ -76,7 +76,7 @@ struct KernelTests {
         }
     }
 
-    @Test("SIMD helpers: byte splitting, pair sums and the small-integer float conversion are exact")
+    @Test("SIMD helpers: byte splitting and the lane sums are exact")
     func helpers() {
         let bytes: [Int8] = (0..<16).map { Int8(truncatingIfNeeded: $0 * 37 - 100) }
         let (even, odd) = bytes.withUnsafeBytes { DotProduct.signedBytes($0.baseAddress!) }
@@ -84,10 +84,10 @@ struct KernelTests {
             #expect(even[k] == Int16(bytes[2 * k]))
             #expect(odd[k] == Int16(bytes[2 * k + 1]))
         }
-        let lanes = SIMD8<Int16>(-32768, 32767, -1, 5, 100, -100, 7, 8)
-        #expect(DotProduct.pairSums(lanes) == SIMD4<Int32>(-1, 4, 0, 15))
-        let ints = SIMD4<Int32>(-4_000_000, -1, 0, 4_000_000)
-        #expect(DotProduct.smallFloats(ints) == SIMD4<Float>(-4_000_000, -1, 0, 4_000_000))
+        // Lane k of the accumulator gets the sum of 16-bit lanes 2k and 2k+1, exactly.
+        var acc = SIMD8<Float>()
+        DotProduct.accumulate(&acc, 1, SIMD16<Int16>(-32768, 32767, -1, 5, 100, -100, 7, 8, 32767, 32767, -32768, -32768, 0, 1, 2, 3))
+        #expect(acc == SIMD8<Float>(-1, 4, 0, 15, 65534, -65536, 1, 5))
     }
 
     @Test("ggml's exp matches libm within an ulp or two and saturates like ggml")

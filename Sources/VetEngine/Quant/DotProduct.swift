@@ -31,37 +31,18 @@ enum DotProduct {
         }
     }
 
-    // The kernels below keep everything in SIMD registers using only operations that compile to
-    // single instructions on any x86-64 or ARM64 (16-bit multiplies and adds, shifts, masks, bit
-    // casts between vectors of the same size): the SIMD types' generic widening conversions are
-    // out-of-line library calls. Bytes are read as 16-bit lanes and split into their even and odd
-    // bytes by shifts; 16-bit products are summed pairwise into 32-bit lanes; those become floats
-    // through the 1.5 * 2^23 bias trick (exact for the small integers a block sums to), so the
-    // per-block scale is applied to a vector and the row is reduced once at the end.
+    // The kernels below keep everything in SIMD registers using operations that compile to single
+    // instructions (16-bit multiplies and adds, shifts, masks, bit casts between vectors of the same
+    // size, and the integer-to-float conversion, which is inlined once specialised here): bytes are
+    // read as 16-bit lanes and split into their even and odd bytes by shifts; 16-bit products are
+    // summed pairwise into 32-bit lanes, converted to floats and scaled per block in one vector, and
+    // the row is reduced once at the end.
 
     /// Even and odd signed bytes of 16 bytes at `p`, as 16-bit lanes.
     @inline(__always)
     static func signedBytes(_ p: UnsafeRawPointer) -> (even: SIMD8<Int16>, odd: SIMD8<Int16>) {
         let x = p.loadUnaligned(as: SIMD8<Int16>.self)
         return ((x &<< 8) &>> 8, x &>> 8)
-    }
-
-    /// Pairwise sums of 16-bit lanes as 32-bit lanes.
-    @inline(__always)
-    static func pairSums(_ x: SIMD8<Int16>) -> SIMD4<Int32> {
-        let wide = unsafeBitCast(x, to: SIMD4<Int32>.self)
-        return ((wide &<< 16) &>> 16) &+ (wide &>> 16)
-    }
-
-    /// Exact conversion of 32-bit lanes with |x| < 2^22 to floats.
-    @inline(__always)
-    static func smallFloats(_ x: SIMD4<Int32>) -> SIMD4<Float> {
-        #if arch(x86_64)
-        // One conversion instruction once specialised (VetEngine is built for x86-64-v3 here).
-        SIMD4<Float>(x)
-        #else
-        unsafeBitCast(x &+ 0x4B40_0000, to: SIMD4<Float>.self) - 12_582_912
-        #endif
     }
 
     /// The four nibble groups of a Q4 block's 16 bytes, as 16-bit lanes matching `signedBytes`'
@@ -74,24 +55,33 @@ enum DotProduct {
                 unsafeBitCast((q &>> 4) & mask, to: SIMD8<Int16>.self), unsafeBitCast(q &>> 12, to: SIMD8<Int16>.self))
     }
 
-    /// Σ q·a over a Q4 block (values 0-15 minus `offset`) and the block's pre-split activations
-    /// (`QuantizedVector.split`), in four 32-bit lanes.
-    @inline(__always)
-    static func q4Block(_ qs: UnsafeRawPointer, _ a: UnsafePointer<Int16>, offset: Int16) -> SIMD4<Int32> {
-        var (w0, w1, w2, w3) = nibbles(qs)
-        if offset != 0 { w0 &-= offset; w1 &-= offset; w2 &-= offset; w3 &-= offset }
-        let raw = UnsafeRawPointer(a)
-        let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
-        let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-        // Each lane sums four products of at most 15 * 127 (or 8 * 127): it fits 16 bits.
-        return pairSums(w0 &* a0 &+ w1 &* a1 &+ w2 &* a2 &+ w3 &* a3)
-    }
-
     // The 32-element block kernels follow the lane structure of ggml's AVX2 kernels, so their
     // floating-point rounding is the same: eight lanes, lane k holding the integer sum of elements
     // 4k...4k+3 of each block, accumulated as acc[k] = fma(d_w * d_a, lane_k, acc[k]); the lanes are
     // added as ggml's hsum_float_8 adds them, and Q4_1/Q5_1's minimum terms by a fused
     // multiply-add chain. `lo` holds lanes 0-3 (elements 0-15), `hi` lanes 4-7.
+
+    /// acc[k] = fma(scale, Σ of 16-bit lanes 2k and 2k+1 of `products`, acc[k]): the pair sums, the
+    /// conversion and the fused multiply-add each one 256-bit instruction on x86-64-v3.
+    @inline(__always)
+    static func accumulate(_ acc: inout SIMD8<Float>, _ scale: Float, _ products: SIMD16<Int16>) {
+        let wide = unsafeBitCast(products, to: SIMD8<Int32>.self)
+        let sums = ((wide &<< 16) &>> 16) &+ (wide &>> 16)
+        acc = acc.addingProduct(SIMD8<Float>(repeating: scale), SIMD8<Float>(sums))
+    }
+
+    /// The 16-bit products of a Q4 block (values 0-15 minus `offset`) with its pre-split
+    /// activations, paired so that `accumulate` gives lanes 0-3 for elements 0-15 and 4-7 for 16-31.
+    @inline(__always)
+    static func q4Products(_ qs: UnsafeRawPointer, _ a: UnsafePointer<Int16>, offset: Int16) -> SIMD16<Int16> {
+        var (w0, w1, w2, w3) = nibbles(qs)
+        if offset != 0 { w0 &-= offset; w1 &-= offset; w2 &-= offset; w3 &-= offset }
+        let raw = UnsafeRawPointer(a)
+        let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
+        let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
+        // Each 16-bit lane sums two products of at most 15 * 127 (or 8 * 127).
+        return SIMD16<Int16>(lowHalf: w0 &* a0 &+ w1 &* a1, highHalf: w2 &* a2 &+ w3 &* a3)
+    }
 
     /// ggml's hsum_float_8 over lanes lo = 0-3 and hi = 4-7.
     @inline(__always)
@@ -100,62 +90,38 @@ enum DotProduct {
         return (r[0] + r[2]) + (r[1] + r[3])
     }
 
-    @inline(__always)
-    static func accumulate(_ lo: inout SIMD4<Float>, _ hi: inout SIMD4<Float>, _ scale: Float,
-                           _ sumsLo: SIMD4<Int32>, _ sumsHi: SIMD4<Int32>) {
-        let d = SIMD4<Float>(repeating: scale)
-        lo = lo.addingProduct(d, smallFloats(sumsLo))
-        hi = hi.addingProduct(d, smallFloats(sumsHi))
-    }
-
-    /// Lane sums of a Q4 block (values 0-15 minus `offset`) with its pre-split activations.
-    @inline(__always)
-    static func q4Block(_ qs: UnsafeRawPointer, _ a: UnsafePointer<Int16>, offset: Int16) -> (SIMD4<Int32>, SIMD4<Int32>) {
-        var (w0, w1, w2, w3) = nibbles(qs)
-        if offset != 0 { w0 &-= offset; w1 &-= offset; w2 &-= offset; w3 &-= offset }
-        let raw = UnsafeRawPointer(a)
-        let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
-        let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-        // Each 16-bit lane sums two products of at most 15 * 127 (or 8 * 127).
-        return (pairSums(w0 &* a0 &+ w1 &* a1), pairSums(w2 &* a2 &+ w3 &* a3))
-    }
-
     static func q4_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+        var acc = SIMD8<Float>()
         for b in 0..<blocks {
             let block = row + b * 18
-            let (sumsLo, sumsHi) = q4Block(block + 2, v.split + b * 32, offset: 8)
-            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b], sumsLo, sumsHi)
+            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b], q4Products(block + 2, v.split + b * 32, offset: 8))
         }
-        return horizontalSum(lo, hi)
+        return horizontalSum(acc.lowHalf, acc.highHalf)
     }
 
     static func q4_1(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+        var acc = SIMD8<Float>()
         var minimums: Float = 0
         for b in 0..<blocks {
             let block = row + b * 20
             minimums = minimums.addingProduct(Dequantize.half(block, 2), v.sums[b])
-            let (sumsLo, sumsHi) = q4Block(block + 4, v.split + b * 32, offset: 0)
-            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b], sumsLo, sumsHi)
+            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b], q4Products(block + 4, v.split + b * 32, offset: 0))
         }
-        return horizontalSum(lo, hi) + minimums
+        return horizontalSum(acc.lowHalf, acc.highHalf) + minimums
     }
 
     /// Q4_1 row against four vectors at once: the weights are unpacked and their scales converted
     /// once per block for all four; each vector's arithmetic is exactly that of `q4_1`.
     static func q4_1x4(_ row: UnsafeRawPointer, _ v: (VectorView, VectorView, VectorView, VectorView), blocks: Int)
         -> (Float, Float, Float, Float) {
-        var lo0 = SIMD4<Float>(), hi0 = SIMD4<Float>(), lo1 = SIMD4<Float>(), hi1 = SIMD4<Float>()
-        var lo2 = SIMD4<Float>(), hi2 = SIMD4<Float>(), lo3 = SIMD4<Float>(), hi3 = SIMD4<Float>()
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
         var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
         @inline(__always)
-        func one(_ w: (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>), _ a: UnsafePointer<Int16>)
-            -> (SIMD4<Int32>, SIMD4<Int32>) {
+        func products(_ w: (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>), _ a: UnsafePointer<Int16>) -> SIMD16<Int16> {
             let raw = UnsafeRawPointer(a)
             let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
             let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-            return (pairSums(w.0 &* a0 &+ w.1 &* a1), pairSums(w.2 &* a2 &+ w.3 &* a3))
+            return SIMD16<Int16>(lowHalf: w.0 &* a0 &+ w.1 &* a1, highHalf: w.2 &* a2 &+ w.3 &* a3)
         }
         for b in 0..<blocks {
             let block = row + b * 20
@@ -163,18 +129,17 @@ enum DotProduct {
             let w = nibbles(block + 4)
             m0 = m0.addingProduct(m, v.0.sums[b]); m1 = m1.addingProduct(m, v.1.sums[b])
             m2 = m2.addingProduct(m, v.2.sums[b]); m3 = m3.addingProduct(m, v.3.sums[b])
-            let s0 = one(w, v.0.split + b * 32), s1 = one(w, v.1.split + b * 32)
-            let s2 = one(w, v.2.split + b * 32), s3 = one(w, v.3.split + b * 32)
-            accumulate(&lo0, &hi0, d * v.0.scales[b], s0.0, s0.1)
-            accumulate(&lo1, &hi1, d * v.1.scales[b], s1.0, s1.1)
-            accumulate(&lo2, &hi2, d * v.2.scales[b], s2.0, s2.1)
-            accumulate(&lo3, &hi3, d * v.3.scales[b], s3.0, s3.1)
+            accumulate(&acc0, d * v.0.scales[b], products(w, v.0.split + b * 32))
+            accumulate(&acc1, d * v.1.scales[b], products(w, v.1.split + b * 32))
+            accumulate(&acc2, d * v.2.scales[b], products(w, v.2.split + b * 32))
+            accumulate(&acc3, d * v.3.scales[b], products(w, v.3.split + b * 32))
         }
-        return (horizontalSum(lo0, hi0) + m0, horizontalSum(lo1, hi1) + m1, horizontalSum(lo2, hi2) + m2, horizontalSum(lo3, hi3) + m3)
+        return (horizontalSum(acc0.lowHalf, acc0.highHalf) + m0, horizontalSum(acc1.lowHalf, acc1.highHalf) + m1,
+                horizontalSum(acc2.lowHalf, acc2.highHalf) + m2, horizontalSum(acc3.lowHalf, acc3.highHalf) + m3)
     }
 
     static func q8_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+        var acc = SIMD8<Float>()
         for b in 0..<blocks {
             let block = row + b * 34
             let a = UnsafeRawPointer(v.split + b * 32)
@@ -182,16 +147,16 @@ enum DotProduct {
             let a0 = a.loadUnaligned(as: SIMD8<Int16>.self), a1 = a.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
             let a2 = a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = a.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
             // Two products of at most 128 * 127 fit 16 bits.
-            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b],
-                       pairSums(w0.even &* a0 &+ w0.odd &* a1), pairSums(w1.even &* a2 &+ w1.odd &* a3))
+            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b],
+                       SIMD16<Int16>(lowHalf: w0.even &* a0 &+ w0.odd &* a1, highHalf: w1.even &* a2 &+ w1.odd &* a3))
         }
-        return horizontalSum(lo, hi)
+        return horizontalSum(acc.lowHalf, acc.highHalf)
     }
 
     static func q5(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, withMinimum: Bool) -> Float {
         let blockBytes = withMinimum ? 24 : 22
         let highOffset = withMinimum ? 4 : 2
-        var lo = SIMD4<Float>(), hi = SIMD4<Float>()
+        var acc = SIMD8<Float>()
         var minimums: Float = 0
         // Bit j of the 32-bit mask is element j's fifth bit; lanes follow the even/odd split.
         let evenBits = SIMD8<UInt32>(0, 2, 4, 6, 8, 10, 12, 14), oddBits = evenBits &+ 1
@@ -208,10 +173,9 @@ enum DotProduct {
             let a = UnsafeRawPointer(v.split + b * 32)
             let a0 = a.loadUnaligned(as: SIMD8<Int16>.self), a1 = a.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
             let a2 = a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = a.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-            accumulate(&lo, &hi, Dequantize.half(block, 0) * v.scales[b],
-                       pairSums(w0 &* a0 &+ w1 &* a1), pairSums(w2 &* a2 &+ w3 &* a3))
+            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b], SIMD16<Int16>(lowHalf: w0 &* a0 &+ w1 &* a1, highHalf: w2 &* a2 &+ w3 &* a3))
         }
-        return horizontalSum(lo, hi) + minimums
+        return horizontalSum(acc.lowHalf, acc.highHalf) + minimums
     }
 
     static func q45K(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, fifthBit: Bool) -> Float {
