@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "VetScanner", targets: ["VetScanner"]),
         .library(name: "VetFormats", targets: ["VetFormats"]),
         .library(name: "VetRules", targets: ["VetRules"]),
+        .library(name: "VetEngine", targets: ["VetEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,7 +47,7 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetScanner"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetReports", "VetScanner"]),
         .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands", "VetFormats", "VetBytes"]),
-        .testTarget(name: "VetEngineTests", dependencies: ["VetEngine", "VetFormats", "VetBytes"]),
+        .testTarget(name: "VetEngineTests", dependencies: ["VetEngine", "VetFormats", "VetBytes"], exclude: ["Golden", "Regressions"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,8 @@
 #   FUZZ_TARGETS="GGUFFuzz JinjaFuzz" Fuzz/run.sh 30   # a subset
 # Targets: PickleFuzz, ZipFuzz, HDF5Fuzz, ScanFuzz (any file through the whole scanner),
 # SafeTensorsFuzz, GGUFFuzz (with chat-template analysis), JinjaFuzz, ProtobufFuzz (ONNX,
-# TensorFlow, TFLite).
+# TensorFlow, TFLite), EngineFuzz (the inference engine loading and running a GGUF), RenderFuzz
+# (chat templates rendered in the engine's sandbox).
 # Seeds come from the committed fixtures. Crashing inputs land in Fuzz/artifacts/; copy each
 # into Tests/VetScannerTests/Regressions/ so the test suite scans it on every run.
 set -euo pipefail
@@ -14,7 +15,7 @@ swift build -c release --product PickleFuzz -Xswiftc -sanitize=fuzzer,address
 swift build -c release --product ZipFuzz -Xswiftc -sanitize=fuzzer,address
 swift build -c release --product HDF5Fuzz -Xswiftc -sanitize=fuzzer,address
 swift build -c release --product ScanFuzz -Xswiftc -sanitize=fuzzer,address
-for target in SafeTensorsFuzz GGUFFuzz JinjaFuzz ProtobufFuzz; do
+for target in SafeTensorsFuzz GGUFFuzz JinjaFuzz ProtobufFuzz EngineFuzz RenderFuzz; do
   swift build -c release --product "$target" -Xswiftc -sanitize=fuzzer,address
 done
 bin="$(swift build -c release --show-bin-path)"
@@ -40,11 +41,11 @@ for f in ../Fixtures/files/* ../Fixtures/adversarial/files/*; do
   esac
 done
 status=0
-for target in ${FUZZ_TARGETS:-PickleFuzz ZipFuzz HDF5Fuzz ScanFuzz SafeTensorsFuzz GGUFFuzz JinjaFuzz ProtobufFuzz}; do
+for target in ${FUZZ_TARGETS:-PickleFuzz ZipFuzz HDF5Fuzz ScanFuzz SafeTensorsFuzz GGUFFuzz JinjaFuzz ProtobufFuzz EngineFuzz RenderFuzz}; do
   case "$target" in
     PickleFuzz) corpus=corpus-pickle ;; ZipFuzz) corpus=corpus-zip ;; HDF5Fuzz) corpus=corpus-hdf5 ;;
     ScanFuzz) corpus=corpus-scan ;; SafeTensorsFuzz) corpus=corpus-safetensors ;; GGUFFuzz) corpus=corpus-gguf ;;
-    JinjaFuzz) corpus=corpus-jinja ;; ProtobufFuzz) corpus=corpus-protobuf ;;
+    JinjaFuzz) corpus=corpus-jinja ;; ProtobufFuzz) corpus=corpus-protobuf ;; EngineFuzz) corpus=corpus-engine ;; RenderFuzz) corpus=corpus-jinja ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
   esac
   echo "== $target for ${seconds}s"

@@ -7,6 +7,7 @@ CORPUS_ROOT/corpus-safetensors: valid and subtly broken safetensors headers.
 CORPUS_ROOT/corpus-gguf: GGUF v1-v3 files with every metadata type, nested arrays, a chat
 template and tensors of several types.
 CORPUS_ROOT/corpus-jinja: chat templates, benign and injection-shaped.
+CORPUS_ROOT/corpus-engine: tiny llama models (F32 and Q8_0) the inference engine loads and runs.
 Protobuf seeds (ONNX, TFLite) are copied by run.sh from real models on this machine.
 """
 import json
@@ -51,6 +52,52 @@ MACROS = ("{% macro m(x, y=2) %}{{ x * y }}{% endmacro %}{% set ns = namespace(k
           "{% set ns.k = ns.k + i %}{{ m(i) }}{% else %}none{% endfor %}{{ ns.k | string | upper }}"
           "{%- if messages[0]['role'] == 'system' -%}{{ messages[0]['content'] | trim }}{%- endif -%}"
           "{{ raise_exception('bad') if false else '' }}{# comment #}{% raw %}{{ x }}{% endraw %}")
+
+
+def tiny_llama(ttype: int) -> bytes:
+    """A one-layer llama GGUF (dim 32, 2 heads, 1 key/value head) with a byte-level vocabulary and
+    pseudo-random weights, F32 (type 0) or Q8_0 (type 8), for the engine fuzz target."""
+    import random
+    rng = random.Random(ttype)
+    dim, ff, kv = 32, 64, 16
+    tokens = [chr(b) if 33 <= b <= 126 else chr(256 + b) for b in range(256)] + ["he", "<|endoftext|>"]
+
+    def u32(v):
+        return lambda _: struct.pack("<I", v)
+
+    def s(v):
+        return lambda version: gguf_string(v, version)
+
+    def arr(etype, items):
+        return lambda version: struct.pack("<I", etype) + struct.pack("<Q", len(items)) + b"".join(i(version) for i in items)
+
+    def weights(rows, cols):
+        if ttype == 0:
+            return struct.pack(f"<{rows * cols}f", *[rng.uniform(-0.5, 0.5) for _ in range(rows * cols)])
+        out = b""
+        for _ in range(rows * cols // 32):
+            out += struct.pack("<e", 0.01) + bytes(rng.randrange(256) for _ in range(32))
+        return out
+
+    ones = struct.pack(f"<{dim}f", *([1.0] * dim))
+    metadata = [
+        ("general.architecture", 8, s("llama")), ("llama.block_count", 4, u32(1)), ("llama.embedding_length", 4, u32(dim)),
+        ("llama.feed_forward_length", 4, u32(ff)), ("llama.attention.head_count", 4, u32(2)),
+        ("llama.attention.head_count_kv", 4, u32(1)), ("llama.context_length", 4, u32(64)),
+        ("tokenizer.ggml.model", 8, s("gpt2")), ("tokenizer.ggml.pre", 8, s("gpt2")),
+        ("tokenizer.ggml.tokens", 9, arr(8, [s(t) for t in tokens])),
+        ("tokenizer.ggml.token_type", 9, arr(5, [lambda _, i=i: struct.pack("<i", 3 if i == len(tokens) - 1 else 1)
+                                                  for i in range(len(tokens))])),
+        ("tokenizer.ggml.merges", 9, arr(8, [s("h e")])),
+        ("tokenizer.ggml.eos_token_id", 4, u32(len(tokens) - 1)),
+    ]
+    tensors = [("token_embd.weight", [dim, len(tokens)], ttype, weights(len(tokens), dim)),
+               ("output_norm.weight", [dim], 0, ones), ("blk.0.attn_norm.weight", [dim], 0, ones),
+               ("blk.0.attn_q.weight", [dim, dim], ttype, weights(dim, dim)), ("blk.0.attn_k.weight", [dim, kv], ttype, weights(kv, dim)),
+               ("blk.0.attn_v.weight", [dim, kv], ttype, weights(kv, dim)), ("blk.0.attn_output.weight", [dim, dim], ttype, weights(dim, dim)),
+               ("blk.0.ffn_norm.weight", [dim], 0, ones), ("blk.0.ffn_gate.weight", [dim, ff], ttype, weights(ff, dim)),
+               ("blk.0.ffn_up.weight", [dim, ff], ttype, weights(ff, dim)), ("blk.0.ffn_down.weight", [ff, dim], ttype, weights(dim, ff))]
+    return gguf(3, metadata, tensors)
 
 
 def main() -> None:
@@ -106,6 +153,11 @@ def main() -> None:
             f.write(gguf(version, metadata, tensors))
     with open(os.path.join(root, "corpus-gguf", "empty.gguf"), "wb") as f:
         f.write(gguf(3, [], []))
+
+    os.makedirs(os.path.join(root, "corpus-engine"), exist_ok=True)
+    for label, ttype in (("f32", 0), ("q8_0", 8)):
+        with open(os.path.join(root, "corpus-engine", f"tiny-llama-{label}.gguf"), "wb") as f:
+            f.write(tiny_llama(ttype))
 
     for name, template in {"chatml": CHATML, "injection": INJECTION, "computed": COMPUTED, "macros": MACROS}.items():
         with open(os.path.join(root, "corpus-jinja", name + ".jinja"), "w", encoding="utf-8") as f:

@@ -56,6 +56,14 @@ struct ChatTemplateTests {
         }
     }
 
+    @Test("integer edge cases wrap or saturate instead of trapping")
+    func integerEdges() throws {
+        let source = "{{ -9223372036854775807 - 1 }}|{{ (-9223372036854775807 - 1) // -1 }}|{{ -7 // 2 }}|{{ -7 % 3 }}|{{ 7 % -3 }}|"
+            + "{{ 1e300 | int }}|{{ 'nan' | int }}|{{ (-9223372036854775807 - 1) | abs }}|{{ range(9223372036854775800, 9223372036854775807, 5) | length }}"
+        let text = try ChatTemplate(source).render([], addGenerationPrompt: false)
+        #expect(text == "-9223372036854775808|-9223372036854775808|-4|2|-2|0|0|-9223372036854775808|2")
+    }
+
     @Test("raise_exception surfaces the template's message")
     func raise() throws {
         let template = try ChatTemplate("{{ raise_exception('System role not supported') }}")

@@ -196,3 +196,18 @@ struct TokenizerTests {
         #expect(tokenizer.decode(emoji) == "hi 🙂")
     }
 }
+
+@Suite("Engine regressions", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
+struct EngineRegressionTests {
+    /// Inputs the fuzzers found (Fuzz/run.sh): each must load and run, or be refused, without trapping.
+    @Test("fuzzer-found models run or are refused", arguments: ["nan-activation.gguf"])
+    func regression(name: String) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Regressions/" + name)
+        let bytes = [UInt8](try Data(contentsOf: url))
+        guard let model = try? LlamaModel(source: ByteSource(bytes)) else { return }
+        let session = try InferenceSession(model: model, context: 16, threads: 1)
+        let tokens = session.tokenizer.encode("hello, world 123")
+        let generation = try session.generate(promptTokens: Array(tokens.prefix(8)), maxTokens: 2)
+        #expect(generation.tokens.count <= 2)
+    }
+}

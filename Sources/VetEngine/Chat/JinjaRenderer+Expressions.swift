@@ -51,7 +51,7 @@ extension JinjaRenderer {
             switch op {
             case .not: return .bool(!v.truthy)
             case .negate:
-                if case let .int(i) = v { return .int(-i) }
+                if case let .int(i) = v { return .int(0 &- i) }
                 guard let d = v.number else { throw fail(e.position, "cannot negate a \(v.typeName)") }
                 return .double(-d)
             case .plus: return v
@@ -198,8 +198,11 @@ extension JinjaRenderer {
             case .multiply: return .int(a &* b)
             case .floorDivide, .modulo:
                 guard b != 0 else { throw fail(position, "division by zero") }
-                let q = Int((Double(a) / Double(b)).rounded(.down))
-                return .int(op == .floorDivide ? q : a - q * b)
+                // Python's floor division and modulo, in integers (Int.min // -1 wraps rather than trapping).
+                var (q, overflow) = a.dividedReportingOverflow(by: b)
+                let r = overflow ? 0 : a % b
+                if !overflow, r != 0, (r < 0) != (b < 0) { q -= 1 }
+                return .int(op == .floorDivide ? q : (r != 0 && (r < 0) != (b < 0) ? r + b : r))
             case .divide:
                 guard b != 0 else { throw fail(position, "division by zero") }
                 return .double(Double(a) / Double(b))

@@ -14,9 +14,18 @@ extension JinjaRenderer {
             let (start, stop, step) = ints.count == 1 ? (0, ints[0], 1) : ints.count == 2 ? (ints[0], ints[1], 1)
                 : ints.count == 3 ? (ints[0], ints[1], ints[2]) : (0, 0, 0)
             guard step != 0 else { throw fail(position, "range() needs 1-3 integers and a non-zero step") }
-            let count = max(0, (stop - start + step + (step > 0 ? -1 : 1)) / step)
+            // Counted in Double: the integers may be anywhere in Int's range.
+            let count = max(0, ((Double(stop) - Double(start)) / Double(step)).rounded(.up))
             guard count <= 100_000 else { throw fail(position, "range of \(count) items is over the sandbox limit") }
-            return .list(Array(stride(from: start, to: stop, by: step)).map { .int($0) })
+            var items: [JinjaValue] = []
+            var value = start
+            while step > 0 ? value < stop : value > stop {
+                items.append(.int(value))
+                let (next, overflow) = value.addingReportingOverflow(step)
+                if overflow { break }
+                value = next
+            }
+            return .list(items)
         case "namespace":
             var initial: [(String, JinjaValue)] = []
             if case let .dict(d)? = args.first { initial = d.map { ($0.0.text, $0.1) } }
@@ -143,9 +152,12 @@ extension JinjaRenderer {
         case "safe", "escape", "e", "forceescape": return value
         case "int":
             if case let .int(i) = value { return .int(i) }
-            return .int(Int(value.number ?? Double(value.text.trimmingCharacters(in: .whitespaces)) ?? 0))
+            let number = value.number ?? Double(value.text.trimmingCharacters(in: .whitespaces)) ?? 0
+            return .int(Int(exactly: number.rounded(.towardZero)) ?? 0)
         case "float": return .double(value.number ?? Double(value.text) ?? 0)
-        case "abs": return value.number.map { v in if case .int = value { .int(Int(abs(v))) } else { .double(abs(v)) } } ?? value
+        case "abs":
+            if case let .int(i) = value { return .int(i == .min ? i : abs(i)) }
+            return value.number.map { .double(abs($0)) } ?? value
         case "round":
             let digits = keyword("precision", 0).flatMap { if case let .int(i) = $0 { i } else { nil } } ?? 0
             let scale = pow(10, Double(digits))
@@ -231,7 +243,9 @@ extension JinjaRenderer {
             })
         case "sum":
             guard case let .list(items) = value else { return .int(0) }
-            if items.allSatisfy({ if case .int = $0 { true } else { false } }) { return .int(items.reduce(0) { $0 + Int($1.number ?? 0) }) }
+            if items.allSatisfy({ if case .int = $0 { true } else { false } }) {
+                return .int(items.reduce(0) { total, item in if case let .int(i) = item { total &+ i } else { total } })
+            }
             return .double(items.reduce(0) { $0 + ($1.number ?? 0) })
         case "max", "min":
             guard case let .list(items) = value, !items.isEmpty else { return .undefined }

@@ -10,7 +10,8 @@ enum GGMLMath {
         let z = shifter.addingProduct(x, 0x1.715476p+0)
         let n = z - shifter
         let b = (x.addingProduct(-n, 0x1.62e4p-1)).addingProduct(-n, 0x1.7f7d1cp-20)
-        if abs(n) > 192 { return n <= 0 ? 0 : .infinity }
+        // Out of range (and NaN, from a damaged model's weights): saturate as ggml does, never trap.
+        guard abs(n) <= 192 else { return n.isNaN ? .nan : n <= 0 ? 0 : .infinity }
         let u = b * b
         let p = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
         let q = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)

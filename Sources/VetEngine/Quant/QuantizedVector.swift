@@ -44,6 +44,14 @@ public final class QuantizedVector: @unchecked Sendable {
     /// Calls `body` with `view`.
     func withView<R>(_ body: (VectorView) throws -> R) rethrows -> R { try body(view) }
 
+    /// A rounded value as a quant. Finite activations give -127...127; the NaN and infinities a
+    /// damaged model can produce become 0 or the nearest end instead of trapping.
+    @inline(__always)
+    static func quant(_ r: Float) -> Int8 {
+        if r.isNaN { return 0 }
+        return Int8(max(-128, min(127, r)))
+    }
+
     private func reserve(_ n: Int) {
         guard n > capacity else { return }
         quants.deallocate(); split.deallocate(); scales.deallocate(); sums.deallocate(); floats.deallocate()
@@ -83,7 +91,7 @@ public final class QuantizedVector: @unchecked Sendable {
                 let id: Float = amax != 0 ? 127 / amax : 0
                 var sum = 0
                 for j in 0..<32 {
-                    let v = Int8((values[b * 32 + j] * id).rounded(.toNearestOrEven))
+                    let v = Self.quant((values[b * 32 + j] * id).rounded(.toNearestOrEven))
                     q[b * 32 + j] = v
                     sum += Int(v)
                 }
@@ -113,8 +121,7 @@ public final class QuantizedVector: @unchecked Sendable {
                 let iscale = -127 / signedMax
                 for j in 0..<256 {
                     // ggml's nearest_int rounds half to even through a float trick.
-                    let v = Int((iscale * values[b * 256 + j]).rounded(.toNearestOrEven))
-                    q[b * 256 + j] = Int8(min(127, v))
+                    q[b * 256 + j] = Self.quant((iscale * values[b * 256 + j]).rounded(.toNearestOrEven))
                 }
                 for j in 0..<16 {
                     var s = 0

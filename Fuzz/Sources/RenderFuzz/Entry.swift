@@ -1,0 +1,6 @@
+import FuzzSupport
+
+@_cdecl("RenderFuzz_main")
+public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv) { data, size in LLVMFuzzerTestOneInput(data, size) }
+}
