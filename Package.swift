@@ -46,8 +46,8 @@ let package = Package(
         .testTarget(name: "VetRulesTests", dependencies: ["VetRules", "VetScanner"]),
         .testTarget(name: "VetScannerTests", dependencies: ["VetScanner"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetReports", "VetScanner"]),
-        .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands", "VetFormats", "VetBytes"]),
-        .testTarget(name: "VetEngineTests", dependencies: ["VetEngine", "VetFormats", "VetBytes"], exclude: ["Golden", "Regressions"]),
+        .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands", "VetFormats", "VetBytes", "VetCore"]),
+        .testTarget(name: "VetEngineTests", dependencies: ["VetEngine", "VetFormats", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions"]),
     ],
     swiftLanguageModes: [.v6]
 )

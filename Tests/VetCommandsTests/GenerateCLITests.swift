@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import VetBytes
+import VetCore
 import VetFormats
 
 /// `modelvet generate` and `chat` through the real binary.
-@Suite("modelvet generate and chat", .serialized, .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
+@Suite("modelvet generate and chat", .serialized, .enabled(if: HostCPU.runsEngine, "this CPU lacks x86-64-v3 (AVX2, FMA, F16C), which the inference engine is built for"))
 struct GenerateCLITests {
     static let model: String = {
         let environment = ProcessInfo.processInfo.environment

@@ -59,20 +59,22 @@ public struct Sampler: Sendable {
         random = SeededGenerator(seed: options.seed)
     }
 
-    /// The log-probability (natural log) of `token` under the model's distribution (temperature 1).
-    public static func logProbability(of token: Int, in logits: [Float]) -> Float {
+    /// log Σ exp(logit), computed around the maximum so nothing overflows.
+    static func logSumExp(_ logits: [Float]) -> Float {
         let maximum = logits.max() ?? 0
         var sum: Double = 0
         for l in logits { sum += Double(expf(l - maximum)) }
-        return logits[token] - (Float(log(sum)) + maximum)
+        return Float(log(sum)) + maximum
+    }
+
+    /// The log-probability (natural log) of `token` under the model's distribution (temperature 1).
+    public static func logProbability(of token: Int, in logits: [Float]) -> Float {
+        logits[token] - logSumExp(logits)
     }
 
     /// Log-probabilities (natural log) of every token under the model's distribution (temperature 1).
     public static func logProbabilities(_ logits: [Float]) -> [Float] {
-        let maximum = logits.max() ?? 0
-        var sum: Double = 0
-        for l in logits { sum += Double(expf(l - maximum)) }
-        let logSum = Float(log(sum)) + maximum
+        let logSum = logSumExp(logits)
         return logits.map { $0 - logSum }
     }
 

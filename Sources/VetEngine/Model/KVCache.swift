@@ -9,7 +9,6 @@ public final class KVCache: @unchecked Sendable {
     public let capacity: Int
     /// Positions filled so far.
     public internal(set) var count = 0
-    let layerCount: Int
     let width: Int
     let keys: UnsafeMutablePointer<Float>
     let values: UnsafeMutablePointer<Float>
@@ -32,7 +31,6 @@ public final class KVCache: @unchecked Sendable {
         values = v.assumingMemoryBound(to: Float.self)
         self.capacity = capacity
         self.elements = elements
-        layerCount = config.layerCount
         self.width = width
     }
 
