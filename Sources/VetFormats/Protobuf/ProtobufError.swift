@@ -89,6 +89,23 @@ public struct ProtobufBudget: Sendable {
         }
     }
 
+    /// Reads the next field of `reader`, counting it against the field budget.
+    /// - Throws: `ProtobufError` for a malformed field or a spent budget.
+    public mutating func next(_ reader: inout ProtobufReader) throws -> ProtobufField? {
+        guard let field = try reader.next() else { return nil }
+        try self.field(at: field.offset)
+        return field
+    }
+
+    /// The field as a string, cut at the string limit; a cut string comes with the anomaly to report,
+    /// so nothing can hide past the part a rule sees.
+    public func text(_ field: ProtobufField) -> (text: String, cut: ProtobufError?) {
+        guard let (text, truncated) = field.string(limit: limits.maxStringLength) else { return ("", nil) }
+        guard truncated else { return (text, nil) }
+        return (text, ProtobufError(.limitExceeded, at: field.payloadOffset,
+                                    "string of \(field.bytes?.count ?? 0) bytes exceeds the \(limits.maxStringLength)-byte limit"))
+    }
+
     /// Checks that `depth` is within the nesting limit.
     /// - Throws: `ProtobufError.limitExceeded` when it is not.
     public func enter(depth: Int, at offset: Int) throws {

@@ -28,20 +28,12 @@ struct TensorFlowWalker {
     var budget: ProtobufBudget
     var graph: TensorFlowGraph
 
-    mutating func next(_ reader: inout ProtobufReader) throws -> ProtobufField? {
-        guard let field = try reader.next() else { return nil }
-        try budget.field(at: field.offset)
-        return field
-    }
+    mutating func next(_ reader: inout ProtobufReader) throws -> ProtobufField? { try budget.next(&reader) }
 
-    /// The field as a string; one longer than the limit is cut and reported, so nothing can hide
-    /// past the part a rule sees.
+    /// The field as a string; one longer than the limit is cut and reported.
     mutating func text(_ field: ProtobufField) -> String {
-        guard let (text, truncated) = field.string(limit: budget.limits.maxStringLength) else { return "" }
-        if truncated {
-            graph.anomaly(ProtobufError(.limitExceeded, at: field.payloadOffset,
-                                     "string of \(field.bytes?.count ?? 0) bytes exceeds the \(budget.limits.maxStringLength)-byte limit"))
-        }
+        let (text, cut) = budget.text(field)
+        if let cut { graph.anomaly(cut) }
         return text
     }
 
