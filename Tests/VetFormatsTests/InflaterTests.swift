@@ -1,3 +1,4 @@
+import VetFixtures
 import Testing
 import VetBytes
 import VetCore

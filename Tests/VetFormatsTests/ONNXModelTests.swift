@@ -1,6 +1,8 @@
+import VetFixtures
 import Testing
 import VetBytes
-@testable import VetFormats
+import VetFormats
+@testable import VetGraphs
 
 @Suite struct ONNXModelTests {
     /// A model with an If node whose branch holds a Custom node and an external initializer.

@@ -1,7 +1,9 @@
+import VetFixtures
 import Testing
 import VetBytes
 import VetCore
-@testable import VetFormats
+import VetFormats
+@testable import VetPickle
 
 private func run(_ bytes: [UInt8]) -> PickleProgram { PickleMachine.run(ByteSource(bytes)) }
 private func imports(_ bytes: [UInt8]) -> [String] { PickleStream.read(ByteSource(bytes)).programs.flatMap(\.imports).map(\.qualifiedName) }

@@ -1,6 +1,8 @@
+import VetFixtures
 import Testing
 import VetBytes
-@testable import VetFormats
+import VetFormats
+@testable import VetGraphs
 
 @Suite struct ProtobufReaderTests {
     @Test func readsEveryWireType() throws {

@@ -1,6 +1,8 @@
+import VetFixtures
 import Testing
 import VetBytes
-@testable import VetFormats
+import VetFormats
+@testable import VetGraphs
 
 @Suite struct TensorFlowGraphTests {
     /// A GraphDef with one node carrying a string attribute, a func attribute and a list attribute,

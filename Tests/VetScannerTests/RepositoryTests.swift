@@ -1,3 +1,4 @@
+import VetFixtures
 import Foundation
 import Testing
 import VetCore

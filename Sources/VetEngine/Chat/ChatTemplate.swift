@@ -1,5 +1,5 @@
 import Foundation
-import VetFormats
+import VetJinja
 
 /// One chat message.
 public struct ChatMessage: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import VetFormats
+import VetJinja
 
 extension JinjaRenderer {
     func eval(_ e: JinjaExpression) throws -> JinjaValue {

@@ -1,5 +1,5 @@
 import Foundation
-import VetFormats
+import VetJinja
 
 extension JinjaRenderer {
     /// The global functions templates use; everything else (`cycler`, `joiner`, `lipsum`, `self`,

@@ -1,5 +1,5 @@
 import VetBytes
-import VetFormats
+import VetGGUF
 
 /// A llama-family transformer (llama, mistral, qwen2 as GGUF publishes them) over a memory-mapped
 /// GGUF file: grouped-query attention, RoPE, RMSNorm, SwiGLU, tied or separate output embeddings.

@@ -1,4 +1,4 @@
-import VetFormats
+import VetGGUF
 
 /// Hyperparameters of a llama-family model, read from GGUF metadata.
 public struct ModelConfig: Sendable {

@@ -1,5 +1,5 @@
 import VetBytes
-import VetFormats
+import VetGGUF
 
 /// A weight tensor in the memory-mapped file: `rows` rows of `columns` elements of `type`,
 /// each row a whole number of blocks. Nothing is copied; pages are read as the kernels touch them.

@@ -1,4 +1,4 @@
-import VetFormats
+import VetGGUF
 
 /// Block layouts of the ggml tensor types the engine runs, and their conversion to `Float`.
 ///

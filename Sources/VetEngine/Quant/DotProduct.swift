@@ -1,4 +1,4 @@
-import VetFormats
+import VetGGUF
 
 /// Raw pointers into a `QuantizedVector`, valid while the vector is not mutated; kernels take this
 /// so that the inner loops see plain pointers.

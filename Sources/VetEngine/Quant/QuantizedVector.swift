@@ -1,4 +1,4 @@
-import VetFormats
+import VetGGUF
 
 /// An activation vector quantised the way the matching weight type's dot product expects it,
 /// as ggml does on the CPU: 8-bit blocks of 32 with an f16 scale (Q8_0; Q8_1 adds the scaled sum

@@ -1,5 +1,5 @@
 import Foundation
-import VetFormats
+import VetGGUF
 
 /// The tokenizer a GGUF file declares: GPT-2-style byte-level BPE (`gpt2`) with its
 /// pre-tokenizer, or the SentencePiece-style `llama` tokenizer (scores, `▁` for spaces, byte

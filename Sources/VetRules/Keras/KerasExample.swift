@@ -1,3 +1,4 @@
+import VetFixtures
 import VetFormats
 
 /// Small `.keras` archives and legacy `.h5` files for rule examples and tests.

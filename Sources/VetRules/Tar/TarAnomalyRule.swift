@@ -1,3 +1,4 @@
+import VetFixtures
 import VetCore
 import VetFormats
 

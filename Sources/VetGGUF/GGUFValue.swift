@@ -3,7 +3,7 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable {
     case uint8 = 0, int8, uint16, int16, uint32, int32, float32, bool, string, array, uint64, int64, float64
 
     /// Size in bytes of a fixed-size scalar, `nil` for strings and arrays.
-    var fixedSize: Int? {
+    package var fixedSize: Int? {
         switch self {
         case .uint8, .int8, .bool: 1
         case .uint16, .int16: 2

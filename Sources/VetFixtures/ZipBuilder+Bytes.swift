@@ -1,3 +1,4 @@
+import VetArchives
 import VetBytes
 
 extension ZipBuilder {

@@ -1,3 +1,4 @@
+import VetGGUF
 /// Writes GGUF files (version 3, little-endian) for tests and rule examples.
 public struct GGUFBuilder: Sendable {
     /// A tensor to write: dimensions, ggml type id, the offset to declare (default: packed), and data.

@@ -1,3 +1,5 @@
+import VetArchives
+import VetText
 import VetBytes
 import VetCore
 

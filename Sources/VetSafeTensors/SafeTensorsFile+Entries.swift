@@ -1,3 +1,4 @@
+import VetText
 import VetCore
 
 extension SafeTensorsFile {

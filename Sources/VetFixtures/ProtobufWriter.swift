@@ -1,3 +1,4 @@
+import VetGraphs
 /// Writes protobuf wire data, for test fixtures and rule examples.
 ///
 /// It writes exactly what it is told, including invalid data, so tests can build malformed files.

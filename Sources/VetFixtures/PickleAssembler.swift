@@ -1,3 +1,4 @@
+import VetPickle
 /// Emits pickle opcodes byte by byte, for tests, rule examples and crafted fixtures.
 ///
 /// Nothing here runs a pickle; it only writes bytes. Methods return a modified copy so calls chain.

@@ -1,3 +1,4 @@
+import VetText
 /// One serialized Keras object found in a model config: a layer, a nested model, an initializer,
 /// an optimizer, a function reference — anything written as `{"class_name": …, "config": …}`.
 public struct KerasObject: Sendable, Equatable {

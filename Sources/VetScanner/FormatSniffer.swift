@@ -1,4 +1,5 @@
 import VetBytes
+import VetFormats
 
 /// A file format identified from content (with the file name only as a tie-breaker).
 public enum DetectedFormat: String, Sendable, Codable, CaseIterable {
