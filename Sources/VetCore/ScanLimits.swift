@@ -28,6 +28,9 @@ public struct ScanLimits: Sendable, Equatable {
     public var maxPicklesPerStream = 10_000
     /// How many bytes of a member are kept in memory when it must be decompressed to be scanned.
     public var maxInMemoryMember = 1 << 30
+    /// How deep JSON and YAML configs may nest. Python's json module follows documents as deep as
+    /// its recursion limit allows, so this stays above that; deeper documents are findings.
+    public var maxConfigDepth = 5_000
 
     /// The defaults.
     public init() {}

@@ -2,7 +2,7 @@ import VetBytes
 import VetCore
 
 /// What kind of problem a GGUF file has; each kind maps to one rule.
-public enum GGUFAnomalyKind: String, Sendable, CaseIterable {
+public enum GGUFAnomalyKind: String, AnomalyKind, Sendable, CaseIterable {
     /// Bad magic or version, an unknown value type, or a header cut off mid-record.
     case malformed
     /// A count, length or nesting beyond the scan limits (the shapes that crash native parsers).
@@ -19,15 +19,8 @@ public enum GGUFAnomalyKind: String, Sendable, CaseIterable {
     case unaccountedData
 }
 
-/// One problem in a GGUF file.
-public struct GGUFAnomaly: Sendable {
-    /// The kind.
-    public var kind: GGUFAnomalyKind
-    /// A sentence for a person.
-    public var message: String
-    /// Absolute byte offset.
-    public var offset: Int
-}
+/// One irregularity the GGUF parser met.
+public typealias GGUFAnomaly = Anomaly<GGUFAnomalyKind>
 
 /// A parsed GGUF header (v1–v3): metadata and tensor descriptors. Tensor data is never read.
 public struct GGUFFile: Sendable {

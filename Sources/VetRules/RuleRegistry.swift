@@ -1,29 +1,18 @@
 import VetCore
 
-/// Every rule ModelVet has, in catalogue order. A test checks this list against the rule files.
+/// Every rule ModelVet has, in catalogue order: the rules of each registered format (in
+/// `FormatRegistry` order), then the rules that judge whole folders or any content.
 public enum RuleRegistry {
-    /// All rule descriptors.
-    public static let all: [RuleDescriptor] = [
-        PickleDangerousImportRule.descriptor,
-        PickleAttributeTraversalRule.descriptor,
-        PickleUnresolvedImportRule.descriptor,
-        PickleUnknownImportRule.descriptor,
-        PickleExtensionRule.descriptor,
-        PickleGlobalMutationRule.descriptor,
-        PickleMalformedRule.descriptor,
-        PickleResourceLimitRule.descriptor,
-        PickleUnaccountedDataRule.descriptor,
-        PickleEmbeddedPickleRule.descriptor,
-        TorchScriptCodeRule.descriptor,
-        NumpyHeaderRule.descriptor,
-        NumpyObjectArrayRule.descriptor,
-        UnscannedContentRule.descriptor,
-        NestingDepthRule.descriptor,
-        CompressedBombRule.descriptor,
-        CompressedMalformedRule.descriptor,
-        RemoteCodeRule.descriptor,
-        PickleBesideSafeTensorsRule.descriptor,
-    ] + PythonCodeRules.all + ZipAnomalyRules.all.map { $0.descriptor } + TarAnomalyRules.all.map { $0.descriptor } + SafeTensorsRules.all + GGUFRules.all + JinjaRules.all + ONNXRules.all + TensorFlowRules.all + TFLiteRules.all + KerasRules.all
+    /// Rules that belong to no single format.
+    static let general: [RuleDescriptor] = [
+        UnscannedContentRule.descriptor, NestingDepthRule.descriptor, PickleBesideSafeTensorsRule.descriptor,
+    ]
+
+    /// All rule descriptors, each once.
+    public static let all: [RuleDescriptor] = {
+        var seen = Set<String>()
+        return (FormatRegistry.all.flatMap(\.rules) + general).filter { seen.insert($0.id).inserted }
+    }()
 
     /// The descriptor with `id`, if any.
     public static func descriptor(id: String) -> RuleDescriptor? { all.first { $0.id == id } }

@@ -3,7 +3,7 @@ import VetBytes
 import VetCore
 
 /// What kind of problem a safetensors header has; each kind maps to one rule.
-public enum SafeTensorsAnomalyKind: String, Sendable, CaseIterable {
+public enum SafeTensorsAnomalyKind: String, AnomalyKind, Sendable, CaseIterable {
     /// The 8-byte length, the JSON text or its top level is unusable.
     case invalidHeader
     /// A key appears twice in an object: readers disagree on which one counts.
@@ -19,15 +19,8 @@ public enum SafeTensorsAnomalyKind: String, Sendable, CaseIterable {
     case invalidMetadata
 }
 
-/// One problem in a safetensors file.
-public struct SafeTensorsAnomaly: Sendable {
-    /// The kind.
-    public var kind: SafeTensorsAnomalyKind
-    /// A sentence for a person.
-    public var message: String
-    /// Absolute byte offset in the file.
-    public var offset: Int
-}
+/// One irregularity the SafeTensors parser met.
+public typealias SafeTensorsAnomaly = Anomaly<SafeTensorsAnomalyKind>
 
 /// A parsed safetensors header; tensor data is never read.
 public struct SafeTensorsFile: Sendable {

@@ -109,9 +109,9 @@ public struct Scanner: Sendable {
 
     /// Scans bytes already in memory as if they were a file at `location`.
     func scanBytes(_ source: ByteSource, location: Location, name: String) -> FileResult {
-        var scanner = ArtifactScanner(context: RuleContext(imports: configuration.policy.imports, limits: configuration.limits))
-        scanner.scan(source, at: location, name: name, depth: 0)
-        return FileResult(findings: scanner.sink.findings, coverage: scanner.coverage)
+        let session = ScanSession(context: RuleContext(imports: configuration.policy.imports, limits: configuration.limits))
+        session.scanFile(source, at: location, name: name)
+        return FileResult(findings: session.sink.findings, coverage: session.coverage)
     }
 
     /// Scans in-memory bytes and returns a complete report (for tests, examples and library users).

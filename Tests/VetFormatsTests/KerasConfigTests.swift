@@ -7,7 +7,7 @@ import VetFormats
 struct KerasConfigTests {
     func archive(_ name: String) throws -> KerasModelFile {
         let zip = try ZipArchive.parse(try KerasFixtures.source(name), limits: ScanLimits())
-        #expect(KerasArchive.isKerasArchive(zip))
+        #expect(KerasArchive.isKerasArchive(zip, name: name))
         var budget = DecompressionBudget(limits: ScanLimits())
         return KerasArchive.read(zip, budget: &budget, limits: ScanLimits())
     }

@@ -19,11 +19,10 @@ struct ContainerRuleExampleTests {
             .unaccountedData: ("zip_unaccounted_data", .medium), .compressionBomb: ("zip_bomb", .high),
             .unsupportedMethod: ("zip_unsupported_method", .medium), .malformed: ("zip_malformed", .medium),
         ]
-        #expect(ZipAnomalyRules.all.count == ZipAnomalyKind.allCases.count)
+        #expect(ZipAnomalyRules.rules.count == ZipAnomalyKind.allCases.count)
         for kind in ZipAnomalyKind.allCases {
-            let rules = ZipAnomalyRules.all.filter { $0.kind == kind }
-            #expect(rules.count == 1, "\(kind)")
-            #expect(rules.first.map { ($0.descriptor.id, $0.descriptor.severity) } ?? ("", .info) == expected[kind] ?? ("", .info))
+            let rule = ZipAnomalyRules.rule(for: kind)
+            #expect((rule.id, rule.severity) == expected[kind] ?? ("", .info), "\(kind)")
         }
     }
 
@@ -35,28 +34,24 @@ struct ContainerRuleExampleTests {
             .malformed: ("tar_malformed", .medium), .duplicateName: ("tar_duplicate_name", .high),
             .unaccountedData: ("tar_unaccounted_data", .medium),
         ]
-        #expect(TarAnomalyRules.all.count == TarAnomalyKind.allCases.count)
+        #expect(TarAnomalyRules.rules.count == TarAnomalyKind.allCases.count)
         for kind in TarAnomalyKind.allCases {
-            let rules = TarAnomalyRules.all.filter { $0.kind == kind }
-            #expect(rules.count == 1, "\(kind)")
-            #expect(rules.first.map { ($0.descriptor.id, $0.descriptor.severity) } ?? ("", .info) == expected[kind] ?? ("", .info))
+            let rule = TarAnomalyRules.rule(for: kind)
+            #expect((rule.id, rule.severity) == expected[kind] ?? ("", .info), "\(kind)")
         }
     }
 
     @Test("zip rule examples trigger exactly when they say they do")
     func zipExamples() throws {
-        for rule in ZipAnomalyRules.all {
-            let descriptor = rule.descriptor
+        for descriptor in ZipAnomalyRules.rules {
             #expect(!descriptor.references.isEmpty && descriptor.examples.contains { $0.triggers }
                     && descriptor.examples.contains { !$0.triggers }, "\(descriptor.id)")
             for example in descriptor.examples {
                 let location = Location(file: example.fileName)
                 let archive = try ZipArchive.parse(ByteSource(example.makeBytes()), limits: ScanLimits())
                 var sink = FindingSink()
-                ZipAnomalyRules.check(archive, at: location, into: &sink)
-                for entry in archive.entries {
-                    if let anomaly = archive.verifyCRC(of: entry) { ZipAnomalyRules.report(anomaly, at: location, into: &sink) }
-                }
+                ZipAnomalyRules.report(archive.anomalies, at: location, into: &sink)
+                ZipAnomalyRules.report(archive.entries.compactMap(archive.verifyCRC(of:)), at: location, into: &sink)
                 let fired = sink.findings.contains { $0.ruleID == descriptor.id }
                 #expect(fired == example.triggers, "\(descriptor.id): \(example.summary): \(sink.findings)")
             }
@@ -65,14 +60,13 @@ struct ContainerRuleExampleTests {
 
     @Test("tar rule examples trigger exactly when they say they do")
     func tarExamples() throws {
-        for rule in TarAnomalyRules.all {
-            let descriptor = rule.descriptor
+        for descriptor in TarAnomalyRules.rules {
             #expect(!descriptor.references.isEmpty && descriptor.examples.contains { $0.triggers }
                     && descriptor.examples.contains { !$0.triggers }, "\(descriptor.id)")
             for example in descriptor.examples {
                 let archive = try TarArchive.parse(ByteSource(example.makeBytes()), limits: ScanLimits())
                 var sink = FindingSink()
-                TarAnomalyRules.check(archive, at: Location(file: example.fileName), into: &sink)
+                TarAnomalyRules.report(archive.anomalies, at: Location(file: example.fileName), into: &sink)
                 let fired = sink.findings.contains { $0.ruleID == descriptor.id }
                 #expect(fired == example.triggers, "\(descriptor.id): \(example.summary): \(sink.findings)")
             }
@@ -84,7 +78,7 @@ struct ContainerRuleExampleTests {
         let bytes = ZipBuilder().stored("ok", text: "x").symlink("l", target: "/etc/passwd").bytes()
         let archive = try ZipArchive.parse(ByteSource(bytes), limits: ScanLimits())
         var sink = FindingSink()
-        ZipAnomalyRules.check(archive, at: Location(file: "model.zip"), into: &sink)
+        ZipAnomalyRules.report(archive.anomalies, at: Location(file: "model.zip"), into: &sink)
         let finding = try #require(sink.findings.first)
         #expect(finding.ruleID == "zip_symlink" && finding.severity == .high)
         #expect(finding.location.description == "model.zip@0x" + String(archive.entries[1].localHeaderOffset, radix: 16))

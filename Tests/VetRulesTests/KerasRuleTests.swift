@@ -17,7 +17,7 @@ enum KerasRuleHarness {
             let outcome = KerasRules.checkHDF5(bytes, at: location, limits: ScanLimits(), into: &sink)
             return (sink.findings, outcome)
         }
-        guard let zip = try? ZipArchive.parse(bytes, limits: ScanLimits()), KerasArchive.isKerasArchive(zip) else {
+        guard let zip = try? ZipArchive.parse(bytes, limits: ScanLimits()), KerasArchive.isKerasArchive(zip, name: name) else {
             return ([], nil)
         }
         var budget = DecompressionBudget(limits: ScanLimits())

@@ -1,3 +1,4 @@
+import VetCore
 /// What a tar member is, from its type flag.
 public enum TarEntryKind: Sendable, Hashable {
     /// A regular file ('0', NUL, or '7' contiguous).
@@ -65,7 +66,7 @@ public struct TarEntry: Sendable, Hashable {
 }
 
 /// The kinds of irregularity the tar parser reports; each maps to one rule.
-public enum TarAnomalyKind: String, Sendable, Hashable, CaseIterable, Codable {
+public enum TarAnomalyKind: String, AnomalyKind, Sendable, Hashable, CaseIterable, Codable {
     /// A name that is absolute, climbs with `..`, holds backslashes, drive letters or NUL.
     case pathTraversal
     /// A symbolic or hard link.
@@ -82,35 +83,8 @@ public enum TarAnomalyKind: String, Sendable, Hashable, CaseIterable, Codable {
     case unaccountedData
 }
 
-/// One irregularity found while parsing a tar archive.
-public struct TarAnomaly: Sendable, Hashable {
-    /// What kind of irregularity it is.
-    public var kind: TarAnomalyKind
-    /// One sentence for a person.
-    public var message: String
-    /// The member concerned, if any.
-    public var entryName: String?
-    /// Where in the archive it was seen, if anywhere in particular.
-    public var offset: Int?
-    /// A short excerpt of the input.
-    public var evidence: String?
-
-    /// Creates an anomaly.
-    /// - Parameters:
-    ///   - kind: What kind of irregularity it is.
-    ///   - message: One sentence for a person.
-    ///   - entryName: The member concerned, if any.
-    ///   - offset: Where it was seen, if anywhere in particular.
-    ///   - evidence: A short excerpt of the input.
-    public init(_ kind: TarAnomalyKind, _ message: String, entryName: String? = nil, offset: Int? = nil,
-                evidence: String? = nil) {
-        self.kind = kind
-        self.message = message
-        self.entryName = entryName
-        self.offset = offset
-        self.evidence = evidence
-    }
-}
+/// One irregularity the Tar parser met.
+public typealias TarAnomaly = Anomaly<TarAnomalyKind>
 
 /// Why a tar archive could not be read at all.
 public enum TarError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,6 @@
+import VetCore
 /// The kinds of irregularity the zip parser reports; each maps to one rule.
-public enum ZipAnomalyKind: String, Sendable, Hashable, CaseIterable, Codable {
+public enum ZipAnomalyKind: String, AnomalyKind, Sendable, Hashable, CaseIterable, Codable {
     /// The central directory and the local header (or data descriptor) of a member disagree on
     /// its name, method, flags, CRC or sizes.
     case nameMismatch
@@ -28,35 +29,8 @@ public enum ZipAnomalyKind: String, Sendable, Hashable, CaseIterable, Codable {
     case malformed
 }
 
-/// One irregularity found while parsing a zip archive.
-public struct ZipAnomaly: Sendable, Hashable {
-    /// What kind of irregularity it is.
-    public var kind: ZipAnomalyKind
-    /// One sentence for a person.
-    public var message: String
-    /// The central-directory name of the member concerned, if any.
-    public var entryName: String?
-    /// The byte offset in the archive where it was seen, if any.
-    public var offset: Int?
-    /// A short excerpt of the input (names, values, leading bytes).
-    public var evidence: String?
-
-    /// Creates an anomaly.
-    /// - Parameters:
-    ///   - kind: What kind of irregularity it is.
-    ///   - message: One sentence for a person.
-    ///   - entryName: The member concerned, if any.
-    ///   - offset: Where in the archive it was seen, if any.
-    ///   - evidence: A short excerpt of the input.
-    public init(_ kind: ZipAnomalyKind, _ message: String, entryName: String? = nil, offset: Int? = nil,
-                evidence: String? = nil) {
-        self.kind = kind
-        self.message = message
-        self.entryName = entryName
-        self.offset = offset
-        self.evidence = evidence
-    }
-}
+/// One irregularity the Zip parser met.
+public typealias ZipAnomaly = Anomaly<ZipAnomalyKind>
 
 /// Collects anomalies, keeping at most `perKind` of each kind so a crafted archive with a
 /// million bad entries cannot flood a report; the rest are summarised in one closing anomaly.

@@ -2,22 +2,15 @@ import VetBytes
 import VetCore
 
 /// What kind of problem an ONNX file has; each kind maps to one rule.
-public enum ONNXAnomalyKind: String, Sendable, CaseIterable {
+public enum ONNXAnomalyKind: String, AnomalyKind, Sendable, CaseIterable {
     /// The protobuf wire data is invalid or truncated.
     case malformed
     /// A nesting, count or length budget ran out; the rest of the file was not examined.
     case limitExceeded
 }
 
-/// One problem in an ONNX file.
-public struct ONNXAnomaly: Sendable {
-    /// The kind.
-    public var kind: ONNXAnomalyKind
-    /// A sentence for a person.
-    public var message: String
-    /// Absolute byte offset in the file.
-    public var offset: Int
-}
+/// One irregularity the ONNX parser met.
+public typealias ONNXAnomaly = Anomaly<ONNXAnomalyKind>
 
 /// An operator set the model imports.
 public struct ONNXOpsetImport: Sendable, Equatable {

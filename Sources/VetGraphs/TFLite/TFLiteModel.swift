@@ -1,22 +1,16 @@
+import VetCore
 import VetBytes
 
 /// What kind of problem a TFLite file has; each kind maps to one rule.
-public enum TFLiteAnomalyKind: String, Sendable, CaseIterable {
+public enum TFLiteAnomalyKind: String, AnomalyKind, Sendable, CaseIterable {
     /// An offset, vtable, vector or index points outside the buffer or its table.
     case malformed
     /// More elements than a scan examines.
     case limitExceeded
 }
 
-/// One problem in a TFLite file.
-public struct TFLiteAnomaly: Sendable {
-    /// The kind.
-    public var kind: TFLiteAnomalyKind
-    /// A sentence for a person.
-    public var message: String
-    /// Absolute byte offset in the file.
-    public var offset: Int
-}
+/// One irregularity the TFLite parser met.
+public typealias TFLiteAnomaly = Anomaly<TFLiteAnomalyKind>
 
 /// One entry of `Model.operator_codes`.
 public struct TFLiteOperatorCode: Sendable {

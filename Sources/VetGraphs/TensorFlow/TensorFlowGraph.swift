@@ -1,22 +1,16 @@
+import VetCore
 import VetBytes
 
 /// What kind of problem a TensorFlow graph file has; each kind maps to one rule.
-public enum TensorFlowAnomalyKind: String, Sendable, CaseIterable {
+public enum TensorFlowAnomalyKind: String, AnomalyKind, Sendable, CaseIterable {
     /// The protobuf wire data is invalid or truncated.
     case malformed
     /// A nesting, count or length budget ran out; the rest of the file was not examined.
     case limitExceeded
 }
 
-/// One problem in a TensorFlow graph file.
-public struct TensorFlowAnomaly: Sendable {
-    /// The kind.
-    public var kind: TensorFlowAnomalyKind
-    /// A sentence for a person.
-    public var message: String
-    /// Absolute byte offset in the file.
-    public var offset: Int
-}
+/// One irregularity the TensorFlow parser met.
+public typealias TensorFlowAnomaly = Anomaly<TensorFlowAnomalyKind>
 
 /// One `NodeDef`, in a graph or in a function body.
 public struct TensorFlowNode: Sendable {

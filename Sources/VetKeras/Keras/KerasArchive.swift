@@ -8,10 +8,17 @@ public enum KerasArchive {
     /// Member names Keras 3 writes weights to.
     public static let weightMemberNames = ["model.weights.h5", "model.weights.npz"]
 
-    /// Whether `archive` looks like a `.keras` file: a `config.json` member next to `metadata.json` or weights.
-    public static func isKerasArchive(_ archive: ZipArchive) -> Bool {
+    /// Whether Keras would load `archive` as a `.keras` file: it has a `config.json` member and is
+    /// named `.keras` (which is how `keras.models.load_model` picks the format; the config alone is
+    /// enough for it to deserialise layers), or carries Keras's `metadata.json` or weights beside it.
+    /// - Parameters:
+    ///   - archive: The parsed zip.
+    ///   - name: The file or member name the archive was found under.
+    public static func isKerasArchive(_ archive: ZipArchive, name: String) -> Bool {
         let names = Set(archive.entries.map(\.name))
-        return names.contains("config.json") && (names.contains("metadata.json") || weightMemberNames.contains { names.contains($0) })
+        guard names.contains("config.json") else { return false }
+        return name.lowercased().hasSuffix(".keras") || names.contains("metadata.json")
+            || weightMemberNames.contains { names.contains($0) }
     }
 
     /// Reads and analyses `config.json` and `metadata.json`, and lists the weight members.

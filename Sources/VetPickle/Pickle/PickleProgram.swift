@@ -1,3 +1,4 @@
+import VetCore
 import VetBytes
 
 /// One import a pickle performs through GLOBAL, STACK_GLOBAL or INST.
@@ -59,7 +60,7 @@ public struct PickleImport: Sendable {
 }
 
 /// What kind of irregularity the machine met.
-public enum PickleAnomalyKind: String, Sendable, CaseIterable {
+public enum PickleAnomalyKind: String, AnomalyKind, Sendable, CaseIterable {
     /// The stream ended inside an opcode or before STOP.
     case truncated
     /// A byte that is not a pickle opcode where one was expected.
@@ -76,15 +77,8 @@ public enum PickleAnomalyKind: String, Sendable, CaseIterable {
     case protocolMismatch
 }
 
-/// One irregularity, with where it happened.
-public struct PickleAnomaly: Sendable {
-    /// The kind.
-    public var kind: PickleAnomalyKind
-    /// A sentence for a person.
-    public var message: String
-    /// Offset of the opcode concerned.
-    public var offset: Int
-}
+/// One irregularity the Pickle parser met.
+public typealias PickleAnomaly = Anomaly<PickleAnomalyKind>
 
 /// What one positional argument of a call is, as far as allowlisting needs to know.
 public enum PickleArgumentKind: Sendable, Equatable {

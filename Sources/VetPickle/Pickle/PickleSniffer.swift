@@ -1,4 +1,5 @@
 import VetBytes
+import VetCore
 
 /// Decides from content alone whether bytes are a pickle stream.
 public enum PickleSniffer {
@@ -68,5 +69,39 @@ public enum PickleSniffer {
             }
         }
         return false
+    }
+}
+
+/// What a pickle loader handed these bytes would do, up to the point where it would stop.
+///
+/// The machine carries on past semantic errors to find payloads behind them; a real loader
+/// raises at the first one. The probe therefore judges only what precedes the first anomaly.
+public struct PickleProbe: Sendable {
+    /// The loader reaches STOP without any error.
+    public var completesCleanly: Bool
+    /// Opcodes executed before STOP or the first error.
+    public var instructions: Int
+    /// The loader imports a dotted Python name (a find_class that can succeed) before any error.
+    public var imports: Bool
+    /// The loader also calls or builds such an import before any error.
+    public var calls: Bool
+    /// Where the loader would raise, when it would (the offset of the machine's first anomaly).
+    public var firstError: Int?
+
+    /// Runs `source` from its first byte through the pickle machine.
+    /// - Parameters:
+    ///   - source: The bytes a loader would read.
+    ///   - limits: Scan limits.
+    public static func run(_ source: ByteSource, limits: ScanLimits) -> PickleProbe {
+        guard let first = source.byte(at: 0), PickleOpcode(rawValue: first) != nil else {
+            return PickleProbe(completesCleanly: false, instructions: 0, imports: false, calls: false, firstError: 0)
+        }
+        let program = PickleMachine.run(source, options: .init(limits: limits, joblibArrays: false))
+        let firstError = program.anomalies.compactMap(\.offset).min()
+        let limit = firstError ?? Int.max
+        let named = Set(program.imports.indices.filter { program.imports[$0].hasIdentifierNames && program.imports[$0].offset < limit })
+        let calls = program.calls.contains { call in call.offset < limit && call.importIndex.map(named.contains) == true }
+        return PickleProbe(completesCleanly: program.completed && program.anomalies.isEmpty, instructions: program.instructionCount,
+                           imports: !named.isEmpty, calls: calls, firstError: firstError)
     }
 }

@@ -109,7 +109,7 @@ extension PickleStream {
     public mutating func shift(by delta: Int) {
         programs = programs.map { $0.shifted(by: delta) }
         unaccounted = unaccounted.map { ($0.lowerBound + delta)..<($0.upperBound + delta) }
-        anomalies = anomalies.map { var a = $0; a.offset += delta; return a }
+        anomalies = anomalies.map { $0.shifted(by: delta) }
     }
 }
 
@@ -126,7 +126,7 @@ extension PickleProgram {
         }
         copy.calls = calls.map { var c = $0; c.offset += delta; return c }
         copy.extensions = extensions.map { ($0.code, $0.offset + delta) }
-        copy.anomalies = anomalies.map { var a = $0; a.offset += delta; return a }
+        copy.anomalies = anomalies.map { $0.shifted(by: delta) }
         copy.persistentIDs = persistentIDs.map { ($0.value, $0.offset + delta) }
         copy.embeddedPickles = embeddedPickles.map { ($0.offset + delta, $0.bytes) }
         copy.arrayPayloads = arrayPayloads.map { ($0.lowerBound + delta)..<($0.upperBound + delta) }

@@ -3,26 +3,25 @@ import VetCore
 import VetFormats
 
 /// Maps each GGUF anomaly kind to its rule and reports a parsed file's anomalies.
-public enum GGUFRules {
-    static let table: [GGUFAnomalyKind: RuleDescriptor] = [
-        .malformed: GGUFMalformedRule.descriptor,
-        .resourceLimit: GGUFResourceLimitRule.descriptor,
-        .duplicateName: GGUFDuplicateNameRule.descriptor,
-        .invalidTensor: GGUFTensorRule.descriptor,
-        .unknownTensorType: GGUFUnknownTensorTypeRule.descriptor,
-        .overlappingTensors: GGUFOverlapRule.descriptor,
-        .unaccountedData: GGUFHiddenDataRule.descriptor,
-    ]
+public enum GGUFRules: AnomalyRuleTable {
+    public static func rule(for kind: GGUFAnomalyKind) -> RuleDescriptor {
+        switch kind {
+        case .malformed: GGUFMalformedRule.descriptor
+        case .resourceLimit: GGUFResourceLimitRule.descriptor
+        case .duplicateName: GGUFDuplicateNameRule.descriptor
+        case .invalidTensor: GGUFTensorRule.descriptor
+        case .unknownTensorType: GGUFUnknownTensorTypeRule.descriptor
+        case .overlappingTensors: GGUFOverlapRule.descriptor
+        case .unaccountedData: GGUFHiddenDataRule.descriptor
+        }
+    }
 
     /// Every GGUF rule.
-    public static var all: [RuleDescriptor] { GGUFAnomalyKind.allCases.compactMap { table[$0] } }
+    public static var all: [RuleDescriptor] { rules }
 
-    /// Reports every anomaly of `file`.
+    /// Reports every anomaly the parser recorded for `file`.
     public static func check(_ file: GGUFFile, at location: Location, into sink: inout FindingSink) {
-        for anomaly in file.anomalies {
-            guard let rule = table[anomaly.kind] else { continue }
-            sink.report(rule, anomaly.message, at: location.at(anomaly.offset))
-        }
+        report(file.anomalies, at: location, into: &sink)
     }
 }
 

@@ -62,7 +62,14 @@ public enum ONNXLimitRule {
 }
 
 /// Every ONNX rule and the check that runs them over a parsed model.
-public enum ONNXRules {
+public enum ONNXRules: AnomalyRuleTable {
+    public static func rule(for kind: ONNXAnomalyKind) -> RuleDescriptor {
+        switch kind {
+        case .malformed: ONNXMalformedRule.descriptor
+        case .limitExceeded: ONNXLimitRule.descriptor
+        }
+    }
+
     /// Every ONNX rule.
     public static var all: [RuleDescriptor] {
         [ONNXExternalDataTraversalRule.descriptor, ONNXExternalDataRule.descriptor, ONNXCustomOperatorRule.descriptor,
@@ -71,10 +78,7 @@ public enum ONNXRules {
 
     /// Reports every finding for `model`, which was parsed from the file at `location`.
     public static func check(_ model: ONNXModel, at location: Location, into sink: inout FindingSink) {
-        for anomaly in model.anomalies {
-            let rule = anomaly.kind == .limitExceeded ? ONNXLimitRule.descriptor : ONNXMalformedRule.descriptor
-            sink.report(rule, anomaly.message, at: location.at(anomaly.offset))
-        }
+        report(model.anomalies, at: location, into: &sink)
         checkExternalData(model, at: location, into: &sink)
         checkOperators(model, at: location, into: &sink)
     }

@@ -82,14 +82,6 @@ public enum PickleMalformedRule {
             },
             RuleExample("well-formed dict", triggers: false) { PickleAssembler.benignPickle() },
         ])
-
-    static let kinds: Set<PickleAnomalyKind> = [.truncated, .invalidOpcode, .inconsistentStack, .frameViolation, .protocolMismatch]
-
-    static func check(_ anomalies: [PickleAnomaly], at location: Location, into sink: inout FindingSink) {
-        for anomaly in anomalies where kinds.contains(anomaly.kind) {
-            sink.report(descriptor, anomaly.message, at: location.at(anomaly.offset))
-        }
-    }
 }
 
 /// Patterns that exhaust memory or time when loaded (or scanned).
@@ -113,12 +105,6 @@ public enum PickleResourceLimitRule {
                 PickleAssembler(protocolVersion: 4).binBytes([1, 2, 3]).stop().bytes
             },
         ])
-
-    static func check(_ anomalies: [PickleAnomaly], at location: Location, into sink: inout FindingSink) {
-        for anomaly in anomalies where anomaly.kind == .resourceLimit || anomaly.kind == .oversizedOperand {
-            sink.report(descriptor, anomaly.message, at: location.at(anomaly.offset))
-        }
-    }
 }
 
 /// Bytes in a pickle stream that no pickle, storage record or array explains.

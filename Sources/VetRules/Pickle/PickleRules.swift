@@ -13,11 +13,9 @@ public enum PickleRules {
             }
             PickleExtensionRule.check(program, at: location, into: &sink)
             PickleGlobalMutationRule.check(program, at: location, into: &sink)
-            PickleMalformedRule.check(program.anomalies, at: location, into: &sink)
-            PickleResourceLimitRule.check(program.anomalies, at: location, into: &sink)
+            PickleAnomalyRules.report(program.anomalies, at: location, into: &sink)
         }
-        PickleMalformedRule.check(stream.anomalies, at: location, into: &sink)
-        PickleResourceLimitRule.check(stream.anomalies, at: location, into: &sink)
+        PickleAnomalyRules.report(stream.anomalies, at: location, into: &sink)
         PickleUnaccountedDataRule.check(stream, at: location, into: &sink)
         PickleEmbeddedPickleRule.check(stream, at: location, into: &sink)
     }
@@ -57,5 +55,15 @@ public enum PickleRules {
         }
         if !imported.notes.isEmpty { text += "\n  note: " + imported.notes.joined(separator: "; ") }
         return text
+    }
+}
+
+/// The pickle machine's anomaly kinds and the rules that report them.
+public enum PickleAnomalyRules: AnomalyRuleTable {
+    public static func rule(for kind: PickleAnomalyKind) -> RuleDescriptor {
+        switch kind {
+        case .truncated, .invalidOpcode, .inconsistentStack, .frameViolation, .protocolMismatch: PickleMalformedRule.descriptor
+        case .oversizedOperand, .resourceLimit: PickleResourceLimitRule.descriptor
+        }
     }
 }

@@ -2,26 +2,24 @@ import VetCore
 import VetFormats
 
 /// Maps each safetensors anomaly kind to its rule and reports a parsed file's anomalies.
-public enum SafeTensorsRules {
-    /// Rule descriptor per anomaly kind.
-    static let table: [SafeTensorsAnomalyKind: RuleDescriptor] = [
-        .invalidHeader: SafeTensorsHeaderRule.descriptor,
-        .duplicateKey: SafeTensorsDuplicateKeyRule.descriptor,
-        .invalidTensor: SafeTensorsTensorRule.descriptor,
-        .overlappingTensors: SafeTensorsOverlapRule.descriptor,
-        .unaccountedData: SafeTensorsHiddenDataRule.descriptor,
-        .invalidMetadata: SafeTensorsMetadataRule.descriptor,
-    ]
+public enum SafeTensorsRules: AnomalyRuleTable {
+    public static func rule(for kind: SafeTensorsAnomalyKind) -> RuleDescriptor {
+        switch kind {
+        case .invalidHeader: SafeTensorsHeaderRule.descriptor
+        case .duplicateKey: SafeTensorsDuplicateKeyRule.descriptor
+        case .invalidTensor: SafeTensorsTensorRule.descriptor
+        case .overlappingTensors: SafeTensorsOverlapRule.descriptor
+        case .unaccountedData: SafeTensorsHiddenDataRule.descriptor
+        case .invalidMetadata: SafeTensorsMetadataRule.descriptor
+        }
+    }
 
     /// Every safetensors rule.
-    public static var all: [RuleDescriptor] { SafeTensorsAnomalyKind.allCases.compactMap { table[$0] } }
+    public static var all: [RuleDescriptor] { rules }
 
-    /// Reports every anomaly of `file`.
+    /// Reports every anomaly the parser recorded for `file`.
     public static func check(_ file: SafeTensorsFile, at location: Location, into sink: inout FindingSink) {
-        for anomaly in file.anomalies {
-            guard let rule = table[anomaly.kind] else { continue }
-            sink.report(rule, anomaly.message, at: location.at(anomaly.offset))
-        }
+        report(file.anomalies, at: location, into: &sink)
     }
 }
 

@@ -90,7 +90,14 @@ public enum TFLiteLimitRule {
 }
 
 /// Every TFLite rule and the check that runs them over a parsed model.
-public enum TFLiteRules {
+public enum TFLiteRules: AnomalyRuleTable {
+    public static func rule(for kind: TFLiteAnomalyKind) -> RuleDescriptor {
+        switch kind {
+        case .malformed: TFLiteMalformedRule.descriptor
+        case .limitExceeded: TFLiteLimitRule.descriptor
+        }
+    }
+
     /// Every TFLite rule.
     public static var all: [RuleDescriptor] {
         [TFLiteCustomOpRule.descriptor, TFLiteMalformedRule.descriptor, TFLiteLimitRule.descriptor]
@@ -101,10 +108,7 @@ public enum TFLiteRules {
 
     /// Reports every finding for `model`, which was parsed from the file at `location`.
     public static func check(_ model: TFLiteModel, at location: Location, into sink: inout FindingSink) {
-        for anomaly in model.anomalies {
-            let rule = anomaly.kind == .limitExceeded ? TFLiteLimitRule.descriptor : TFLiteMalformedRule.descriptor
-            sink.report(rule, anomaly.message, at: location.at(anomaly.offset))
-        }
+        report(model.anomalies, at: location, into: &sink)
         for (index, code) in model.operatorCodes.enumerated() where code.isCustom {
             let name = code.customCode ?? ""
             if TFLiteCustomOpRule.runtimeCustomOps.contains(name) { continue }

@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags tar headers whose checksum does not match their bytes.
-public enum TarChecksumMismatchRule: TarAnomalyRule {
-    public static let kind = TarAnomalyKind.checksumMismatch
+public enum TarChecksumMismatchRule {
     public static let descriptor = RuleDescriptor(
         id: "tar_checksum_mismatch", severity: .medium,
         title: "Tar header checksum mismatch",

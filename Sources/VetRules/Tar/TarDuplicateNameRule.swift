@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags tar members that share a name.
-public enum TarDuplicateNameRule: TarAnomalyRule {
-    public static let kind = TarAnomalyKind.duplicateName
+public enum TarDuplicateNameRule {
     public static let descriptor = RuleDescriptor(
         id: "tar_duplicate_name", severity: .high,
         title: "Duplicate tar member name",

@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags symbolic and hard links inside tar archives.
-public enum TarLinkRule: TarAnomalyRule {
-    public static let kind = TarAnomalyKind.link
+public enum TarLinkRule {
     public static let descriptor = RuleDescriptor(
         id: "tar_link", severity: .high,
         title: "Link inside a tar archive",

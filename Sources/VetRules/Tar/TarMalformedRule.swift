@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags tar archives that are truncated or structurally ambiguous.
-public enum TarMalformedRule: TarAnomalyRule {
-    public static let kind = TarAnomalyKind.malformed
+public enum TarMalformedRule {
     public static let descriptor = RuleDescriptor(
         id: "tar_malformed", severity: .medium,
         title: "Malformed tar structure",

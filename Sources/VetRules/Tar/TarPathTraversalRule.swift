@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags tar member names that would be extracted outside the target directory.
-public enum TarPathTraversalRule: TarAnomalyRule {
-    public static let kind = TarAnomalyKind.pathTraversal
+public enum TarPathTraversalRule {
     public static let descriptor = RuleDescriptor(
         id: "tar_path_traversal", severity: .high,
         title: "Tar member name escapes the extraction directory",

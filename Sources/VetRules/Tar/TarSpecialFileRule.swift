@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags device nodes and named pipes inside tar archives.
-public enum TarSpecialFileRule: TarAnomalyRule {
-    public static let kind = TarAnomalyKind.specialFile
+public enum TarSpecialFileRule {
     public static let descriptor = RuleDescriptor(
         id: "tar_special_file", severity: .medium,
         title: "Device node or named pipe inside a tar archive",

@@ -3,8 +3,7 @@ import VetCore
 import VetFormats
 
 /// Flags non-zero bytes in tar block padding or after the end-of-archive marker.
-public enum TarUnaccountedDataRule: TarAnomalyRule {
-    public static let kind = TarAnomalyKind.unaccountedData
+public enum TarUnaccountedDataRule {
     public static let descriptor = RuleDescriptor(
         id: "tar_unaccounted_data", severity: .medium,
         title: "Data hidden in tar padding or after the end marker",

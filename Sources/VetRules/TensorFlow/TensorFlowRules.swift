@@ -53,7 +53,14 @@ public enum TensorFlowLimitRule {
 }
 
 /// Every TensorFlow rule and the check that runs them over a parsed graph.
-public enum TensorFlowRules {
+public enum TensorFlowRules: AnomalyRuleTable {
+    public static func rule(for kind: TensorFlowAnomalyKind) -> RuleDescriptor {
+        switch kind {
+        case .malformed: TensorFlowMalformedRule.descriptor
+        case .limitExceeded: TensorFlowLimitRule.descriptor
+        }
+    }
+
     /// Every TensorFlow rule.
     public static var all: [RuleDescriptor] {
         [TensorFlowPythonOpRule.descriptor, TensorFlowFileWriteOpRule.descriptor, TensorFlowFileReadOpRule.descriptor,
@@ -63,10 +70,7 @@ public enum TensorFlowRules {
 
     /// Reports every finding for `graph`, which was parsed from the file at `location`.
     public static func check(_ graph: TensorFlowGraph, at location: Location, into sink: inout FindingSink) {
-        for anomaly in graph.anomalies {
-            let rule = anomaly.kind == .limitExceeded ? TensorFlowLimitRule.descriptor : TensorFlowMalformedRule.descriptor
-            sink.report(rule, anomaly.message, at: location.at(anomaly.offset))
-        }
+        report(graph.anomalies, at: location, into: &sink)
         checkAssets(graph, at: location, into: &sink)
         checkOps(graph, at: location, into: &sink)
     }

@@ -3,8 +3,7 @@ import VetCore
 import VetFormats
 
 /// Flags archives whose declared sizes or entry counts are beyond what a scan should inflate.
-public enum ZipBombRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.compressionBomb
+public enum ZipBombRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_bomb", severity: .high,
         title: "Zip decompression bomb",

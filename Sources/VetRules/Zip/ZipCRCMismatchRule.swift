@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags members whose data does not match the CRC-32 recorded for them.
-public enum ZipCRCMismatchRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.crcMismatch
+public enum ZipCRCMismatchRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_crc_mismatch", severity: .medium,
         title: "Zip member CRC-32 mismatch",

@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags members that share a name, so different readers open different ones.
-public enum ZipDuplicateNameRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.duplicateName
+public enum ZipDuplicateNameRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_duplicate_name", severity: .high,
         title: "Duplicate zip member name",

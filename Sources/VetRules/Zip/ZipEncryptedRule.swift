@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags encrypted members, whose contents cannot be scanned.
-public enum ZipEncryptedRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.encrypted
+public enum ZipEncryptedRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_encrypted", severity: .medium,
         title: "Encrypted zip member",

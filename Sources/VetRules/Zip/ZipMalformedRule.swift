@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags structural damage that makes zip readers list different members.
-public enum ZipMalformedRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.malformed
+public enum ZipMalformedRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_malformed", severity: .medium,
         title: "Malformed zip structure",

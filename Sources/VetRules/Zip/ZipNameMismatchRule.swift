@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags members whose local header tells a different story from the central directory.
-public enum ZipNameMismatchRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.nameMismatch
+public enum ZipNameMismatchRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_name_mismatch", severity: .high,
         title: "Local header disagrees with the central directory",

@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags members that share bytes with each other or with the central directory.
-public enum ZipOverlappingEntriesRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.overlappingEntries
+public enum ZipOverlappingEntriesRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_overlapping_entries", severity: .high,
         title: "Overlapping zip members",

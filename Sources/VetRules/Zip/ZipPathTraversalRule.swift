@@ -3,8 +3,7 @@ import VetCore
 import VetFormats
 
 /// Flags member names that would be extracted outside the target directory.
-public enum ZipPathTraversalRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.pathTraversal
+public enum ZipPathTraversalRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_path_traversal", severity: .high,
         title: "Zip member name escapes the extraction directory",

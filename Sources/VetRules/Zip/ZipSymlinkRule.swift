@@ -3,8 +3,7 @@ import VetCore
 import VetFormats
 
 /// Flags members that are Unix symbolic links.
-public enum ZipSymlinkRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.symlink
+public enum ZipSymlinkRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_symlink", severity: .high,
         title: "Symbolic link inside a zip archive",

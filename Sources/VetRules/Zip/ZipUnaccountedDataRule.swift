@@ -3,8 +3,7 @@ import VetCore
 import VetFormats
 
 /// Flags bytes that no member, header, directory or comment accounts for.
-public enum ZipUnaccountedDataRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.unaccountedData
+public enum ZipUnaccountedDataRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_unaccounted_data", severity: .medium,
         title: "Bytes outside every zip record",

@@ -3,8 +3,7 @@ import VetCore
 import VetFormats
 
 /// Flags members compressed with a method the scanner cannot decode.
-public enum ZipUnsupportedMethodRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.unsupportedMethod
+public enum ZipUnsupportedMethodRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_unsupported_method", severity: .medium,
         title: "Unsupported zip compression method",

@@ -2,8 +2,7 @@ import VetCore
 import VetFormats
 
 /// Flags general-purpose bits and version numbers that ordinary zip writers never produce.
-public enum ZipUnusualFlagsRule: ZipAnomalyRule {
-    public static let kind = ZipAnomalyKind.unusualFlags
+public enum ZipUnusualFlagsRule {
     public static let descriptor = RuleDescriptor(
         id: "zip_unusual_flags", severity: .medium,
         title: "Unusual zip flag bits or version",

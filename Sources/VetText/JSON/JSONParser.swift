@@ -6,41 +6,60 @@ public struct JSONError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Byte offset in the document.
     public var offset: Int
+    /// Whether the document was rejected only for nesting deeper than the parser's limit.
+    public var tooDeep = false
     public var description: String { "\(message) at byte \(offset)" }
 }
 
-/// A strict RFC 8259 parser over bytes, bounded in nesting depth, that never trusts lengths.
+/// Which reader's rules a JSON document is parsed by.
+public enum JSONDialect: Sendable {
+    /// RFC 8259, as Rust's serde_json reads safetensors headers.
+    case strict
+    /// Python's `json` module, as Hugging Face libraries read configs: RFC 8259 plus the
+    /// constants `NaN`, `Infinity` and `-Infinity`.
+    case python
+}
+
+/// A JSON parser over bytes, bounded in nesting depth, that never trusts lengths.
 ///
-/// Unlike Foundation's parser it keeps duplicate keys and member order, and reports the offset of
+/// Unlike Foundation's parser it keeps duplicate keys and member order (readers that keep the
+/// last of duplicates, as Python does, see `JSONValue.subscript`), and reports the offset of
 /// the first error.
 public struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
     private var depth = 0
     private let maxDepth: Int
+    private let dialect: JSONDialect
 
     /// Parses `source` as one JSON value, allowing surrounding white space.
-    /// - Parameter maxDepth: deepest nesting of arrays and objects accepted.
+    /// - Parameters:
+    ///   - dialect: Whose rules apply.
+    ///   - maxDepth: deepest nesting of arrays and objects accepted.
     /// - Throws: `JSONError` for invalid UTF-8, syntax errors, nesting too deep or trailing text.
-    public static func parse(_ source: ByteSource, maxDepth: Int = 128) throws -> JSONValue {
-        try source.withUnsafeBytes { buffer in
-            var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
-            parser.skipSpace()
-            let value = try parser.value()
-            parser.skipSpace()
-            guard parser.index == buffer.count else { throw parser.error("unexpected text after the value") }
-            return value
+    public static func parse(_ source: ByteSource, dialect: JSONDialect = .strict, maxDepth: Int = 128) throws(JSONError) -> JSONValue {
+        let result = source.withUnsafeBytes { buffer in
+            Result { () throws(JSONError) -> JSONValue in
+                var parser = JSONParser(bytes: buffer, maxDepth: maxDepth, dialect: dialect)
+                parser.skipSpace()
+                let value = try parser.value()
+                parser.skipSpace()
+                guard parser.index == buffer.count else { throw parser.error("unexpected text after the value") }
+                return value
+            }
         }
+        return try result.get()
     }
 
     /// Parses UTF-8 text.
-    public static func parse(_ text: String, maxDepth: Int = 128) throws -> JSONValue {
-        try parse(ByteSource(Array(text.utf8)), maxDepth: maxDepth)
+    public static func parse(_ text: String, dialect: JSONDialect = .strict, maxDepth: Int = 128) throws(JSONError) -> JSONValue {
+        try parse(ByteSource(Array(text.utf8)), dialect: dialect, maxDepth: maxDepth)
     }
 
-    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int, dialect: JSONDialect) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.dialect = dialect
     }
 
     private func error(_ message: String) -> JSONError { JSONError(message: message, offset: index) }
@@ -51,78 +70,134 @@ public struct JSONParser {
         while let b = current, b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D { index += 1 }
     }
 
-    private mutating func expect(_ literal: StaticString) throws {
+    private mutating func expect(_ literal: StaticString) throws(JSONError) {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw error("unexpected end") }
         for i in 0..<count where bytes[index + i] != literal.utf8Start[i] { throw error("invalid literal") }
         index += count
     }
 
-    private mutating func value() throws -> JSONValue {
-        guard let b = current else { throw error("unexpected end") }
+    /// A container whose members are still being read.
+    private enum OpenContainer {
+        case array([JSONValue])
+        case object([JSONMember], key: String, keyOffset: Int)
+    }
+
+    /// Reads one value. Containers are kept on an explicit stack rather than the call stack, so
+    /// nesting up to `maxDepth` costs heap, not stack: the parser runs on threads with small
+    /// stacks (Swift concurrency's) as safely as on the scanner's own.
+    private mutating func value() throws(JSONError) -> JSONValue {
+        var open: [OpenContainer] = []
+        nextValue: while true {
+            skipSpace()
+            guard let b = current else { throw error("unexpected end") }
+            var result: JSONValue
+            switch b {
+            case UInt8(ascii: "{"):
+                try enter()
+                index += 1
+                skipSpace()
+                if current == UInt8(ascii: "}") {
+                    index += 1
+                    depth -= 1
+                    result = .object([])
+                } else {
+                    let (key, offset) = try memberKey()
+                    open.append(.object([], key: key, keyOffset: offset))
+                    continue nextValue
+                }
+            case UInt8(ascii: "["):
+                try enter()
+                index += 1
+                skipSpace()
+                if current == UInt8(ascii: "]") {
+                    index += 1
+                    depth -= 1
+                    result = .array([])
+                } else {
+                    open.append(.array([]))
+                    continue nextValue
+                }
+            default:
+                result = try scalar(b)
+            }
+            // Hand the value to its container; close every container that ends here.
+            while let container = open.popLast() {
+                skipSpace()
+                switch container {
+                case var .array(items):
+                    items.append(result)
+                    switch current {
+                    case UInt8(ascii: ","):
+                        index += 1
+                        open.append(.array(items))
+                        continue nextValue
+                    case UInt8(ascii: "]"):
+                        index += 1
+                        depth -= 1
+                        result = .array(items)
+                    default: throw error("expected , or ]")
+                    }
+                case .object(var members, let key, let keyOffset):
+                    members.append(JSONMember(key: key, value: result, offset: keyOffset))
+                    switch current {
+                    case UInt8(ascii: ","):
+                        index += 1
+                        skipSpace()
+                        let (next, offset) = try memberKey()
+                        open.append(.object(members, key: next, keyOffset: offset))
+                        continue nextValue
+                    case UInt8(ascii: "}"):
+                        index += 1
+                        depth -= 1
+                        result = .object(members)
+                    default: throw error("expected , or }")
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    /// A value that is not a container, starting with `b`.
+    private mutating func scalar(_ b: UInt8) throws(JSONError) -> JSONValue {
         switch b {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "N") where dialect == .python: try expect("NaN"); return .number(JSONNumber(text: "NaN"))
+        case UInt8(ascii: "I") where dialect == .python: try expect("Infinity"); return .number(JSONNumber(text: "Infinity"))
+        case UInt8(ascii: "-") where dialect == .python && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+            index += 1
+            try expect("Infinity")
+            return .number(JSONNumber(text: "-Infinity"))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw error("unexpected character")
         }
     }
 
-    private mutating func enter() throws {
+    /// A member's key and the colon after it; returns the key and its offset.
+    private mutating func memberKey() throws(JSONError) -> (String, Int) {
+        guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
+        let offset = index
+        let key = try string()
+        skipSpace()
+        guard current == UInt8(ascii: ":") else { throw error("expected :") }
+        index += 1
+        return (key, offset)
+    }
+
+    private mutating func enter() throws(JSONError) {
         depth += 1
-        guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth) levels") }
-    }
-
-    private mutating func object() throws -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        index += 1
-        var members: [JSONMember] = []
-        skipSpace()
-        if current == UInt8(ascii: "}") { index += 1; return .object(members) }
-        while true {
-            skipSpace()
-            guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            let offset = index
-            let key = try string()
-            skipSpace()
-            guard current == UInt8(ascii: ":") else { throw error("expected :") }
-            index += 1
-            skipSpace()
-            members.append(JSONMember(key: key, value: try value(), offset: offset))
-            skipSpace()
-            switch current {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
-            default: throw error("expected , or }")
-            }
+        guard depth <= maxDepth else {
+            var failure = error("nested deeper than \(maxDepth) levels")
+            failure.tooDeep = true
+            throw failure
         }
     }
 
-    private mutating func array() throws -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        index += 1
-        var items: [JSONValue] = []
-        skipSpace()
-        if current == UInt8(ascii: "]") { index += 1; return .array(items) }
-        while true {
-            skipSpace()
-            items.append(try value())
-            skipSpace()
-            switch current {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(items)
-            default: throw error("expected , or ]")
-            }
-        }
-    }
-
-    private mutating func number() throws -> JSONNumber {
+    private mutating func number() throws(JSONError) -> JSONNumber {
         let start = index
         if current == UInt8(ascii: "-") { index += 1 }
         func digits() -> Int {
@@ -144,7 +219,7 @@ public struct JSONParser {
         return JSONNumber(text: String(decoding: bytes[start..<index], as: UTF8.self))
     }
 
-    private mutating func string() throws -> String {
+    private mutating func string() throws(JSONError) -> String {
         index += 1
         let start = index
         // Fast path: no escapes.
@@ -192,7 +267,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func hex4() throws -> UInt32 {
+    private mutating func hex4() throws(JSONError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw error("short \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {

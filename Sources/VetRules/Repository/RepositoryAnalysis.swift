@@ -1,12 +1,15 @@
 import VetCore
-import VetRules
 
 /// Checks that need a whole folder: pickle weights shadowed by safetensors, and the verdict line.
-enum RepositoryAnalysis {
+public enum RepositoryAnalysis {
+    /// Coverage names of readings that unpickle when loaded.
     static let pickleFormats: Set<String> = ["pickle", "pytorch-zip", "pytorch-legacy", "pytorch-legacy-tar", "joblib", "torchscript"]
+    /// Rules whose findings mean the folder ships code that runs when it is loaded.
+    static let codeRules: Set<String> = Set(([TorchScriptCodeRule.descriptor, RemoteCodeRule.descriptor, PickleUnknownImportRule.descriptor,
+                                              KerasLambdaRule.descriptor, KerasCustomObjectRule.descriptor] + PythonCodeRules.all).map(\.id))
 
     /// Reports pickle weight files that have a safetensors twin in the same folder.
-    static func shadowedPickles(coverage: [CoverageEntry]) -> [Finding] {
+    public static func shadowedPickles(coverage: [CoverageEntry]) -> [Finding] {
         let topLevel = coverage.filter { $0.location.members.isEmpty }
         let safetensors = Set(topLevel.filter { $0.format == "safetensors" }.map { $0.location.file })
         var findings: [Finding] = []
@@ -31,18 +34,16 @@ enum RepositoryAnalysis {
     }
 
     /// One verdict per folder among `inputs`.
-    static func verdicts(folders: [String], findings: [Finding], coverage: [CoverageEntry]) -> [RepositoryVerdict] {
+    public static func verdicts(folders: [String], findings: [Finding], coverage: [CoverageEntry]) -> [RepositoryVerdict] {
         folders.map { folder in
             let prefix = folder.hasSuffix("/") ? folder : folder + "/"
             let inside = findings.filter { $0.location.file.hasPrefix(prefix) }
             let covered = coverage.filter { $0.location.file.hasPrefix(prefix) }
             let highest = inside.map(\.severity).max()
-            let codeRules: Set<String> = ["torchscript_code", "repo_remote_code", "pickle_unknown_import", "keras_lambda_layer",
-                                          "keras_custom_object"]
             let verdict: String
             if let highest, highest == .critical {
                 verdict = "DANGEROUS: \(inside.filter { $0.severity == .critical }.count) critical finding(s); do not load"
-            } else if inside.contains(where: { codeRules.contains($0.ruleID) || $0.ruleID.hasPrefix("python_") }) {
+            } else if inside.contains(where: { codeRules.contains($0.ruleID) }) {
                 verdict = "contains code that runs on load; review it before loading"
             } else if let highest, highest >= .medium {
                 verdict = "suspicious: findings at \(highest.name) need review"

@@ -1,0 +1,36 @@
+import VetBytes
+import VetCore
+import VetGGUF
+
+/// GGUF: header, metadata and tensor checks, chat templates analysed, hidden bytes scanned.
+public struct GGUFFormat: FormatPlugin {
+    public let name = "gguf"
+    public var rules: [RuleDescriptor] { GGUFRules.rules }
+
+    public init() {}
+
+    public func claim(_ artifact: Artifact) -> FormatClaim? {
+        artifact.starts(with: Array("GGUF".utf8)) ? FormatClaim(.magic, "GGUF magic") : nil
+    }
+
+    public func analyze(_ artifact: Artifact, claim: FormatClaim, session: ScanSession) {
+        let location = artifact.location
+        let file = GGUFFile.parse(artifact.source)
+        GGUFRules.check(file, at: location, into: &session.sink)
+        // `tokenizer.chat_template` and its named variants `tokenizer.chat_template.NAME`
+        // (`tokenizer.chat_templates` is the list of those names).
+        for entry in file.metadata where entry.key == "tokenizer.chat_template" || entry.key.hasPrefix("tokenizer.chat_template.") {
+            guard let template = entry.value.string else {
+                session.report(GGUFMalformedRule.descriptor, "\(entry.key) is not a string", at: location.at(entry.offset))
+                continue
+            }
+            JinjaRules.check(template, at: location.member(entry.key), into: &session.sink)
+        }
+        if file.headerComplete {
+            session.cover(artifact, "gguf", .scanned)
+        } else {
+            session.cover(artifact, "gguf", .partial, reason: "header could not be read to its end")
+        }
+        HiddenBytes.scan(file.unaccountedRanges, of: artifact, session: session)
+    }
+}

@@ -1,0 +1,130 @@
+import VetBytes
+import VetCore
+import VetText
+
+/// JSON configs (`config.json`, `tokenizer_config.json`, …), parsed as Python's `json` module
+/// reads them, checked for remote code and chat templates.
+public struct JSONConfigFormat: FormatPlugin {
+    public let name = "json"
+    public var rules: [RuleDescriptor] { [RemoteCodeRule.descriptor, ConfigUnparseableRule.descriptor] }
+
+    public init() {}
+
+    public func claim(_ artifact: Artifact) -> FormatClaim? {
+        artifact.named([".json"]) ? FormatClaim(.name, "named .json") : nil
+    }
+
+    public func analyze(_ artifact: Artifact, claim: FormatClaim, session: ScanSession) {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(artifact.source, dialect: .python, maxDepth: session.limits.maxConfigDepth)
+        } catch {
+            let why = error.tooDeep ? "nests deeper than the \(session.limits.maxConfigDepth) levels ModelVet follows"
+                : "is not JSON that Python's json module accepts (\(error))"
+            ConfigUnparseableRule.report(artifact, format: "JSON", why: why, session: session)
+            return session.cover(artifact, name, .partial, reason: error.tooDeep ? "nesting limit reached" : "could not be parsed")
+        }
+        ConfigChecks.check(json, at: artifact.location, session: session)
+        session.cover(artifact, name, .scanned)
+    }
+}
+
+/// The checks every parsed config gets, whatever its syntax.
+enum ConfigChecks {
+    static func check(_ config: JSONValue, at location: Location, session: ScanSession) {
+        RemoteCodeRule.check(config, at: location, into: &session.sink)
+        checkChatTemplates(in: config, at: location, session: session)
+    }
+
+    /// `chat_template` anywhere in the document: a string, or a list of `{"name", "template"}`
+    /// variants (Hugging Face's named templates). Every occurrence is analysed, duplicates included.
+    /// The walk keeps its own stack: configs may nest as deep as `ScanLimits.maxConfigDepth`.
+    static func checkChatTemplates(in document: JSONValue, at location: Location, session: ScanSession) {
+        var pending: [(value: JSONValue, path: String)] = [(document, "")]
+        while let (value, path) = pending.popLast() {
+            switch value {
+            case let .object(members):
+                for member in members.reversed() {
+                    let here = path.isEmpty ? member.key : path + "." + member.key
+                    if member.key == "chat_template" { checkTemplate(member.value, at: location.member(here), session: session) }
+                    pending.append((member.value, here))
+                }
+            case let .array(items):
+                for (index, item) in items.enumerated().reversed() { pending.append((item, "\(path)[\(index)]")) }
+            default: continue
+            }
+        }
+    }
+
+    /// One `chat_template` value: a template string or a list of named variants.
+    static func checkTemplate(_ value: JSONValue, at location: Location, session: ScanSession) {
+        if let template = value.string { JinjaRules.check(template, at: location, into: &session.sink) }
+        for variant in value.array ?? [] {
+            guard let template = variant["template"]?.string else { continue }
+            let name = variant["name"]?.string ?? "unnamed"
+            let base = location.members.last ?? "chat_template"
+            JinjaRules.check(template, at: Location(file: location.file, members: location.members.dropLast() + ["\(base)[\(name)]"]),
+                             into: &session.sink)
+        }
+    }
+}
+
+/// Python source files: analysed for what they would do when imported.
+public struct PythonSourceFormat: FormatPlugin {
+    public let name = "python"
+    public var rules: [RuleDescriptor] { PythonCodeRules.all }
+
+    public init() {}
+
+    public func claim(_ artifact: Artifact) -> FormatClaim? {
+        artifact.named([".py"]) ? FormatClaim(.name, "named .py") : nil
+    }
+
+    public func analyze(_ artifact: Artifact, claim: FormatClaim, session: ScanSession) {
+        PythonCodeRules.check(artifact.text, at: artifact.location, into: &session.sink)
+        session.cover(artifact, name, .scanned)
+    }
+}
+
+/// A config file its loader would parse but ModelVet could not.
+public enum ConfigUnparseableRule {
+    /// Keys whose presence makes an unreadable config dangerous: they load code or carry templates.
+    static let riskyKeys = ["auto_map", "custom_pipelines", "chat_template", "trust_remote_code"]
+
+    /// The rule's descriptor.
+    public static let descriptor = RuleDescriptor(
+        id: "config_unparseable", severity: .low,
+        title: "Configuration file cannot be parsed",
+        description: """
+        A JSON or YAML configuration could not be parsed the way its loader parses it (Python's `json` module for \
+        Hugging Face configs, a YAML loader for YAML), or it nests deeper than ModelVet follows. Its remote-code \
+        mappings and chat templates were therefore not examined. A config that its loader rejects does nothing, \
+        but one that only a scanner rejects hides whatever it carries: the severity is high when the raw text \
+        mentions keys that load code or templates (`auto_map`, `custom_pipelines`, `chat_template`), low otherwise.
+        """,
+        remediation: "Inspect the file by hand; a config written by a framework parses cleanly.",
+        references: ["https://docs.python.org/3/library/json.html", "CWE-20"],
+        examples: [
+            RuleExample("auto_map inside a config nested deeper than ModelVet follows", fileName: "config.json", triggers: true) {
+                let depth = ScanLimits().maxConfigDepth + 1
+                return Array((String(repeating: "[", count: depth) + #"{"auto_map":{"AutoModel":"m.M"}}"#
+                              + String(repeating: "]", count: depth)).utf8)
+            },
+            RuleExample("a JSON file with a comment, which Python's json module rejects", fileName: "tsconfig.json", triggers: true) {
+                Array("{\n  // compiler options\n  \"strict\": true\n}\n".utf8)
+            },
+            RuleExample("a config with a NaN value, which Python's json accepts", fileName: "config.json", triggers: false) {
+                Array(#"{"model_type":"llama","initializer_range":NaN}"#.utf8)
+            },
+        ])
+
+    /// Reports `artifact` as unparseable; high when its text names a risky key.
+    static func report(_ artifact: Artifact, format: String, why: String, session: ScanSession) {
+        let text = artifact.text
+        let mentioned = riskyKeys.filter { text.contains($0) }
+        session.report(descriptor, "\(format) config \(why); its contents were not examined"
+                       + (mentioned.isEmpty ? "" : ", and its text mentions " + mentioned.joined(separator: ", ")),
+                       at: artifact.location, evidence: mentioned.isEmpty ? nil : mentioned.joined(separator: ", "),
+                       severity: mentioned.isEmpty ? nil : .high)
+    }
+}
