@@ -63,8 +63,9 @@ public struct ONNXTensor: Sendable {
     /// Absolute offset of the tensor's message.
     public var offset: Int
 
-    /// The value of the first `external_data` entry named `key`.
-    public func externalValue(_ key: String) -> String? { externalData.first { $0.key == key }?.value }
+    /// The value of the last `external_data` entry named `key`: onnx and onnxruntime both let a
+    /// later entry overwrite an earlier one.
+    public func externalValue(_ key: String) -> String? { externalData.last { $0.key == key }?.value }
 }
 
 /// A local function (`ModelProto.functions`).

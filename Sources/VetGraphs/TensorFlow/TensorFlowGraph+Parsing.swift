@@ -12,6 +12,9 @@ extension TensorFlowGraph {
             case .graphDef:
                 walker.graph.metaGraphCount = 1
                 try walker.graphDef(ProtobufReader(source), metaGraph: 0)
+            case .metaGraph:
+                walker.graph.metaGraphCount = 1
+                try walker.metaGraph(ProtobufReader(source), index: 0)
             }
         } catch let error as ProtobufError {
             walker.graph.anomaly(error)
@@ -106,7 +109,10 @@ struct TensorFlowWalker {
         }
     }
 
-    /// NodeDef: name (1), op (2), attr (5: map entry key 1, AttrValue 2).
+    /// NodeDef: name (1), op (2), input (3), attr (5: map entry key 1, AttrValue 2).
+    ///
+    /// A map entry that carries its value twice is merged by protobuf (a later empty value does not
+    /// erase an earlier string), so every value of an entry is read.
     mutating func node(_ message: ProtobufReader, function: String?, metaGraph: Int) throws {
         try budget.element(at: message.baseOffset)
         var entry = TensorFlowNode(name: "", op: "", function: function, metaGraph: metaGraph,
@@ -116,27 +122,34 @@ struct TensorFlowWalker {
             switch field.number {
             case 1: entry.name = text(field)
             case 2: entry.op = text(field)
+            case 3: entry.inputs.append(text(field))
             case 5:
                 guard var pair = field.message else { continue }
                 var key = ""
-                var value: ProtobufReader?
+                var values: [ProtobufReader] = []
                 while let inner = try next(&pair) {
                     if inner.number == 1 { key = text(inner) }
-                    if inner.number == 2 { value = inner.message }
+                    if inner.number == 2, let value = inner.message { values.append(value) }
                 }
-                if let value { try attribute(value, key: key, into: &entry) }
+                for value in values { try attribute(value, key: key, into: &entry) }
             default: break
             }
         }
         graph.nodes.append(entry)
     }
 
-    /// AttrValue: list (1: ListValue s 2, func 9), s (2), func (10: NameAttrList name 1).
+    /// AttrValue: list (1: ListValue s 2, func 9), s (2), tensor (8: TensorProto string_val 8),
+    /// func (10: NameAttrList name 1).
     mutating func attribute(_ message: ProtobufReader, key: String, into entry: inout TensorFlowNode) throws {
         var reader = message
         while let field = try next(&reader) {
             switch field.number {
             case 2: entry.stringAttributes[key, default: []].append(text(field))
+            case 8:
+                guard var tensor = field.message else { continue }
+                while let item = try next(&tensor) {
+                    if item.number == 8 { entry.stringAttributes[key, default: []].append(text(item)) }
+                }
             case 10: if let sub = field.message { entry.calledFunctions.append(try functionName(sub)) }
             case 1:
                 guard var list = field.message else { continue }

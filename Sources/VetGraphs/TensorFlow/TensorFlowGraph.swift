@@ -22,10 +22,13 @@ public struct TensorFlowNode: Sendable {
     public var function: String?
     /// Index of the meta graph in a SavedModel (0 for a GraphDef).
     public var metaGraph: Int
-    /// String attributes (`s`, and the `s` entries of lists) by attribute name.
+    /// String attributes (`s`, the `s` entries of lists, and the `string_val`s of tensor values such
+    /// as a `Const`'s) by attribute name.
     public var stringAttributes: [String: [String]]
     /// Functions named by `func` attributes (`f` of `PartitionedCall`, branches of `If`, …).
     public var calledFunctions: [String]
+    /// The node's inputs (`name`, `name:1`, `^name` for control inputs).
+    public var inputs: [String] = []
     /// Absolute offset of the node's message.
     public var offset: Int
 }
@@ -40,6 +43,14 @@ public struct TensorFlowSaver: Sendable, Equatable {
     public var saveTensorName: String
     /// `restore_op_name` (`save/restore_all`, `StatefulPartitionedCall_2`).
     public var restoreOpName: String
+
+    /// Creates a saver description.
+    public init(metaGraph: Int, filenameTensorName: String, saveTensorName: String, restoreOpName: String) {
+        self.metaGraph = metaGraph
+        self.filenameTensorName = filenameTensorName
+        self.saveTensorName = saveTensorName
+        self.restoreOpName = restoreOpName
+    }
 }
 
 /// An `AssetFileDef` of a meta graph: a file under the SavedModel's `assets/` directory.
@@ -61,6 +72,8 @@ public struct TensorFlowGraph: Sendable {
         case savedModel = "SavedModel"
         /// A frozen or exported `GraphDef`.
         case graphDef = "GraphDef"
+        /// A bare `MetaGraphDef` (`model.ckpt.meta`), read by `tf.compat.v1.train.import_meta_graph`.
+        case metaGraph = "MetaGraphDef"
     }
 
     /// Which container the file is.
@@ -80,39 +93,78 @@ public struct TensorFlowGraph: Sendable {
     /// Problems found.
     public var anomalies: [TensorFlowAnomaly] = []
 
-    /// Whether `source` is shaped like a `SavedModel`: schema version 1 in field 1, then only
-    /// meta graphs (field 2).
+    /// Whether `source` is shaped like a `SavedModel`: only `saved_model_schema_version` (1, a
+    /// varint the loader ignores, so it may be absent) and meta graphs (2), at least one of them
+    /// shaped like a `MetaGraphDef`.
     public static func looksLikeSavedModel(_ source: ByteSource) -> Bool {
-        guard source.byte(at: 0) == 0x08 else { return false }
         var reader = ProtobufReader(source)
         var metaGraphs = 0
         do {
-            guard let first = try reader.next(), first.number == 1, first.uint64 == 1 else { return false }
             while let field = try reader.next() {
-                guard field.number == 2, field.wireType == .lengthDelimited, metaGraphs < 100_000 else { return false }
-                metaGraphs += 1
+                switch (field.number, field.wireType) {
+                case (1, .varint): continue
+                case (2, .lengthDelimited):
+                    guard let meta = field.message, isMetaGraphShaped(meta), metaGraphs < 100_000 else { return false }
+                    metaGraphs += 1
+                default: return false
+                }
             }
         } catch { return false }
         return metaGraphs > 0
     }
 
-    /// Whether `source` is shaped like a `GraphDef`: only fields node (1), library (2), version (3)
-    /// and versions (4), with at least one node whose first field is its name or op.
-    public static func looksLikeGraphDef(_ source: ByteSource) -> Bool {
-        guard source.byte(at: 0) == 0x0A else { return false }
-        var reader = ProtobufReader(source)
-        var count = 0
+    /// Whether `source` is shaped like a bare `MetaGraphDef` (`tf.train.export_meta_graph`'s `.meta`).
+    public static func looksLikeMetaGraph(_ source: ByteSource) -> Bool {
+        isMetaGraphShaped(ProtobufReader(source))
+    }
+
+    /// Only MetaGraphDef's message fields (1-8), with a `graph_def` (2).
+    static func isMetaGraphShaped(_ message: ProtobufReader) -> Bool {
+        var reader = message
+        var graph = false
         do {
-            guard let first = try reader.next(), first.number == 1, var node = first.message,
-                  let inner = try node.next(), inner.number == 1 || inner.number == 2, inner.wireType == .lengthDelimited
-            else { return false }
             while let field = try reader.next() {
-                count += 1
-                let expected: ProtobufWireType = field.number == 3 ? .varint : .lengthDelimited
-                guard (1...4).contains(field.number), field.wireType == expected, count < 10_000_000 else { return false }
+                guard (1...8).contains(field.number), field.wireType == .lengthDelimited else { return false }
+                if field.number == 2 { graph = true }
             }
         } catch { return false }
-        return true
+        return graph
+    }
+
+    /// Whether `source` is shaped like a `GraphDef`: at least one node (1) whose fields are a
+    /// NodeDef's with an op, and otherwise only GraphDef's fields with their wire types (library 2,
+    /// version 3, versions 4, debug_info 5) or fields a parser skips as unknown, in any order.
+    public static func looksLikeGraphDef(_ source: ByteSource) -> Bool {
+        var reader = ProtobufReader(source)
+        var nodes = 0
+        do {
+            while let field = try reader.next() {
+                switch field.number {
+                case 1:
+                    guard let node = field.message, isNodeShaped(node) else { return false }
+                    nodes += 1
+                case 2, 4, 5: guard field.wireType == .lengthDelimited else { return false }
+                case 3: guard field.wireType == .varint else { return false }
+                default: continue
+                }
+                if nodes > 10_000_000 { return false }
+            }
+        } catch { return false }
+        return nodes > 0
+    }
+
+    /// NodeDef's fields (name 1, op 2, input 3, device 4, attr 5, debug info 6, type 7), all
+    /// length-delimited, with a non-empty op.
+    static func isNodeShaped(_ message: ProtobufReader) -> Bool {
+        var reader = message
+        var op = false
+        do {
+            while let field = try reader.next() {
+                guard (1...7).contains(field.number), field.wireType == .lengthDelimited else { return false }
+                if field.number == 2, let bytes = field.bytes, !bytes.isEmpty { op = true }
+            }
+        } catch { return false }
+        return op
     }
 
     mutating func anomaly(_ error: ProtobufError) {

@@ -19,7 +19,7 @@ public enum ONNXExample {
     /// A model with `nodes` in its graph, one float initializer `w` (external at
     /// `externalLocation` when given, else 4 bytes of `raw_data`) and local functions named
     /// `functions` in domain `local`.
-    public static func model(nodes: [Node] = [Node("Relu")], externalLocation: String? = nil,
+    public static func model(nodes: [Node] = [Node("Relu")], externalLocation: String? = nil, laterLocation: String? = nil,
                              extraOpsets: [String] = [], functions: [String] = []) -> [UInt8] {
         ProtobufWriter { model in
             model.varint(1, 8)
@@ -43,6 +43,7 @@ public enum ONNXExample {
                         tensor.message(13) { $0.string(1, "location"); $0.string(2, externalLocation) }
                         tensor.message(13) { $0.string(1, "offset"); $0.string(2, "0") }
                         tensor.message(13) { $0.string(1, "length"); $0.string(2, "4") }
+                        if let laterLocation { tensor.message(13) { $0.string(1, "location"); $0.string(2, laterLocation) } }
                         tensor.varint(14, 1)
                     } else {
                         tensor.bytes(9, [0, 0, 0x80, 0x3F])

@@ -24,6 +24,14 @@ public enum ONNXExternalDataTraversalRule {
             RuleExample("initializer stored at an absolute path", fileName: "model.onnx", triggers: true) {
                 ONNXExample.model(externalLocation: "/home/user/.ssh/id_rsa")
             },
+            RuleExample("a harmless location, then a second one climbing out (loaders use the last)", fileName: "model.onnx",
+                        triggers: true) {
+                ONNXExample.model(externalLocation: "model.onnx.data", laterLocation: "../../../../home/user/.ssh/id_rsa")
+            },
+            RuleExample("onnxruntime's in-memory marker, which turns offset into a memory address", fileName: "model.onnx",
+                        triggers: true) {
+                ONNXExample.model(externalLocation: "*/_ORT_MEM_ADDR_/*")
+            },
             RuleExample("initializer stored beside the model", fileName: "model.onnx", triggers: false) {
                 ONNXExample.model(externalLocation: "weights/model.onnx.data")
             },
@@ -31,8 +39,15 @@ public enum ONNXExternalDataTraversalRule {
 
     /// Why `location` escapes the model directory, or `nil` when it is a plain relative path
     /// that stays inside it (checked lexically, as the loader joins it).
+    /// onnxruntime's marker for tensors already in memory: with it, `offset` is read as a raw
+    /// memory address (an arbitrary-read primitive in releases before mid-2026).
+    public static let memoryAddressMarker = "*/_ORT_MEM_ADDR_/*"
+
     public static func escapeReason(_ location: String) -> String? {
         if location.isEmpty { return "is empty" }
+        if location == memoryAddressMarker {
+            return "is onnxruntime's in-memory marker, which makes `offset` a raw memory address to read"
+        }
         if location.utf8.contains(0) { return "contains a NUL byte" }
         if location.hasPrefix("/") { return "is an absolute path" }
         if location.hasPrefix("~") { return "starts with `~` (a home directory)" }
@@ -87,10 +102,21 @@ extension ONNXRules {
                             at: location.at(tensor.offset))
                 continue
             }
-            if let reason = ONNXExternalDataTraversalRule.escapeReason(path) {
-                sink.report(ONNXExternalDataTraversalRule.descriptor,
-                            "\(label) reads its data from `\(path)`, which \(reason)",
-                            at: location.at(tensor.offset), evidence: path)
+            // Loaders take the last of duplicate keys (onnx's checker walks every `location`); a key
+            // given twice is how a scanner that reads the first is shown a harmless path.
+            let keys = tensor.externalData.map(\.key)
+            for key in Set(keys).sorted() where keys.filter({ $0 == key }).count > 1 {
+                sink.report(ONNXMalformedRule.descriptor,
+                            "\(label) gives external_data key `\(key)` \(keys.filter { $0 == key }.count) times; onnx and onnxruntime use the last",
+                            at: location.at(tensor.offset),
+                            evidence: tensor.externalData.filter { $0.key == key }.map(\.value).joined(separator: "\n"))
+            }
+            for candidate in tensor.externalData where candidate.key == "location" {
+                if let reason = ONNXExternalDataTraversalRule.escapeReason(candidate.value) {
+                    sink.report(ONNXExternalDataTraversalRule.descriptor,
+                                "\(label) reads its data from `\(candidate.value)`, which \(reason)",
+                                at: location.at(tensor.offset), evidence: candidate.value)
+                }
             }
             files[path, default: []].append(tensor.name)
         }

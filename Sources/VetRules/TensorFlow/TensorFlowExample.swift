@@ -13,13 +13,20 @@ public enum TensorFlowExample {
         public var strings: [String: String]
         /// `func` attribute `f`, when the node calls a function.
         public var calls: String?
+        /// Inputs (`name`, `name:1`, `^name`).
+        public var inputs: [String]
+        /// A string tensor for the `value` attribute (a `Const`'s value).
+        public var constant: String?
 
         /// Creates a node.
-        public init(_ name: String, _ op: String, strings: [String: String] = [:], calls: String? = nil) {
+        public init(_ name: String, _ op: String, strings: [String: String] = [:], calls: String? = nil, inputs: [String] = [],
+                    constant: String? = nil) {
             self.name = name
             self.op = op
             self.strings = strings
             self.calls = calls
+            self.inputs = inputs
+            self.constant = constant
         }
     }
 
@@ -41,6 +48,10 @@ public enum TensorFlowExample {
         writer.message(field) { proto in
             proto.string(1, node.name)
             proto.string(2, node.op)
+            for input in node.inputs { proto.string(3, input) }
+            if let constant = node.constant {
+                proto.message(5) { $0.string(1, "value"); $0.message(2) { $0.message(8) { $0.varint(1, 7); $0.string(8, constant) } } }
+            }
             for key in node.strings.keys.sorted() {
                 proto.message(5) { $0.string(1, key); $0.message(2) { $0.string(2, node.strings[key] ?? "") } }
             }
@@ -106,13 +117,32 @@ public enum TensorFlowExample {
         return savedModel(graph, saver: ("saver_filename:0", "StatefulPartitionedCall_1:0", "StatefulPartitionedCall_2"))
     }
 
+    /// The nodes `tf.compat.v1.train.Saver` adds to a graph with one variable, as TF 2.21 writes
+    /// them (the scope, the filename chain and the save/restore pair); `filename` is the default
+    /// path the saver would write to.
+    public static func tf1SaverNodes(filename: String = "model") -> [Node] {
+        [
+            Node("x", "Placeholder"), Node("w", "VarHandleOp"), Node("dense/MatMul", "MatMul", inputs: ["x", "w"]),
+            Node("save/filename/input", "Const", constant: filename),
+            Node("save/filename", "PlaceholderWithDefault", inputs: ["save/filename/input"]),
+            Node("save/Const", "PlaceholderWithDefault", inputs: ["save/filename"]),
+            Node("save/SaveV2/tensor_names", "Const", constant: "w"), Node("save/SaveV2/shape_and_slices", "Const", constant: ""),
+            Node("save/SaveV2", "SaveV2", inputs: ["save/Const", "save/SaveV2/tensor_names", "save/SaveV2/shape_and_slices", "w"]),
+            Node("save/control_dependency", "Identity", inputs: ["save/Const", "^save/SaveV2"]),
+            Node("save/RestoreV2/tensor_names", "Const", constant: "w"), Node("save/RestoreV2/shape_and_slices", "Const", constant: ""),
+            Node("save/RestoreV2", "RestoreV2", inputs: ["save/Const", "save/RestoreV2/tensor_names", "save/RestoreV2/shape_and_slices"]),
+            Node("save/Identity", "Identity", inputs: ["save/RestoreV2"]),
+            Node("save/AssignVariableOp", "AssignVariableOp", inputs: ["w", "save/Identity"]),
+            Node("save/restore_all", "NoOp", inputs: ["^save/AssignVariableOp"]),
+        ]
+    }
+
     /// A SavedModel shaped like TF1's output: a `save/` name scope reached from its `SaverDef`.
     public static var standardTF1: [UInt8] {
-        let graph = graphDef([
-            Node("x", "Placeholder"), Node("dense/MatMul", "MatMul"), Node("save/Const", "Const"),
-            Node("save/SaveV2", "SaveV2"), Node("save/control_dependency", "Identity"),
-            Node("save/RestoreV2", "RestoreV2"), Node("save/restore_all", "NoOp"),
-        ])
-        return savedModel(graph, saver: ("save/Const:0", "save/control_dependency:0", "save/restore_all"))
+        savedModel(graphDef(tf1SaverNodes()), saver: ("save/Const:0", "save/control_dependency:0", "save/restore_all"))
     }
+
+    /// A GraphDef written by `tf.compat.v1.train.write_graph` from a graph with a saver: the same
+    /// nodes, and no `SaverDef` to name them.
+    public static var standardTF1GraphDef: [UInt8] { graphDef(tf1SaverNodes()) }
 }

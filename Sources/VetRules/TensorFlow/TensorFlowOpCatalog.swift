@@ -21,6 +21,8 @@ public enum TensorFlowOpCondition: Sendable {
     case attributeHasPrefix(String, [String])
     /// When a string attribute is present and does not start with any of the prefixes.
     case attributeLacksPrefix(String, [String])
+    /// When a string attribute is present and not empty.
+    case attributeNotEmpty(String)
 
     func holds(for node: TensorFlowNode) -> Bool {
         switch self {
@@ -29,6 +31,8 @@ public enum TensorFlowOpCondition: Sendable {
             return (node.stringAttributes[name] ?? []).contains { value in prefixes.contains { value.hasPrefix($0) } }
         case let .attributeLacksPrefix(name, prefixes):
             return (node.stringAttributes[name] ?? []).contains { value in !prefixes.contains { value.hasPrefix($0) } }
+        case let .attributeNotEmpty(name):
+            return (node.stringAttributes[name] ?? []).contains { !$0.isEmpty }
         }
     }
 }
@@ -50,7 +54,7 @@ public enum TensorFlowOpCatalog {
 
     /// Checkpoint ops a standard `Saver` (TF1) or `tf.train.Checkpoint` save/restore function (TF2) uses.
     public static let checkpointOps: Set<String> = [
-        "Save", "SaveV2", "SaveSlices", "Restore", "RestoreV2", "RestoreSlice", "MergeV2Checkpoints",
+        "Save", "SaveV2", "SaveSlices", "Restore", "RestoreV2", "RestoreSlice", "MergeV2Checkpoints", "DTensorRestoreV2",
     ]
 
     static func group(_ effect: TensorFlowOpEffect, _ ops: [String]) -> [Entry] {
@@ -67,14 +71,16 @@ public enum TensorFlowOpCatalog {
             "WriteRawProtoSummary", "ImportEvent", "FlushSummaryWriter",
             "DatasetToTFRecord", "ExperimentalDatasetToTFRecord", "SaveDataset", "SaveDatasetV2",
             "SnapshotDataset", "SnapshotDatasetV2", "DebugIdentityV2", "DebugIdentityV3",
+            "DumpTensor", "CalibrationStatisticsSaver", "DistributedSave",
         ])
         + [
             Entry(op: "PrintV2", effect: .writesFiles, condition: .attributeHasPrefix("output_stream", ["file://"])),
             Entry(op: "CacheDataset", effect: .writesFiles, condition: .always),
             Entry(op: "CacheDatasetV2", effect: .writesFiles, condition: .always),
         ]
-        + ["DebugIdentity", "DebugNanCount", "DebugNumericSummary"].map {
-            Entry(op: $0, effect: .writesFiles, condition: .attributeHasPrefix("debug_urls", ["file://", "grpc://"]))
+        + ["DebugIdentity", "DebugNanCount", "DebugNumericSummary", "DebugIdentityV3"].flatMap {
+            [Entry(op: $0, effect: .network, condition: .attributeHasPrefix("debug_urls", ["grpc://"])),
+             Entry(op: $0, effect: .writesFiles, condition: .attributeHasPrefix("debug_urls", ["file://"]))]
         }
         + group(.readsFiles, [
             "ReadFile", "MatchingFiles", "ImmutableConst", "Restore", "RestoreV2", "RestoreSlice",
@@ -85,8 +91,10 @@ public enum TensorFlowOpCatalog {
             "TFRecordDataset", "TFRecordDatasetV2", "TextLineDataset", "FixedLengthRecordDataset",
             "FixedLengthRecordDatasetV2", "MatchingFilesDataset", "ExperimentalMatchingFilesDataset",
             "CSVDataset", "CSVDatasetV2", "ExperimentalCSVDataset", "LMDBDataset", "ExperimentalLMDBDataset",
-            "SqlDataset", "ExperimentalSqlDataset", "LoadDataset", "ExperimentalLoadDataset",
+            "SqlDataset", "ExperimentalSqlDataset", "LoadDataset", "ExperimentalLoadDataset", "DTensorRestoreV2", "Skipgram",
+            "SnapshotDatasetReader", "SnapshotChunkDataset", "ListSnapshotChunksDataset",
         ])
+        + [Entry(op: "FixedUnigramCandidateSampler", effect: .readsFiles, condition: .attributeNotEmpty("vocab_file"))]
         + ["DecodeProtoV2", "EncodeProto"].map {
             Entry(op: $0, effect: .readsFiles, condition: .attributeLacksPrefix("descriptor_source", ["local://", "bytes://"]))
         }
@@ -94,15 +102,17 @@ public enum TensorFlowOpCatalog {
             "DataServiceDataset", "DataServiceDatasetV2", "DataServiceDatasetV3", "DataServiceDatasetV4",
             "RegisterDataset", "RegisterDatasetV2", "Rpc", "TryRpc", "RpcClient", "RpcCall", "RpcServer",
             "RpcServerStart", "RpcServerRegister", "GcsConfigureCredentials", "GcsConfigureBlockCache",
-            "FileSystemSetConfiguration",
+            "FileSystemSetConfiguration", "DistributedSave",
         ])
 
-    /// Entries by op name.
+    /// The first entry of each op (for callers that know only the op's name, such as TFLite's Flex ops).
     public static let byOp: [String: Entry] = Dictionary(entries.map { ($0.op, $0) }, uniquingKeysWith: { first, _ in first })
+    /// Every entry of each op, in catalogue order.
+    static let allByOp: [String: [Entry]] = Dictionary(grouping: entries, by: \.op)
 
-    /// The effect of `node` when it is catalogued and its condition holds.
-    public static func effect(of node: TensorFlowNode) -> TensorFlowOpEffect? {
-        guard let entry = byOp[node.op], entry.condition.holds(for: node) else { return nil }
-        return entry.effect
+    /// What `node` does outside the computation: each catalogued effect whose condition holds.
+    public static func effects(of node: TensorFlowNode) -> [TensorFlowOpEffect] {
+        var seen = Set<TensorFlowOpEffect>()
+        return (allByOp[node.op] ?? []).filter { $0.condition.holds(for: node) }.map(\.effect).filter { seen.insert($0).inserted }
     }
 }

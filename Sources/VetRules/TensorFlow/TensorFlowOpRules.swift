@@ -1,3 +1,4 @@
+import VetFixtures
 import VetCore
 import VetFormats
 
@@ -49,7 +50,33 @@ public enum TensorFlowFileWriteOpRule {
             RuleExample("PrintV2 to a file stream", fileName: "frozen.pb", triggers: true) {
                 TensorFlowExample.graphDef([TensorFlowExample.Node("p", "PrintV2", strings: ["output_stream": "file:///tmp/x"])])
             },
+            RuleExample("a GraphDef whose saver's default path is a shell start-up file", fileName: "graph.pb", triggers: true) {
+                TensorFlowExample.graphDef(TensorFlowExample.tf1SaverNodes(filename: "/home/user/.bashrc"))
+            },
+            RuleExample("a SaveV2 inside the saver's scope writing to a path of its own", fileName: "saved_model.pb", triggers: true) {
+                TensorFlowExample.savedModel(TensorFlowExample.graphDef(TensorFlowExample.tf1SaverNodes() + [
+                    TensorFlowExample.Node("save/evil/path", "Const", constant: "/tmp/modelvet-example"),
+                    TensorFlowExample.Node("save/SaveV2_1", "SaveV2", inputs: ["save/evil/path", "save/SaveV2/tensor_names",
+                                                                                "save/SaveV2/shape_and_slices", "w"]),
+                ]), saver: ("save/Const:0", "save/control_dependency:0", "save/restore_all"))
+            },
             RuleExample("a standard TF1 saver scope", fileName: "saved_model.pb", triggers: false) { TensorFlowExample.standardTF1 },
+            RuleExample("a TF1 GraphDef written by write_graph, with the standard saver", fileName: "graph.pb", triggers: false) {
+                TensorFlowExample.standardTF1GraphDef
+            },
+            RuleExample("PrintV2 to a file stream hidden by a second, empty value", fileName: "frozen.pb", triggers: true) {
+                ProtobufWriter { graph in
+                    graph.message(1) { node in
+                        node.string(1, "p")
+                        node.string(2, "PrintV2")
+                        node.message(5) { entry in
+                            entry.string(1, "output_stream")
+                            entry.message(2) { $0.string(2, "file:///tmp/modelvet-example") }
+                            entry.message(2) { _ in }
+                        }
+                    }
+                }.bytes
+            },
             RuleExample("PrintV2 to stderr", fileName: "frozen.pb", triggers: false) {
                 TensorFlowExample.graphDef([TensorFlowExample.Node("p", "PrintV2", strings: ["output_stream": "stderr"])])
             },
@@ -120,9 +147,9 @@ extension TensorFlowRules {
     /// Reports every catalogued op outside the standard saver's reach.
     static func checkOps(_ graph: TensorFlowGraph, at location: Location, into sink: inout FindingSink) {
         let saver = TensorFlowSaverScope(graph)
-        for node in graph.nodes {
-            guard let effect = TensorFlowOpCatalog.effect(of: node), let rule = effectRules[effect],
-                  !saver.isSaverCheckpointOp(node) else { continue }
+        for node in graph.nodes where !saver.isSaverCheckpointOp(node) {
+            let effects = TensorFlowOpCatalog.effects(of: node)
+            guard !effects.isEmpty else { continue }
             let place = node.function.map { "in function `\($0)`" } ?? "in the graph"
             let meta = graph.kind == .savedModel ? " of meta graph \(node.metaGraph)" : ""
             let detail = node.stringAttributes.keys.sorted().compactMap { key -> String? in
@@ -131,9 +158,12 @@ extension TensorFlowRules {
             }
             let asset = readsDeclaredAsset(node, in: graph)
             let note = asset ? " (an asset file the loader passes in, judging by the meta graph's assets)" : ""
-            sink.report(rule, "node `\(node.name)` \(place)\(meta) runs op `\(node.op)`, which \(effect.rawValue)\(note)",
-                        at: location.at(node.offset),
-                        evidence: ([node.op] + detail.prefix(4)).joined(separator: " "), severity: asset ? .low : nil)
+            for effect in effects {
+                guard let rule = effectRules[effect] else { continue }
+                sink.report(rule, "node `\(node.name)` \(place)\(meta) runs op `\(node.op)`, which \(effect.rawValue)\(note)",
+                            at: location.at(node.offset),
+                            evidence: ([node.op] + detail.prefix(4)).joined(separator: " "), severity: asset ? .low : nil)
+            }
         }
     }
 }

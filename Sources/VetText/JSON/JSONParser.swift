@@ -77,10 +77,14 @@ public struct JSONParser {
         index += count
     }
 
-    /// A container whose members are still being read.
-    private enum OpenContainer {
-        case array([JSONValue])
-        case object([JSONMember], key: String, keyOffset: Int)
+    /// A container whose members are still being read. Kept in an array and mutated in place, so
+    /// appending a member never copies the ones before it.
+    private struct OpenContainer {
+        var isObject: Bool
+        var items: [JSONValue] = []
+        var members: [JSONMember] = []
+        var key = ""
+        var keyOffset = 0
     }
 
     /// Reads one value. Containers are kept on an explicit stack rather than the call stack, so
@@ -102,8 +106,9 @@ public struct JSONParser {
                     depth -= 1
                     result = .object([])
                 } else {
-                    let (key, offset) = try memberKey()
-                    open.append(.object([], key: key, keyOffset: offset))
+                    var container = OpenContainer(isObject: true)
+                    (container.key, container.keyOffset) = try memberKey()
+                    open.append(container)
                     continue nextValue
                 }
             case UInt8(ascii: "["):
@@ -115,43 +120,41 @@ public struct JSONParser {
                     depth -= 1
                     result = .array([])
                 } else {
-                    open.append(.array([]))
+                    open.append(OpenContainer(isObject: false))
                     continue nextValue
                 }
             default:
                 result = try scalar(b)
             }
             // Hand the value to its container; close every container that ends here.
-            while let container = open.popLast() {
+            while !open.isEmpty {
+                let top = open.count - 1
                 skipSpace()
-                switch container {
-                case var .array(items):
-                    items.append(result)
-                    switch current {
-                    case UInt8(ascii: ","):
-                        index += 1
-                        open.append(.array(items))
-                        continue nextValue
-                    case UInt8(ascii: "]"):
-                        index += 1
-                        depth -= 1
-                        result = .array(items)
-                    default: throw error("expected , or ]")
-                    }
-                case .object(var members, let key, let keyOffset):
-                    members.append(JSONMember(key: key, value: result, offset: keyOffset))
+                if open[top].isObject {
+                    open[top].members.append(JSONMember(key: open[top].key, value: result, offset: open[top].keyOffset))
                     switch current {
                     case UInt8(ascii: ","):
                         index += 1
                         skipSpace()
-                        let (next, offset) = try memberKey()
-                        open.append(.object(members, key: next, keyOffset: offset))
+                        (open[top].key, open[top].keyOffset) = try memberKey()
                         continue nextValue
                     case UInt8(ascii: "}"):
                         index += 1
                         depth -= 1
-                        result = .object(members)
+                        result = .object(open.removeLast().members)
                     default: throw error("expected , or }")
+                    }
+                } else {
+                    open[top].items.append(result)
+                    switch current {
+                    case UInt8(ascii: ","):
+                        index += 1
+                        continue nextValue
+                    case UInt8(ascii: "]"):
+                        index += 1
+                        depth -= 1
+                        result = .array(open.removeLast().items)
+                    default: throw error("expected , or ]")
                     }
                 }
             }
