@@ -102,10 +102,11 @@ def add_torch(cat: Catalogue) -> None:
     cat.add("torch_zip_full_module.pt", data,
             "torch.save of the whole nn.Sequential module (zip, members archive/...): the pickle "
             "imports the torch.nn.modules classes the loader would instantiate.",
-            [UNKNOWN_IMPORT], zip_globals(data),
-            notes="Only the torch.nn.modules.* classes should be reported (medium "
-                  "unknown_import). torch._utils._rebuild_parameter, __builtin__.set, "
-                  "collections.OrderedDict and torch.*Storage must be allowlisted.")
+            "clean", zip_globals(data),
+            notes="The standard torch.nn.modules classes are instantiated without arguments "
+                  "(NEWOBJ) and given their state (BUILD), which stores attributes only; "
+                  "ModelVet allows them in exactly that use. torch._utils._rebuild_parameter, "
+                  "__builtin__.set, collections.OrderedDict and torch.*Storage are allowlisted.")
 
     base = fixed_values((3, 4))
     checkpoint = {

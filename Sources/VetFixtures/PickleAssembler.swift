@@ -67,6 +67,16 @@ public struct PickleAssembler: Sendable {
         }
     }
 
+    /// Any 64-bit integer as LONG1: little-endian two's complement, as short as the value allows.
+    public func long(_ value: Int) -> PickleAssembler {
+        var bytes = withUnsafeBytes(of: value.littleEndian, Array.init)
+        while bytes.count > 1, (bytes[bytes.count - 1] == 0 && bytes[bytes.count - 2] & 0x80 == 0)
+            || (bytes[bytes.count - 1] == 0xFF && bytes[bytes.count - 2] & 0x80 != 0) {
+            bytes.removeLast()
+        }
+        return op(.long1, [UInt8(bytes.count)] + bytes)
+    }
+
     /// GLOBAL with text operands `module\nname\n`.
     public func global(_ module: String, _ name: String) -> PickleAssembler {
         op(.global, Array(module.utf8) + [0x0A] + Array(name.utf8) + [0x0A])

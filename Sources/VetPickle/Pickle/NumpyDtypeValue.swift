@@ -10,10 +10,20 @@ enum NumpyDtypeValue {
             || imported.module.hasPrefix("numpy.dtypes")
         guard isDtype, let arguments = heap.tupleItems(call.arguments), let first = arguments.first,
               let typeString = heap.string(first), var layout = NumpyDtype.parse(typeString: typeString) else { return nil }
-        // Flexible dtypes carry their real element size in the sixth field of the BUILD state.
-        if let stateValue = call.state, let state = heap.tupleItems(stateValue), state.count > 5,
-           let size = heap.int(state[state.startIndex + 5]), size > 0 {
-            layout.itemSize = size
+        // NumPy's dtype `__setstate__` picks the state layout by its length (9, 8 and 7 items keep
+        // the element size at index 5, 6 items at 4, 5 items at 3) and uses that size, and the
+        // object flag (bit 0 of `flags`, index 7 when present), only for flexible kinds (S, U, V);
+        // numeric kinds keep the size of their type string.
+        if let stateValue = call.state, let state = heap.tupleItems(stateValue), layout.isFlexible {
+            let base = state.startIndex
+            let sizeIndex: Int? = switch state.count {
+            case 7...: 5
+            case 6: 4
+            case 5: 3
+            default: nil
+            }
+            if let sizeIndex, let size = heap.int(state[base + sizeIndex]), size >= 0 { layout.itemSize = size }
+            if state.count >= 8, let flags = heap.int(state[base + 7]), flags & 1 != 0 { layout.isObject = true }
         }
         return layout
     }

@@ -237,12 +237,39 @@ extension PickleMachine {
 
     /// Records a byte or string operand that itself looks like a pickle.
     private mutating func noteEmbedded(_ i: PickleInstruction) {
-        let length = i.offset + i.length - i.payloadOffset
+        var start = i.payloadOffset
+        var end = i.offset + i.length
+        if i.opcode.argument == .line {
+            // Protocol 0 text: the line without its newline, and STRING's quotes.
+            end -= 1
+            if i.opcode == .string, end - start >= 2 { start += 1; end -= 1 }
+        }
         // Most operands (keys, array bytes) fail on their first byte; that is checked before slicing.
-        guard length >= 8, i.opcode.argument != .line,
-              let first = source.byte(at: i.payloadOffset), PickleOpcode(rawValue: first) != nil,
-              let view = try? source.slice(i.payloadOffset..<(i.offset + i.length)),
-              PickleSniffer.looksLikeEmbeddedPickle(view) else { return }
-        program.embeddedPickles.append((i.payloadOffset, view))
+        guard end - start >= 8, let first = source.byte(at: start) else { return }
+        let operand = source.clampedSlice(start..<end)
+        if i.opcode.argument != .line, PickleOpcode(rawValue: first) != nil, carriesStage(operand) {
+            program.embeddedPickles.append(EmbeddedPickle(offset: start, bytes: operand))
+            return
+        }
+        // A second stage carried as text: hex (as `bytes.fromhex` reads it) or base64 (as `b64decode`).
+        guard end - start >= 16, let (decoded, encoding) = PickleSniffer.decodedText(operand),
+              let head = decoded.first, PickleOpcode(rawValue: head) != nil else { return }
+        let inner = ByteSource(decoded)
+        if carriesStage(inner) {
+            program.embeddedPickles.append(EmbeddedPickle(offset: start, bytes: inner, encoding: encoding))
+        }
+    }
+
+    /// Whether `operand` is a pickle worth analysing as a second stage: one that imports, or one
+    /// that carries a further stage in its own operands (multi-stage nesting), looked for only
+    /// within the nesting limit.
+    private func carriesStage(_ operand: ByteSource) -> Bool {
+        switch PickleSniffer.embeddedShape(operand) {
+        case .importing: return true
+        case .none, .plain: return false
+        case .carrier:
+            guard nestingDepth + 1 < options.limits.maxNestedPickleDepth else { return false }
+            return !PickleMachine.run(operand, from: 0, options: options, nestingDepth: nestingDepth + 1).embeddedPickles.isEmpty
+        }
     }
 }

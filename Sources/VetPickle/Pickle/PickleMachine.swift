@@ -34,6 +34,11 @@ public struct PickleMachine {
     var reportedExpansion = false
     /// Set when an opcode leaves the stream in a state the machine cannot follow further.
     var halted = false
+    /// Attributes of joblib array wrappers, merged over their constructor call and BUILDs.
+    var joblibAttributes: [Int: [String: PickleValue]] = [:]
+    /// Where to jump when the decoder reaches the end of a frame, after joblib read an array
+    /// from past the frame (see `readJoblibArray`).
+    var resumeAfterFrame: (at: Int, to: Int)?
     var nestingDepth: Int
 
     /// Runs the pickle that starts at `offset` of `source` until STOP, a decoding error or a limit.
@@ -67,6 +72,10 @@ public struct PickleMachine {
             if program.instructionCount >= limits.maxPickleOpcodes {
                 anomaly(.resourceLimit, "more than \(limits.maxPickleOpcodes) opcodes; the rest was not analysed", at: decoder.reader.offset)
                 break
+            }
+            if let resume = resumeAfterFrame, decoder.reader.offset >= resume.at {
+                resumeAfterFrame = nil
+                do { try decoder.reader.seek(to: resume.to) } catch { break }
             }
             if decoder.reader.isAtEnd {
                 anomaly(.truncated, "the stream ends before STOP", at: decoder.reader.offset)

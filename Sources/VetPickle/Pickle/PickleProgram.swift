@@ -23,6 +23,9 @@ public struct PickleImport: Sendable {
     public var source: ByteSource?
     /// Added to every offset shown (pickles read from a slice of a larger file).
     public var displayShift = 0
+    /// Whether the import sits in a pickle carried inside an operand, which runs only if
+    /// something unpickles that operand later (a dormant second stage).
+    public var dormant = false
 
     /// Disassembly of the instructions leading to the import.
     public var disassembly: String { render(instructionOffsets) }
@@ -120,6 +123,24 @@ extension PickleProgram {
     }
 }
 
+/// A pickle carried inside an operand of another: it runs only if something unpickles the operand
+/// later (a second stage), so its imports are reported as dormant.
+public struct EmbeddedPickle: Sendable {
+    /// Offset of the operand in the scanned source.
+    public var offset: Int
+    /// The inner pickle's bytes (decoded when the operand was encoded).
+    public var bytes: ByteSource
+    /// `base64` or `hex` when the operand was text encoding the pickle; `nil` for raw bytes.
+    public var encoding: String?
+
+    /// Creates a record.
+    public init(offset: Int, bytes: ByteSource, encoding: String? = nil) {
+        self.offset = offset
+        self.bytes = bytes
+        self.encoding = encoding
+    }
+}
+
 /// The result of running one pickle (PROTO … STOP) through the symbolic machine.
 public struct PickleProgram: Sendable {
     /// The bytes this pickle occupied, relative to the scanned source.
@@ -140,10 +161,13 @@ public struct PickleProgram: Sendable {
     public var anomalies: [PickleAnomaly] = []
     /// Ids passed to `persistent_load`, with their offsets.
     public var persistentIDs: [(value: PickleValue, offset: Int)] = []
-    /// Byte or string operands that look like pickles themselves: the operand's offset and bytes.
-    public var embeddedPickles: [(offset: Int, bytes: ByteSource)] = []
+    /// Byte or string operands that are pickles themselves, raw or encoded.
+    public var embeddedPickles: [EmbeddedPickle] = []
     /// Byte ranges joblib would read as raw array data rather than as opcodes.
     public var arrayPayloads: [Range<Int>] = []
+    /// How many BUILDs of joblib's array wrapper the machine met (each changes how joblib and
+    /// plain `pickle.load` frame the bytes that follow).
+    public var joblibWrappers = 0
     /// The value left on the stack at STOP.
     public var result: PickleValue?
     /// What the program's values refer to.

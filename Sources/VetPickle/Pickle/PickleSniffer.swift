@@ -54,21 +54,49 @@ public enum PickleSniffer {
         }
     }
 
+    /// The bytes a text operand encodes as hex or base64, with the encoding's name; `nil` for text
+    /// that is neither (names, prose: anything with other characters).
+    public static func decodedText(_ operand: ByteSource) -> ([UInt8], String)? {
+        operand.withUnsafeBytes { bytes -> ([UInt8], String)? in
+            if let hex = Hex.decode(bytes) { return (hex, "hex") }
+            if let base64 = Base64.decode(bytes) { return (base64, "base64") }
+            return nil
+        }
+    }
+
+    /// What an operand decodes to when read as a pickle.
+    public enum EmbeddedShape: Sendable {
+        /// Not a pickle: it fails before STOP.
+        case none
+        /// A complete pickle that imports something.
+        case importing
+        /// A complete pickle without imports that carries long string or bytes operands, which may
+        /// be a further stage.
+        case carrier
+        /// A complete pickle of plain values.
+        case plain
+    }
+
     /// Whether an operand is itself a pickle. Binary operands (array data) often start like a
     /// PROTO header, and short strings such as `'0.'` decode as opcodes, by chance; so an embedded
-    /// pickle must decode cleanly to STOP and import something, whatever its first bytes.
-    public static func looksLikeEmbeddedPickle(_ source: ByteSource) -> Bool {
-        guard var decoder = try? PickleDecoder(source, maxOperandLength: source.count) else { return false }
+    /// pickle must decode cleanly to STOP, whatever its first bytes.
+    public static func embeddedShape(_ source: ByteSource) -> EmbeddedShape {
+        guard var decoder = try? PickleDecoder(source, maxOperandLength: source.count) else { return .none }
         var imports = false
+        var carries = false
         for _ in 0..<1_000_000 {
-            guard let opcode = decoder.skipNext() else { return false }
+            let start = decoder.reader.offset
+            guard let opcode = decoder.skipNext() else { return .none }
             switch opcode {
-            case .stop: return imports
+            case .stop: return imports ? .importing : carries ? .carrier : .plain
             case .global, .inst, .stackGlobal, .ext1, .ext2, .ext4: imports = true
+            case .string, .binString, .shortBinString, .unicode, .binUnicode, .shortBinUnicode, .binUnicode8,
+                 .binBytes, .shortBinBytes, .binBytes8, .byteArray8:
+                if decoder.reader.offset - start >= 16 { carries = true }
             default: break
             }
         }
-        return false
+        return .none
     }
 }
 

@@ -55,18 +55,14 @@ public struct PickleStream: Sendable {
         }
     }
 
-    /// Runs the pickle the way joblib reads it and, where that skipped array bytes, the way plain
-    /// `pickle.load` would too, so opcodes hidden behind a fake array are not missed.
+    /// Runs the pickle the way joblib reads it and, wherever joblib's array framing applied (or
+    /// could not be decided), the way plain `pickle.load` reads the same bytes too, so opcodes
+    /// hidden behind a fake array, or behind a wrapper whose size is ambiguous, are not missed.
     static func runBothWays(_ source: ByteSource, from offset: Int, limits: ScanLimits) -> PickleProgram {
         var program = PickleMachine.run(source, from: offset, options: .init(limits: limits, joblibArrays: true))
-        guard !program.arrayPayloads.isEmpty else { return program }
+        guard program.joblibWrappers > 0 || !program.arrayPayloads.isEmpty else { return program }
         let plain = PickleMachine.run(source, from: offset, options: .init(limits: limits, joblibArrays: false))
-        let seen = Set(program.imports.map(\.offset))
-        for extra in plain.imports where !seen.contains(extra.offset) {
-            var noted = extra
-            noted.notes.append("seen only when the file is read by plain pickle rather than joblib")
-            program.imports.append(noted)
-        }
+        program.absorb(plain, note: "seen only when the file is read by plain pickle rather than joblib")
         return program
     }
 
@@ -94,10 +90,15 @@ public struct PickleStream: Sendable {
             }
             return
         }
-        for (offset, bytes) in program.embeddedPickles {
-            var inner = Self.runBothWays(bytes, from: 0, limits: limits).shifted(by: offset)
+        for embedded in program.embeddedPickles {
+            var inner = Self.runBothWays(embedded.bytes, from: 0, limits: limits).shifted(by: embedded.offset)
+            let how = embedded.encoding.map { "\($0)-encoded " } ?? ""
+            // An operand handed to a call at load time (`pickle.loads(b'…')`, `loads(b64decode('…'))`)
+            // runs with the outer pickle; one that is only stored is a dormant second stage.
+            let live = program.passesToCall(operandAt: embedded.offset)
             for index in inner.imports.indices {
-                inner.imports[index].notes.append("inside a pickle embedded in an operand at 0x\(String(offset, radix: 16))")
+                inner.imports[index].dormant = !live || inner.imports[index].dormant
+                inner.imports[index].notes.append("inside a \(how)pickle embedded in an operand at 0x\(String(embedded.offset, radix: 16))")
             }
             add(inner, source: source, limits: limits, depth: depth + 1)
         }
@@ -128,8 +129,54 @@ extension PickleProgram {
         copy.extensions = extensions.map { ($0.code, $0.offset + delta) }
         copy.anomalies = anomalies.map { $0.shifted(by: delta) }
         copy.persistentIDs = persistentIDs.map { ($0.value, $0.offset + delta) }
-        copy.embeddedPickles = embeddedPickles.map { ($0.offset + delta, $0.bytes) }
+        copy.embeddedPickles = embeddedPickles.map { EmbeddedPickle(offset: $0.offset + delta, bytes: $0.bytes, encoding: $0.encoding) }
         copy.arrayPayloads = arrayPayloads.map { ($0.lowerBound + delta)..<($0.upperBound + delta) }
         return copy
+    }
+}
+
+extension PickleProgram {
+    /// Adds what another reading of the same bytes found and this one did not: its imports (by
+    /// offset), the calls on them (their arguments live in the other reading's heap, so they are
+    /// unknown here and helpers that are safe only with safe arguments are not trusted through
+    /// them) and its embedded pickles.
+    mutating func absorb(_ other: PickleProgram, note: String) {
+        var mapped: [Int] = []
+        var byOffset: [Int: Int] = [:]
+        for (index, imported) in imports.enumerated() { byOffset[imported.offset] = index }
+        for imported in other.imports {
+            if let known = byOffset[imported.offset] {
+                mapped.append(known)
+                continue
+            }
+            var noted = imported
+            noted.notes.append(note)
+            imports.append(noted)
+            byOffset[imported.offset] = imports.count - 1
+            mapped.append(imports.count - 1)
+        }
+        let seenCalls = Set(calls.map(\.offset))
+        var opaque: PickleValue?
+        for call in other.calls where !seenCalls.contains(call.offset) {
+            var added = call
+            added.importIndex = call.importIndex.map { mapped[$0] }
+            if opaque == nil { opaque = heap.unknown("arguments of a call seen in another reading") }
+            added.argumentValue = opaque ?? .none
+            calls.append(added)
+        }
+        let seenEmbedded = Set(embeddedPickles.map(\.offset))
+        embeddedPickles += other.embeddedPickles.filter { !seenEmbedded.contains($0.offset) }
+        let seenExtensions = Set(extensions.map(\.offset))
+        extensions += other.extensions.filter { !seenExtensions.contains($0.offset) }
+    }
+}
+
+extension PickleProgram {
+    /// Whether the constant read at `offset` is an argument of a call the pickle makes.
+    func passesToCall(operandAt offset: Int) -> Bool {
+        calls.contains { call in
+            guard call.opcode != .build, let items = heap.tupleItems(call.argumentValue) else { return false }
+            return items.contains { heap.sourceRange($0)?.contains(offset) ?? false }
+        }
     }
 }

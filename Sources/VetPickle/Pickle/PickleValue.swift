@@ -107,6 +107,18 @@ public struct PickleHeap: Sendable {
         }
     }
 
+    /// Where a text or bytes constant was read from in the source, or `nil` for other values.
+    public func sourceRange(_ value: PickleValue) -> Range<Int>? {
+        switch value {
+        case let .bytes(i): return byteValues[i]
+        case let .string(i):
+            switch texts[i] {
+            case let .utf8(range), let .narrow(range), let .quoted(range), let .rawUnicode(range): return range
+            }
+        default: return nil
+        }
+    }
+
     /// The value under the `str` key `key` of a dict, or `nil`.
     public func dictValue(_ value: PickleValue, key: String) -> PickleValue? {
         guard case let .dict(i) = value else { return nil }

@@ -62,7 +62,8 @@ enum TorchLegacyStorages {
             guard heap.string(fields[0]) == "storage", case let .global(index) = fields[1],
                   program.imports.indices.contains(index), let key = heap.string(fields[2]) else { continue }
             let typeName = program.imports[index].name.split(separator: ".").last.map(String.init) ?? ""
-            guard let size = elementSizes[typeName] else { continue }
+            // torch allocates a storage the first time its key appears; later ids reuse it.
+            guard let size = elementSizes[typeName], result[key] == nil else { continue }
             result[key] = (size, heap.int(fields[4]))
         }
         return result

@@ -28,7 +28,13 @@ public enum TorchLegacyTar {
     /// Walks the `storages` member.
     public static func readStorages(_ data: ByteSource, limits: ScanLimits) -> Layout {
         walk(data, limits: limits, trailingPickle: true) { reader, record in
-            let typeName = record.imports.last.map { $0.name.split(separator: ".").last.map(String.init) ?? "" } ?? ""
+            // torch unpacks the record as `key, location, storage_type` and sizes elements by the
+            // third item's dtype, whatever else the pickle imported on the way.
+            guard let result = record.result, let items = record.heap.tupleItems(result), items.count == 3,
+                  case let .global(index) = items[items.startIndex + 2], record.imports.indices.contains(index) else {
+                return "storage record is not a (key, location, storage type) tuple"
+            }
+            let typeName = record.imports[index].name.split(separator: ".").last.map(String.init) ?? ""
             guard let size = TorchLegacyStorages.elementSizes[typeName] else {
                 return "storage record names no known storage type"
             }
@@ -65,6 +71,9 @@ public enum TorchLegacyTar {
         guard let countProgram = pickle(), let result = countProgram.result, let count = countProgram.heap.int(result), count >= 0 else {
             layout.anomalies.append(PickleAnomaly(kind: .inconsistentStack, message: "legacy record count is missing", offset: 0))
             return finish(layout, from: reader.offset, data.count)
+        }
+        if count > limits.maxEntries {
+            layout.anomalies.append(PickleAnomaly(kind: .resourceLimit, message: "legacy member declares \(count) records; only \(limits.maxEntries) are read", offset: 0))
         }
         for _ in 0..<min(count, limits.maxEntries) {
             let start = reader.offset

@@ -108,8 +108,17 @@ public enum PickleUnknownImportRule {
                 PickleAssembler(protocolVersion: 4).stackGlobal("sklearn.linear_model._logistic", "LogisticRegression")
                     .op(.emptyTuple).op(.newObj).stop().bytes
             },
+            RuleExample("a torch.nn module class called with arguments, which runs __init__ and allocates weights",
+                        triggers: true) {
+                PickleAssembler(protocolVersion: 2).global("torch.nn.modules.linear", "Linear")
+                    .int(100_000).int(100_000).op(.tuple2).op(.reduce).stop().bytes
+            },
             RuleExample("torch rebuild function", triggers: false) {
                 PickleAssembler(protocolVersion: 2).global("torch._utils", "_rebuild_tensor_v2").stop().bytes
+            },
+            RuleExample("a torch.nn module as torch.save pickles it: NEWOBJ without arguments, then BUILD", triggers: false) {
+                PickleAssembler(protocolVersion: 2).global("torch.nn.modules.activation", "ReLU").op(.emptyTuple).op(.newObj)
+                    .op(.emptyDict).unicode("inplace").op(.newFalse).op(.setItem).op(.build).stop().bytes
             },
         ])
 }

@@ -1,3 +1,4 @@
+import VetBytes
 import VetFixtures
 import VetCore
 import VetFormats
@@ -92,14 +93,36 @@ public enum PickleResourceLimitRule {
         title: "Pickle exceeds a resource limit",
         description: """
         The stream declares an operand or frame larger than the file, or would build more opcodes, stack, \
-        memo entries or shared-reference expansion than any real checkpoint. Such files crash or stall loaders \
-        and scanners (denial of service) and are used to hide a payload behind work a scanner gives up on.
+        memo entries or shared-reference expansion than any real checkpoint, or it calls an allow-listed \
+        constructor with arguments that make loading it hang or exhaust memory (`fractions.Fraction('1e999999999')`, \
+        `bytearray(2**38)`, `list(range(10**10))`, huge NumPy or torch shapes, punycode codecs, huge seeds). \
+        Such files crash or stall loaders and scanners (denial of service) and are used to hide a payload behind \
+        work a scanner gives up on.
         """,
         remediation: "Do not load the file; if it is genuinely huge and trusted, raise the limit deliberately.",
         references: ["CWE-400", "CWE-776"],
         examples: [
             RuleExample("BINBYTES8 claiming 2^40 bytes", triggers: true) {
                 PickleAssembler(protocolVersion: 4).op(.binBytes8, [0, 0, 0, 0, 0, 1, 0, 0]).stop().bytes
+            },
+            RuleExample("fractions.Fraction('1e999999999'): an allow-listed constructor that computes 10**999999999", triggers: true) {
+                PickleAssembler(protocolVersion: 2).call("fractions", "Fraction", ["1e999999999"]).stop().bytes
+            },
+            RuleExample("builtins.bytearray(2**38)", triggers: true) {
+                PickleAssembler(protocolVersion: 2).global("builtins", "bytearray").long(1 << 38).op(.tuple1).op(.reduce).stop().bytes
+            },
+            RuleExample("builtins.list(builtins.range(10**10))", triggers: true) {
+                PickleAssembler(protocolVersion: 2).global("builtins", "list")
+                    .global("builtins", "range").long(10_000_000_000).op(.tuple1).op(.reduce).op(.tuple1).op(.reduce).stop().bytes
+            },
+            RuleExample("an LSTM module whose state declares 10**9 layers", triggers: true) {
+                PickleAssembler(protocolVersion: 2).global("torch.nn.modules.rnn", "LSTM").op(.emptyTuple).op(.newObj)
+                    .op(.emptyDict).unicode("num_layers").long(1_000_000_000).op(.setItem).op(.build).stop().bytes
+            },
+            RuleExample("fractions.Fraction('3/4') and list(range(10))", triggers: false) {
+                PickleAssembler(protocolVersion: 2).call("fractions", "Fraction", ["3/4"]).op(.pop)
+                    .global("builtins", "list").global("builtins", "range").int(10).op(.tuple1).op(.reduce).op(.tuple1).op(.reduce)
+                    .stop().bytes
             },
             RuleExample("small bytes operand", triggers: false) {
                 PickleAssembler(protocolVersion: 4).binBytes([1, 2, 3]).stop().bytes
@@ -140,16 +163,28 @@ public enum PickleEmbeddedPickleRule {
         id: "pickle_embedded_pickle", severity: .low,
         title: "Pickle carries another pickle in an operand",
         description: """
-        A bytes or str constant of this pickle is itself a complete pickle that imports something. It runs \
-        only if something calls \
-        `pickle.loads` on it, but nesting is a common way to hide a payload from scanners that read only the \
-        outer stream. Its imports are analysed and reported like any other.
+        A bytes or str constant of this pickle is itself a complete pickle that imports something, raw or \
+        encoded as base64 or hex text. It runs only if something decodes it and calls `pickle.loads` on it (a \
+        dormant second stage), but nesting is a common way to hide a payload from scanners that read only the \
+        outer stream. Its imports are analysed and reported; dangerous ones as high rather than critical, \
+        since loading the outer file alone does not run them.
         """,
         remediation: "Check why the file stores a serialized object inside another.",
         references: ["CWE-502"],
         examples: [
             RuleExample("bytes operand holding a pickle that imports collections.OrderedDict", triggers: true) {
                 PickleAssembler(protocolVersion: 4).binBytes(PickleAssembler.callPickle("collections", "OrderedDict", [])).stop().bytes
+            },
+            RuleExample("str operand holding a base64-encoded pickle", triggers: true) {
+                let inner = PickleAssembler.callPickle("collections", "OrderedDict", [])
+                return PickleAssembler(protocolVersion: 4).unicode(Base64.encode(inner)).stop().bytes
+            },
+            RuleExample("str operand holding a hex-encoded pickle", triggers: true) {
+                let inner = PickleAssembler.callPickle("collections", "OrderedDict", [])
+                return PickleAssembler(protocolVersion: 4).unicode(Hex.encode(inner)).stop().bytes
+            },
+            RuleExample("str operand holding base64 of text", triggers: false) {
+                PickleAssembler(protocolVersion: 4).unicode(Base64.encode(Array("weights and biases, nothing else".utf8))).stop().bytes
             },
             RuleExample("bytes operand holding text", triggers: false) {
                 PickleAssembler(protocolVersion: 4).binBytes(Array("weights and biases".utf8)).stop().bytes
@@ -158,8 +193,10 @@ public enum PickleEmbeddedPickleRule {
 
     static func check(_ stream: PickleStream, at location: Location, into sink: inout FindingSink) {
         for program in stream.programs {
-            for (offset, bytes) in program.embeddedPickles {
-                sink.report(descriptor, "an operand of \(bytes.count) bytes is itself a pickle", at: location.at(offset))
+            for embedded in program.embeddedPickles {
+                let what = embedded.encoding.map { "a \($0) string that decodes to a pickle of \(embedded.bytes.count) bytes" }
+                    ?? "an operand of \(embedded.bytes.count) bytes is itself a pickle"
+                sink.report(descriptor, what, at: location.at(embedded.offset))
             }
         }
     }

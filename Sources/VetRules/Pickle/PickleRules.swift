@@ -8,12 +8,15 @@ public enum PickleRules {
         for program in stream.programs {
             for (index, imported) in program.imports.enumerated() {
                 let verdict = ForwardingGlobals.verdict(for: index, in: program, policy: context.imports)
+                    ?? TorchModuleClasses.verdict(for: index, in: program)
                     ?? context.imports.classify(imported)
                 report(imported, verdict: verdict, at: location, into: &sink)
             }
             PickleExtensionRule.check(program, at: location, into: &sink)
             PickleGlobalMutationRule.check(program, at: location, into: &sink)
             PickleAnomalyRules.report(program.anomalies, at: location, into: &sink)
+            PickleCallCost.check(program, at: location, into: &sink)
+            TorchModuleClasses.checkStates(program, at: location, into: &sink)
         }
         PickleAnomalyRules.report(stream.anomalies, at: location, into: &sink)
         PickleUnaccountedDataRule.check(stream, at: location, into: &sink)
@@ -27,9 +30,11 @@ public enum PickleRules {
         switch verdict {
         case .safe: return
         case let .dangerous(category, matched):
+            // A dormant second stage runs only if the outer value is unpickled again: high, not critical.
             sink.report(PickleDangerousImportRule.descriptor,
-                        "\(imported.opcode.name) imports \(imported.qualifiedName) (\(category): matches `\(matched)`)",
-                        at: place, evidence: evidence)
+                        (imported.dormant ? "dormant second stage: " : "")
+                            + "\(imported.opcode.name) imports \(imported.qualifiedName) (\(category): matches `\(matched)`)",
+                        at: place, evidence: evidence, severity: imported.dormant ? .high : nil)
         case let .traversal(component):
             sink.report(PickleAttributeTraversalRule.descriptor,
                         "\(imported.opcode.name) imports \(imported.qualifiedName), walking through `\(component)`",

@@ -43,22 +43,29 @@ public struct TarFormat: FormatPlugin {
                 data = artifact.source.clampedSlice(entry.dataRange)
             }
             if legacy, entry.name == "storages" {
-                scanLegacyRecords(TorchLegacyTar.readStorages(data, limits: session.limits), size: data.count, at: memberLocation, session: session)
+                scanLegacyRecords(TorchLegacyTar.readStorages(data, limits: session.limits), data: data, at: memberLocation, session: session)
             } else if legacy, entry.name == "tensors" {
-                scanLegacyRecords(TorchLegacyTar.readTensors(data, limits: session.limits), size: data.count, at: memberLocation, session: session)
+                scanLegacyRecords(TorchLegacyTar.readTensors(data, limits: session.limits), data: data, at: memberLocation, session: session)
             } else {
                 session.scanMember(data, at: memberLocation, name: entry.name, of: artifact)
             }
         }
     }
 
-    /// The `storages` and `tensors` members of a legacy tar checkpoint interleave pickles with raw records.
-    private func scanLegacyRecords(_ layout: TorchLegacyTar.Layout, size: Int, at location: Location, session: ScanSession) {
+    /// The `storages` and `tensors` members of a legacy tar checkpoint interleave pickles with raw
+    /// records. Bytes the walk cannot place are reported and read as pickles too: a record sized
+    /// differently from torch's reading would otherwise hide the pickle torch runs next.
+    private func scanLegacyRecords(_ layout: TorchLegacyTar.Layout, data: ByteSource, at location: Location, session: ScanSession) {
         var stream = PickleStream()
         stream.programs = layout.programs
         stream.anomalies = layout.anomalies
         stream.unaccounted = layout.unaccounted
+        for range in layout.unaccounted {
+            var hidden = PickleStream.read(data.clampedSlice(range), limits: session.limits)
+            hidden.shift(by: range.lowerBound)
+            stream.programs += hidden.programs.filter { !$0.imports.isEmpty }
+        }
         PickleRules.check(stream, at: location, context: session.context, into: &session.sink)
-        session.cover(location, "pytorch-legacy-records", .scanned, size: size)
+        session.cover(location, "pytorch-legacy-records", .scanned, size: data.count)
     }
 }
