@@ -24,6 +24,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -36,7 +37,7 @@ let package = Package(
         .target(name: "VetArchives", dependencies: ["VetCore", "VetBytes", "CZlib", "CLzma", "CBzip2"]),
         .target(name: "VetPickle", dependencies: ["VetCore", "VetBytes"]),
         .target(name: "VetGGUF", dependencies: ["VetCore", "VetBytes"]),
-        .target(name: "VetText", dependencies: ["VetCore", "VetBytes"]),
+        .target(name: "VetText", dependencies: ["VetCore", "VetBytes", .product(name: "Yams", package: "Yams")]),
         .target(name: "VetSafeTensors", dependencies: ["VetCore", "VetBytes", "VetText"]),
         .target(name: "VetGraphs", dependencies: ["VetCore", "VetBytes"]),
         .target(name: "VetKeras", dependencies: ["VetCore", "VetBytes", "VetArchives", "VetText"]),

@@ -57,8 +57,20 @@ public struct GGUFFile: Sendable {
     /// Absolute byte ranges no tensor covers.
     public var unaccountedRanges: [Range<Int>] = []
 
-    /// The value of metadata `key` (the last one, if repeated).
-    public func value(_ key: String) -> GGUFValue? { metadata.last { $0.key == key }?.value }
+    /// The value of metadata `key`, as llama.cpp finds it (see `entry`).
+    public func value(_ key: String) -> GGUFValue? { entry(key)?.value }
+
+    /// The entry llama.cpp reads for `key`: `gguf_find_key` compares C strings, so a stored key is
+    /// cut at its first NUL byte, and the first match in file order wins.
+    public func entry(_ key: String) -> GGUFMetadataEntry? {
+        metadata.first { Self.cString($0.key) == key }
+    }
+
+    /// `text` as C code sees it: up to its first NUL.
+    public static func cString(_ text: String) -> String {
+        guard let nul = text.firstIndex(of: "\0") else { return text }
+        return String(text[..<nul])
+    }
 
     /// Whether `source` starts with the GGUF magic.
     public static func sniff(_ source: ByteSource) -> Bool { source.prefixBytes(length: 4) == Array("GGUF".utf8) }
@@ -95,12 +107,18 @@ public struct GGUFFile: Sendable {
         let tensorCount = try reader.count("tensor count")
         let metadataCount = try reader.count("metadata count")
         var keys = Set<String>()
+        var cKeys = Set<String>()
         for _ in 0..<metadataCount {
             let offset = reader.offset
             let key = try reader.string()
             let type = try reader.valueType()
             let value = try reader.value(of: type, depth: 0)
-            if !keys.insert(key).inserted { anomaly(.duplicateName, "metadata key `\(key)` appears twice", at: offset) }
+            if !keys.insert(key).inserted {
+                anomaly(.duplicateName, "metadata key `\(key)` appears twice", at: offset)
+            } else if !cKeys.insert(Self.cString(key)).inserted {
+                // llama.cpp keeps both but finds the first; exact-match readers (gguf-py) find this one.
+                anomaly(.duplicateName, "metadata key `\(Evidence.clip(key))` reads as `\(Self.cString(key))` to C code, like an earlier key: llama.cpp uses the first, other readers this one", at: offset)
+            }
             metadata.append(GGUFMetadataEntry(key: key, value: value, offset: offset))
         }
         var names = Set<String>()
@@ -115,10 +133,11 @@ public struct GGUFFile: Sendable {
             for _ in 0..<dimensionCount { dimensions.append(version == 1 ? UInt64(try reader.u32()) : try reader.u64()) }
             let type = try reader.u32()
             let dataOffset = try reader.u64()
-            if !names.insert(name).inserted { anomaly(.duplicateName, "tensor name `\(name)` appears twice", at: offset) }
+            // llama.cpp compares tensor names as C strings (cut at NUL).
+            if !names.insert(Self.cString(name)).inserted { anomaly(.duplicateName, "tensor name `\(Evidence.clip(name))` appears twice", at: offset) }
             tensors.append(GGUFTensorInfo(name: name, dimensions: dimensions, typeID: type, offset: dataOffset, infoOffset: offset))
         }
-        if let entry = metadata.last(where: { $0.key == "general.alignment" }) {
+        if let entry = entry("general.alignment") {
             if let value = entry.value.integer, value > 0, value.nonzeroBitCount == 1, value <= 1 << 20 {
                 alignment = value
             } else {

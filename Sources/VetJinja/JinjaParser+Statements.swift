@@ -44,6 +44,7 @@ extension JinjaParser {
             try expectBlockEnd()
             return try node(.printExpression(value), at: position)
         case "break", "continue":
+            guard loopDepth > 0 else { throw error("'\(keyword)' outside loop", at: nameToken) }
             try expectBlockEnd()
             return try node(keyword == "break" ? .breakLoop : .continueLoop, at: position)
         default:
@@ -90,7 +91,9 @@ extension JinjaParser {
         if skipName("if") { filter = try parseExpression() }
         let recursive = skipName("recursive")
         try expectBlockEnd()
+        loopDepth += 1
         let body = try subparse(until: ["endfor", "else"])
+        loopDepth -= 1
         var otherwise: [JinjaNode]?
         if advance().isName("else") {
             try expectBlockEnd()
@@ -120,7 +123,10 @@ extension JinjaParser {
         let name = try expectAnyName()
         let parameters = try parseSignature()
         try expectBlockEnd()
+        let outerLoops = loopDepth
+        loopDepth = 0
         let body = try parseBody(endingWith: "endmacro")
+        loopDepth = outerLoops
         return try node(.macro(JinjaMacro(name: name, parameters: parameters, body: body)), at: position)
     }
 
@@ -129,7 +135,10 @@ extension JinjaParser {
         let call = try parseExpression()
         guard case .call = call.kind else { throw error("expected a call after 'call'", at: nil) }
         try expectBlockEnd()
+        let outerLoops = loopDepth
+        loopDepth = 0
         let body = try parseBody(endingWith: "endcall")
+        loopDepth = outerLoops
         return try node(.callBlock(call: call, parameters: parameters, body: body), at: position)
     }
 

@@ -6,6 +6,9 @@ struct JinjaParser {
     let limits: JinjaLimits
     var depth = 0
     var nodeCount = 0
+    /// How many `for` bodies enclose the current position (macro and call bodies start again at
+    /// zero): Jinja compiles `break`/`continue` to Python's, which reject them outside a loop.
+    var loopDepth = 0
 
     init(tokens: [JinjaToken], limits: JinjaLimits) {
         self.tokens = tokens

@@ -49,6 +49,11 @@ public struct ChatTemplate: Sendable {
             try renderer.render(template.body)
         } catch let error as JinjaRenderError {
             throw EngineError(.template, "the chat template failed to render: line \(error.position.line), column \(error.position.column): \(error.message)")
+        } catch is JinjaRenderer.LoopControl {
+            // The parser rejects break/continue outside a loop; this only guards the renderer.
+            throw EngineError(.template, "the chat template failed to render: break or continue outside a loop")
+        } catch {
+            throw EngineError(.template, "the chat template failed to render: \(error)")
         }
         return renderer.output
     }
@@ -204,9 +209,8 @@ final class JinjaRenderer {
         }
     }
 
-    /// Attributes and keys starting with `_` are refused, as Jinja's sandbox refuses them: they are
-    /// how templates reach Python internals (`__class__`, `__globals__`).
+    /// Attributes and keys starting with `_` are refused (see `JinjaOperations.checkName`).
     func checkName(_ name: String, at position: JinjaPosition) throws {
-        if name.hasPrefix("_") { throw fail(position, "access to `\(name)` is refused by the sandbox") }
+        try shared(position) { () throws(JinjaEvaluationError) in try JinjaOperations.checkName(name) }
     }
 }

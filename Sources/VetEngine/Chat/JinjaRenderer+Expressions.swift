@@ -84,150 +84,21 @@ extension JinjaRenderer {
     }
 
     func member(_ value: JinjaValue, _ name: String, at position: JinjaPosition) throws -> JinjaValue {
-        switch value {
-        case .dict:
-            if let v = value.lookup(name) { return v }
-            if ["items", "keys", "values", "get"].contains(name) { return .method(value, name) }
-            return .undefined
-        case let .namespace(i): return namespaces[i].last { $0.0 == name }?.1 ?? .undefined
-        case .string:
-            let methods = ["strip", "lstrip", "rstrip", "split", "startswith", "endswith", "upper", "lower", "replace", "title",
-                           "capitalize", "format", "find", "count", "join", "splitlines", "isdigit", "isspace"]
-            // Any other attribute of a string is undefined, as in Jinja.
-            return methods.contains(name) ? .method(value, name) : .undefined
-        case .list:
-            return ["append", "index", "count"].contains(name) ? .method(value, name) : .undefined
-        case .undefined, .none: return .undefined
-        default: throw fail(position, "a \(value.typeName) has no attribute `\(name)`")
-        }
+        if case let .namespace(i) = value { return namespaces[i].last { $0.0 == name }?.1 ?? .undefined }
+        return try shared(position) { () throws(JinjaEvaluationError) in try JinjaOperations.member(value, name) }
     }
 
     func subscriptValue(_ container: JinjaValue, _ key: JinjaValue, at position: JinjaPosition) throws -> JinjaValue {
-        switch (container, key) {
-        case let (.list(l), .int(i)):
-            let index = i < 0 ? l.count + i : i
-            guard l.indices.contains(index) else { throw fail(position, "list index \(i) out of range") }
-            return l[index]
-        case let (.string(s), .int(i)):
-            let chars = Array(s)
-            let index = i < 0 ? chars.count + i : i
-            guard chars.indices.contains(index) else { throw fail(position, "string index \(i) out of range") }
-            return .string(String(chars[index]))
-        case let (.dict, .string(k)), let (.namespace, .string(k)): return try member(container, k, at: position)
-        case (.dict, _): return container.lookup(value: key) ?? .undefined
-        case (.undefined, _), (.none, _): return .undefined
-        default: return .undefined
-        }
+        if case .namespace = container, case let .string(k) = key { return try member(container, k, at: position) }
+        return try shared(position) { () throws(JinjaEvaluationError) in try JinjaOperations.subscriptValue(container, key) }
     }
 
     func slice(_ value: JinjaValue, start: JinjaValue?, stop: JinjaValue?, step: JinjaValue?, at position: JinjaPosition) throws -> JinjaValue {
-        func int(_ v: JinjaValue?) throws -> Int? {
-            switch v {
-            case nil, .none?: return nil
-            case let .int(i)?: return i
-            default: throw fail(position, "slice bounds must be integers")
-            }
-        }
-        let stride = try int(step) ?? 1
-        guard stride != 0 else { throw fail(position, "slice step cannot be zero") }
-        func indices(_ count: Int) throws -> [Int] {
-            func clamp(_ v: Int?, _ fallback: Int) -> Int {
-                guard var v else { return fallback }
-                if v < 0 { v += count }
-                return stride > 0 ? min(max(v, 0), count) : min(max(v, -1), count - 1)
-            }
-            let lower = clamp(try int(start), stride > 0 ? 0 : count - 1)
-            let upper = clamp(try int(stop), stride > 0 ? count : -1)
-            return Array(Swift.stride(from: lower, to: upper, by: stride))
-        }
-        switch value {
-        case let .list(l): return .list(try indices(l.count).map { l[$0] })
-        case let .string(s):
-            let chars = Array(s)
-            return .string(String(try indices(chars.count).map { chars[$0] }))
-        default: throw fail(position, "cannot slice a \(value.typeName)")
-        }
+        try shared(position) { () throws(JinjaEvaluationError) in try JinjaOperations.slice(value, start: start, stop: stop, step: step) }
     }
 
     func binary(_ op: JinjaBinaryOperator, _ l: JinjaValue, _ r: JinjaValue, at position: JinjaPosition) throws -> JinjaValue {
-        switch op {
-        case .concat: return .string(l.text + r.text)
-        case .equal: return .bool(l == r)
-        case .notEqual: return .bool(l != r)
-        case .in, .notIn:
-            let contained: Bool
-            switch r {
-            case let .list(items): contained = items.contains(l)
-            case let .dict(d): contained = d.contains { $0.0 == l }
-            case let .string(s): contained = s.contains(l.text)
-            case .undefined, .none: contained = false
-            default: throw fail(position, "`in` needs a list, dict or string, not a \(r.typeName)")
-            }
-            return .bool(op == .in ? contained : !contained)
-        case .add:
-            switch (l, r) {
-            case let (.string(a), .string(b)):
-                let result = a + b
-                if result.utf8.count > Self.maxOutput { throw fail(position, "string too long") }
-                return .string(result)
-            case let (.list(a), .list(b)): return .list(a + b)
-            default: break
-            }
-        case .multiply:
-            if case let .string(s) = l, case let .int(n) = r {
-                guard n <= 10_000, s.utf8.count * max(n, 0) <= Self.maxOutput else { throw fail(position, "string repetition too large") }
-                return .string(String(repeating: s, count: max(n, 0)))
-            }
-        case .less, .lessOrEqual, .greater, .greaterOrEqual:
-            let order: Bool
-            if case let .string(a) = l, case let .string(b) = r {
-                order = op == .less ? a < b : op == .lessOrEqual ? a <= b : op == .greater ? a > b : a >= b
-            } else if let a = l.number, let b = r.number {
-                order = op == .less ? a < b : op == .lessOrEqual ? a <= b : op == .greater ? a > b : a >= b
-            } else {
-                throw fail(position, "cannot compare \(l.typeName) and \(r.typeName)")
-            }
-            return .bool(order)
-        default: break
-        }
-        // Arithmetic on numbers.
-        if case let .int(a) = l, case let .int(b) = r {
-            switch op {
-            case .add: return .int(a &+ b)
-            case .subtract: return .int(a &- b)
-            case .multiply: return .int(a &* b)
-            case .floorDivide, .modulo:
-                guard b != 0 else { throw fail(position, "division by zero") }
-                // Python's floor division and modulo, in integers (Int.min // -1 wraps rather than trapping).
-                var (q, overflow) = a.dividedReportingOverflow(by: b)
-                let r = overflow ? 0 : a % b
-                if !overflow, r != 0, (r < 0) != (b < 0) { q -= 1 }
-                return .int(op == .floorDivide ? q : (r != 0 && (r < 0) != (b < 0) ? r + b : r))
-            case .divide:
-                guard b != 0 else { throw fail(position, "division by zero") }
-                return .double(Double(a) / Double(b))
-            case .power:
-                let p = pow(Double(a), Double(b))
-                return b >= 0 && abs(p) < 9e15 ? .int(Int(p)) : .double(p)
-            default: break
-            }
-        }
-        guard let a = l.number, let b = r.number else {
-            if l == .undefined || r == .undefined {
-                throw fail(position, "`\(op.rawValue)` on an undefined value: the template expects a variable the caller did not provide")
-            }
-            throw fail(position, "unsupported operand types for \(op.rawValue): \(l.typeName) and \(r.typeName)")
-        }
-        switch op {
-        case .add: return .double(a + b)
-        case .subtract: return .double(a - b)
-        case .multiply: return .double(a * b)
-        case .divide: return b == 0 ? .double(.nan) : .double(a / b)
-        case .floorDivide: return .double((a / b).rounded(.down))
-        case .modulo: return .double(a - (a / b).rounded(.down) * b)
-        case .power: return .double(pow(a, b))
-        default: throw fail(position, "unsupported operator \(op.rawValue)")
-        }
+        try shared(position) { () throws(JinjaEvaluationError) in try JinjaOperations.binary(op, l, r) }
     }
 
     func call(_ callee: JinjaValue, _ args: [JinjaValue], _ keywords: [(String, JinjaValue)], at position: JinjaPosition) throws -> JinjaValue {
@@ -249,7 +120,8 @@ extension JinjaRenderer {
             let result = output
             output = saved
             return .string(result)
-        case let .method(receiver, name): return try callMethod(receiver, name, args, at: position)
+        case let .method(receiver, name):
+            return try shared(position) { () throws(JinjaEvaluationError) in try JinjaOperations.callMethod(receiver, name, args, keywords) }
         case .undefined:
             throw fail(position, "call of an undefined function")
         default:

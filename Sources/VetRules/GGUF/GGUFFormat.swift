@@ -18,13 +18,20 @@ public struct GGUFFormat: FormatPlugin {
         let file = GGUFFile.parse(artifact.source)
         GGUFRules.check(file, at: location, into: &session.sink)
         // `tokenizer.chat_template` and its named variants `tokenizer.chat_template.NAME`
-        // (`tokenizer.chat_templates` is the list of those names).
-        for entry in file.metadata where entry.key == "tokenizer.chat_template" || entry.key.hasPrefix("tokenizer.chat_template.") {
+        // (`tokenizer.chat_templates` is the list of those names). Every key that any reader could
+        // take for one is analysed: llama.cpp compares keys and reads values as C strings (cut at
+        // a NUL byte), exact-match readers do not, so both forms of each are checked.
+        for entry in file.metadata {
+            let key = GGUFFile.cString(entry.key)
+            guard key == "tokenizer.chat_template" || key.hasPrefix("tokenizer.chat_template.") else { continue }
             guard let template = entry.value.string else {
-                session.report(GGUFMalformedRule.descriptor, "\(entry.key) is not a string", at: location.at(entry.offset))
+                session.report(GGUFMalformedRule.descriptor, "\(Evidence.clip(entry.key)) is not a string", at: location.at(entry.offset))
                 continue
             }
-            JinjaRules.check(template, at: location.member(entry.key), into: &session.sink)
+            let place = location.member(Evidence.clip(entry.key))
+            JinjaRules.check(template, at: place, into: &session.sink)
+            let cut = GGUFFile.cString(template)
+            if cut != template { JinjaRules.check(cut, at: place, into: &session.sink) }
         }
         if file.headerComplete {
             session.cover(artifact, "gguf", .scanned)

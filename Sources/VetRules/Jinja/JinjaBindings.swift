@@ -3,8 +3,8 @@ import VetFormats
 /// What a template's own assignments tell about its variables: constant strings, names built at
 /// render time, and every name it binds.
 struct JinjaBindings: JinjaVisitor {
-    /// Names set to strings that fold to a constant.
-    var constants: [String: String] = [:]
+    /// Names set to values that evaluate to constants.
+    var constants: [String: JinjaValue] = [:]
     /// Names set to strings assembled at render time.
     var computed: Set<String> = []
     /// Every name the template binds.
@@ -78,8 +78,8 @@ struct JinjaBindings: JinjaVisitor {
         for _ in 0..<8 {
             var changed = false
             for (target, value, isLoop) in assignments {
-                let folder = JinjaStringFolder(bindings: constants)
-                if !isLoop, constants[target] == nil, let folded = folder.fold(value) {
+                var evaluator = JinjaConstantEvaluator(bindings: constants)
+                if !isLoop, constants[target] == nil, let folded = evaluator.evaluate(value) {
                     constants[target] = folded
                     changed = true
                 }

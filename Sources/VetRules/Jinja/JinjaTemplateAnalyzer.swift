@@ -30,7 +30,7 @@ struct JinjaTemplateAnalyzer: JinjaVisitor {
     static let attributeFilters: Set<String> = ["map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique",
                                                 "min", "max", "dictsort"]
 
-    var folder: JinjaStringFolder
+    var evaluator: JinjaConstantEvaluator
     /// Names bound to strings built at render time.
     var computedNames: Set<String>
     /// Names the template binds itself (set, for, macro, with, import).
@@ -38,7 +38,7 @@ struct JinjaTemplateAnalyzer: JinjaVisitor {
     var issues: [JinjaIssue] = []
 
     init(bindings: JinjaBindings) {
-        folder = JinjaStringFolder(bindings: bindings.constants)
+        evaluator = JinjaConstantEvaluator(bindings: bindings.constants)
         computedNames = bindings.computed
         localNames = bindings.locals
     }
@@ -49,6 +49,16 @@ struct JinjaTemplateAnalyzer: JinjaVisitor {
     }
 
     mutating func visit(node: JinjaNode) {
+        // Names the template builds from pieces, wherever they appear: in a lookup or not, a
+        // dunder name assembled at render time (`dict(__init__=1)`, `'_'*2 ~ 'class' ~ '_'*2`)
+        // has no use in a chat template but to reach Python internals.
+        for expression in node.expressions {
+            evaluator.clearBuilt()
+            _ = evaluator.evaluate(expression)
+            for name in evaluator.built where JinjaTemplateAnalyzer.isDunderLike(name) {
+                report(.dunder, expression.position, "builds the name '\(name)' from pieces", name)
+            }
+        }
         switch node.kind {
         case .include: report(.templateLoading, node.position, "includes another template", "include")
         case .importTemplate, .fromImport: report(.templateLoading, node.position, "imports another template", "import")
@@ -80,6 +90,9 @@ struct JinjaTemplateAnalyzer: JinjaVisitor {
         case .call(let callee, _):
             if case .name(let name) = callee.kind, ["getattr", "__getattribute__", "attr"].contains(name) {
                 report(.computedName, expression.position, "calls '\(name)' to look attributes up by name", name)
+            }
+            if case .attribute(let base, let method) = callee.kind, method == "format" || method == "format_map" {
+                checkFormatString(base, at: expression.position)
             }
         default: break
         }
@@ -117,7 +130,7 @@ struct JinjaTemplateAnalyzer: JinjaVisitor {
 
     mutating func checkFilter(_ call: JinjaFilterCall, at position: JinjaPosition) {
         if call.name == "attr" {
-            let name = call.arguments.first.flatMap { folder.fold($0.value) }
+            let name = call.arguments.first.flatMap { evaluator.string($0.value) }
             report(.computedName, position, "uses the 'attr' filter" + (name.map { " to read '\($0)'" } ?? " with a computed name"),
                    "attr(" + (name ?? "…") + ")")
             if let name, name.hasPrefix("_") { report(.dunder, position, "reads attribute '\(name)' through 'attr'", name) }
@@ -135,9 +148,29 @@ struct JinjaTemplateAnalyzer: JinjaVisitor {
         }
     }
 
+    /// `str.format` reaches attributes and items named inside its fields (`'{0.__init__}'.format(x)`):
+    /// the same lookups as `x.__init__`, written where a scanner reading expressions does not look.
+    mutating func checkFormatString(_ base: JinjaExpression, at position: JinjaPosition) {
+        guard let format = evaluator.string(base) else { return }
+        let pieces: [JinjaOperations.FormatPiece]
+        do { pieces = try JinjaOperations.formatPieces(format) } catch {
+            return  // not a valid format string: the call fails when rendered and reaches nothing
+        }
+        for case let .field(field) in pieces {
+            for name in field.names {
+                if name.hasPrefix("_") {
+                    report(.dunder, position, "format string field reads '\(name)'", "{" + field.argument + field.accesses.joined() + "}")
+                }
+                if JinjaTemplateAnalyzer.commandAttributes.contains(name) {
+                    report(.critical, position, "format string field reaches '\(name)'", "{" + field.argument + field.accesses.joined() + "}")
+                }
+            }
+        }
+    }
+
     /// Reports a lookup whose name is assembled rather than literal.
     mutating func checkComputedName(_ index: JinjaExpression, at position: JinjaPosition, what: String) {
-        if let folded = folder.fold(index) {
+        if let folded = evaluator.string(index) {
             report(.computedName, position, "\(what) uses a name built at render time: '\(folded)'", folded)
             if folded.hasPrefix("_") { report(.dunder, position, "\(what) resolves to '\(folded)'", folded) }
             if JinjaTemplateAnalyzer.commandAttributes.contains(folded) {

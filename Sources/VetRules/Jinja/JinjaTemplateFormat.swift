@@ -47,17 +47,25 @@ public struct JinjaTemplateFormat: FormatPlugin {
         session.cover(artifact, "chat-template", .scanned)
     }
 
+    /// Whether `text` has a `{{` or `{%` and, somewhere after it, a double-underscore name.
+    static func looksLikeEscape(_ text: String) -> Bool {
+        var copy = text
+        return copy.withUTF8 { looksLikeEscape(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Whether the text has a `{{` or `{%` and, somewhere after it, a double-underscore name.
     static func looksLikeEscape(_ source: ByteSource) -> Bool {
-        source.withUnsafeBytes { bytes in
-            guard let open = firstDelimiter(bytes) else { return false }
-            var index = open
-            while index + 1 < bytes.count {
-                if bytes[index] == UInt8(ascii: "_"), bytes[index + 1] == UInt8(ascii: "_") { return true }
-                index += 1
-            }
-            return false
+        source.withUnsafeBytes { looksLikeEscape($0) }
+    }
+
+    private static func looksLikeEscape(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let open = firstDelimiter(bytes) else { return false }
+        var index = open
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "_"), bytes[index + 1] == UInt8(ascii: "_") { return true }
+            index += 1
         }
+        return false
     }
 
     private static func firstDelimiter(_ bytes: UnsafeRawBufferPointer) -> Int? {

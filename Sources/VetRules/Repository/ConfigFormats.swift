@@ -29,6 +29,35 @@ public struct JSONConfigFormat: FormatPlugin {
     }
 }
 
+/// YAML configs (training and serving configs carry `chat_template` keys at any depth), read with
+/// a maintained YAML parser and checked like JSON configs.
+public struct YAMLConfigFormat: FormatPlugin {
+    /// libyaml refuses documents nested deeper than this.
+    static let parserDepthLimit = 1000
+
+    public let name = "yaml"
+    public var rules: [RuleDescriptor] { [ConfigUnparseableRule.descriptor] }
+
+    public init() {}
+
+    public func claim(_ artifact: Artifact) -> FormatClaim? {
+        artifact.isText && artifact.named([".yaml", ".yml"]) ? FormatClaim(.name, "named .yaml") : nil
+    }
+
+    public func analyze(_ artifact: Artifact, claim: FormatClaim, session: ScanSession) {
+        let documents: [JSONValue]
+        do {
+            documents = try YAMLConfig.parse(artifact.text, maxDepth: min(session.limits.maxConfigDepth, Self.parserDepthLimit))
+        } catch {
+            ConfigUnparseableRule.report(artifact, format: "YAML", why: error.overLimit ? error.message : "is not valid YAML (\(error.message))",
+                                         session: session)
+            return session.cover(artifact, name, .partial, reason: error.overLimit ? "over a nesting or size limit" : "could not be parsed")
+        }
+        for document in documents { ConfigChecks.check(document, at: artifact.location, session: session) }
+        session.cover(artifact, name, .scanned)
+    }
+}
+
 /// The checks every parsed config gets, whatever its syntax.
 enum ConfigChecks {
     static func check(_ config: JSONValue, at location: Location, session: ScanSession) {
@@ -36,21 +65,31 @@ enum ConfigChecks {
         checkChatTemplates(in: config, at: location, session: session)
     }
 
-    /// `chat_template` anywhere in the document: a string, or a list of `{"name", "template"}`
-    /// variants (Hugging Face's named templates). Every occurrence is analysed, duplicates included.
-    /// The walk keeps its own stack: configs may nest as deep as `ScanLimits.maxConfigDepth`.
+    /// Keys whose value a loader renders as a chat template (`chat_template_jinja` is Axolotl's).
+    static let templateKeys: Set<String> = ["chat_template", "chat_template_jinja"]
+
+    /// Chat templates anywhere in the document: the value of a template key (a string, or a list
+    /// of `{"name", "template"}` variants, Hugging Face's named templates), and any other string
+    /// that holds Jinja delimiters next to dunder names, whatever its key (tools other than
+    /// transformers read other keys). Every occurrence is analysed, duplicates included. The walk
+    /// keeps its own stack: configs may nest as deep as `ScanLimits.maxConfigDepth`.
     static func checkChatTemplates(in document: JSONValue, at location: Location, session: ScanSession) {
-        var pending: [(value: JSONValue, path: String)] = [(document, "")]
-        while let (value, path) = pending.popLast() {
+        var pending: [(value: JSONValue, path: String, isTemplate: Bool)] = [(document, "", false)]
+        while let (value, path, isTemplate) = pending.popLast() {
             switch value {
             case let .object(members):
                 for member in members.reversed() {
                     let here = path.isEmpty ? member.key : path + "." + member.key
-                    if member.key == "chat_template" { checkTemplate(member.value, at: location.member(here), session: session) }
-                    pending.append((member.value, here))
+                    if templateKeys.contains(member.key) {
+                        checkTemplate(member.value, at: location.member(here), session: session)
+                    } else {
+                        pending.append((member.value, here, false))
+                    }
                 }
             case let .array(items):
-                for (index, item) in items.enumerated().reversed() { pending.append((item, "\(path)[\(index)]")) }
+                for (index, item) in items.enumerated().reversed() { pending.append((item, "\(path)[\(index)]", isTemplate)) }
+            case let .string(text) where !isTemplate && JinjaTemplateFormat.looksLikeEscape(text):
+                JinjaRules.check(text, at: location.member(path), into: &session.sink)
             default: continue
             }
         }

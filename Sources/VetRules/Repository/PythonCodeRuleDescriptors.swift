@@ -18,6 +18,9 @@ public enum PythonDynamicCodeRule {
         references: ["https://huggingface.co/docs/transformers/main/custom_models", "CWE-95"],
         examples: [
             RuleExample("exec of a string", fileName: "modeling_x.py", triggers: true) { pythonFile("exec(payload)\n") },
+            RuleExample("timeit running a statement string", fileName: "modeling_x.py", triggers: true) {
+                pythonFile("import timeit\ntimeit.timeit(stmt=payload, number=1)\n")
+            },
             RuleExample("ordinary model code", fileName: "modeling_x.py", triggers: false) {
                 pythonFile("import torch\nclass M(torch.nn.Module):\n    def forward(self, x):\n        return x\n")
             },
@@ -39,6 +42,15 @@ public enum PythonProcessRule {
         examples: [
             RuleExample("subprocess through an alias", fileName: "modeling_x.py", triggers: true) {
                 pythonFile("import subprocess as sp\nsp.run(['id'])\n")
+            },
+            RuleExample("os.system rebound to another name first", fileName: "modeling_x.py", triggers: true) {
+                pythonFile("import os\nrun = os.system\nrun('echo modelvet-example')\n")
+            },
+            RuleExample("os reached through sys.modules", fileName: "modeling_x.py", triggers: true) {
+                pythonFile("import sys\nsys.modules['os'].system('echo modelvet-example')\n")
+            },
+            RuleExample("getattr with a name joined from pieces", fileName: "modeling_x.py", triggers: true) {
+                pythonFile("import os\ngetattr(os, 'sys' + 'tem')('echo modelvet-example')\n")
             },
             RuleExample("os.path only", fileName: "modeling_x.py", triggers: false) { pythonFile("import os\np = os.path.join('a', 'b')\n") },
         ])
@@ -77,6 +89,9 @@ public enum PythonFileSystemRule {
         examples: [
             RuleExample("shutil.rmtree", fileName: "modeling_x.py", triggers: true) { pythonFile("from shutil import rmtree\nrmtree(path)\n") },
             RuleExample("reads only", fileName: "modeling_x.py", triggers: false) { pythonFile("data = open(path).read()\n") },
+            RuleExample("an inference handler creating its cache directory", fileName: "handler.py", triggers: false) {
+                pythonFile("import os\nclass EndpointHandler:\n    def __init__(self, path=''):\n        os.makedirs('/tmp/cache', exist_ok=True)\n")
+            },
         ])
 }
 

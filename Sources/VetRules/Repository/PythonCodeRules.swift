@@ -9,6 +9,7 @@ public enum PythonCodeRules {
             "builtins.eval", "builtins.exec", "builtins.compile", "builtins.__import__", "importlib.import_module",
             "importlib.__import__", "runpy", "marshal.loads", "marshal.load", "pickle.loads", "pickle.load", "dill.loads",
             "cloudpickle.loads", "types.FunctionType", "types.CodeType", "code.InteractiveInterpreter", "code.interact",
+            "timeit.timeit", "timeit.repeat", "timeit.Timer",
         ]),
         (PythonProcessRule.descriptor, [
             "os.system", "os.popen", "os.execv", "os.execve", "os.execl", "os.execle", "os.execlp", "os.execvp", "os.execvpe",
@@ -22,7 +23,7 @@ public enum PythonCodeRules {
         ]),
         (PythonFileSystemRule.descriptor, [
             "shutil.rmtree", "shutil.move", "os.remove", "os.unlink", "os.rmdir", "os.removedirs", "os.rename", "os.chmod",
-            "os.chown", "os.symlink", "os.makedirs", "pathlib.Path.write_text", "pathlib.Path.write_bytes",
+            "os.chown", "os.symlink", "pathlib.Path.write_text", "pathlib.Path.write_bytes",
         ]),
     ]
 

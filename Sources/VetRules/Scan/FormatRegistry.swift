@@ -21,6 +21,7 @@ public enum FormatRegistry {
         TFLiteFormat(),
         HDF5Format(),
         JSONConfigFormat(),
+        YAMLConfigFormat(),
         PythonSourceFormat(),
         JinjaTemplateFormat(),
     ] + UnopenableFormat.all + [

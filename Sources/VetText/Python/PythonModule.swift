@@ -91,20 +91,92 @@ public struct PythonModule: Sendable {
                 continue
             }
             if previousIsDot { i += 1; continue }
-            let (path, next) = dotted(from: i)
-            let head = String(path.split(separator: ".").first ?? "")
-            let rest = path.dropFirst(head.count)
-            let qualified: String
-            if let target = aliases[head] {
-                qualified = target + rest
-            } else if builtins.contains(head) {
-                qualified = "builtins." + path
-            } else {
-                qualified = path
+            let (path, afterPath) = dotted(from: i)
+            var qualified = resolve(path, aliases)
+            var next = afterPath
+            // Names reached without being written as a dotted path: `sys.modules['os'].system`,
+            // `getattr(os, 'sys' + 'tem')`, `__import__('os').system`, `importlib.import_module('os')`.
+            if let (target, end) = indirectTarget(qualified, at: next, tokens: tokens, aliases: aliases) {
+                module.references.append(Reference(name: qualified, isCall: isOp(next, "("), line: token.line))
+                qualified = target
+                next = end
+                while isOp(next, "."), next + 1 < tokens.count, tokens[next + 1].kind == .name {
+                    qualified += "." + tokens[next + 1].text
+                    next += 2
+                }
             }
             module.references.append(Reference(name: qualified, isCall: isOp(next, "("), line: token.line))
+            // `s = os.system` (a plain rebinding, nothing after the name): `s(...)` calls os.system.
+            if isOp(i + 1, "="), i + 2 < tokens.count, tokens[i + 2].kind == .name,
+               i == 0 || tokens[i - 1].kind == .newline || isOp(i - 1, ";") {
+                let (value, end) = dotted(from: i + 2)
+                var target = resolve(value, aliases)
+                var stop = end
+                if let (indirect, indirectEnd) = indirectTarget(target, at: end, tokens: tokens, aliases: aliases) {
+                    target = indirect
+                    stop = indirectEnd
+                    while isOp(stop, "."), stop + 1 < tokens.count, tokens[stop + 1].kind == .name {
+                        target += "." + tokens[stop + 1].text
+                        stop += 2
+                    }
+                }
+                if stop >= tokens.count || tokens[stop].kind == .newline || isOp(stop, ";") {
+                    aliases[token.text] = target
+                }
+            }
             i = next
         }
         return module
+    }
+
+    /// The qualified name for a dotted path: through import and assignment aliases, or a builtin.
+    static func resolve(_ path: String, _ aliases: [String: String]) -> String {
+        let head = String(path.split(separator: ".").first ?? "")
+        let rest = path.dropFirst(head.count)
+        if let target = aliases[head] { return target + rest }
+        if builtins.contains(head) { return "builtins." + path }
+        return path
+    }
+
+    /// When `qualified` at `index` is an indirect way to name an object with constant strings,
+    /// the name it reaches and the index after the construct.
+    static func indirectTarget(_ qualified: String, at index: Int, tokens: [PythonToken],
+                               aliases: [String: String]) -> (String, Int)? {
+        func isOp(_ k: Int, _ text: String) -> Bool { k < tokens.count && tokens[k].kind == .op && tokens[k].text == text }
+        // String literals joined by `+` (or adjacent), up to a closing token.
+        func constant(from start: Int) -> (String, Int)? {
+            var k = start
+            var text = ""
+            var sawString = false
+            while k < tokens.count, tokens[k].kind == .string {
+                text += tokens[k].text
+                sawString = true
+                k += 1
+                if isOp(k, "+"), k + 1 < tokens.count, tokens[k + 1].kind == .string { k += 1 }
+            }
+            return sawString ? (text, k) : nil
+        }
+        switch qualified {
+        case "sys.modules":
+            guard isOp(index, "["), let (name, end) = constant(from: index + 1), isOp(end, "]") else { return nil }
+            return (name, end + 1)
+        case "builtins.__import__", "importlib.import_module":
+            guard isOp(index, "("), let (name, end) = constant(from: index + 1), isOp(end, ")") || isOp(end, ",") else { return nil }
+            var close = end
+            while close < tokens.count, !isOp(close, ")") { close += 1 }
+            return (name, close + 1)
+        case "builtins.getattr":
+            guard isOp(index, "("), index + 1 < tokens.count, tokens[index + 1].kind == .name else { return nil }
+            var k = index + 1
+            var parts = [tokens[k].text]
+            k += 1
+            while isOp(k, "."), k + 1 < tokens.count, tokens[k + 1].kind == .name { parts.append(tokens[k + 1].text); k += 2 }
+            guard isOp(k, ","), let (attribute, end) = constant(from: k + 1), isOp(end, ")") || isOp(end, ",") else { return nil }
+            var close = end
+            while close < tokens.count, !isOp(close, ")") { close += 1 }
+            return (resolve(parts.joined(separator: "."), aliases) + "." + attribute, close + 1)
+        default:
+            return nil
+        }
     }
 }

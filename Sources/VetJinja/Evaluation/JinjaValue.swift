@@ -50,7 +50,7 @@ public indirect enum JinjaValue: Sendable, Equatable {
     }
 
     /// Python truthiness.
-    var truthy: Bool {
+    public var truthy: Bool {
         switch self {
         case .undefined, .none: false
         case let .bool(b): b
@@ -63,7 +63,7 @@ public indirect enum JinjaValue: Sendable, Equatable {
         }
     }
 
-    var number: Double? {
+    public var number: Double? {
         switch self {
         case let .int(i): Double(i)
         case let .double(d): d
@@ -72,7 +72,7 @@ public indirect enum JinjaValue: Sendable, Equatable {
         }
     }
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .undefined: "undefined"
         case .none: "none"
@@ -89,7 +89,7 @@ public indirect enum JinjaValue: Sendable, Equatable {
     }
 
     /// `str(value)` as Jinja prints it.
-    var text: String {
+    public var text: String {
         switch self {
         case .undefined: ""
         case .none: "None"
@@ -106,13 +106,13 @@ public indirect enum JinjaValue: Sendable, Equatable {
     }
 
     /// `repr(value)`, for values inside printed containers.
-    var representation: String {
+    public var representation: String {
         if case let .string(s) = self { return "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'" }
         return text
     }
 
     /// JSON text, as the `tojson` filter writes it (keys in insertion order unless sorted).
-    func json(indent: Int?, level: Int = 0, sortKeys: Bool = false) -> String {
+    public func json(indent: Int?, level: Int = 0, sortKeys: Bool = false) -> String {
         let newline = indent.map { "\n" + String(repeating: " ", count: $0 * (level + 1)) } ?? ""
         let closing = indent.map { "\n" + String(repeating: " ", count: $0 * level) } ?? ""
         let separator = indent == nil ? ", " : ","
@@ -134,7 +134,7 @@ public indirect enum JinjaValue: Sendable, Equatable {
         }
     }
 
-    static func jsonString(_ s: String) -> String {
+    public static func jsonString(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -161,13 +161,13 @@ public indirect enum JinjaValue: Sendable, Equatable {
     }
 
     /// The value under dictionary key `key`, if this is a dict.
-    func lookup(_ key: String) -> JinjaValue? {
+    public func lookup(_ key: String) -> JinjaValue? {
         if case let .dict(d) = self { return d.last { $0.0 == .string(key) }?.1 }
         return nil
     }
 
     /// The value under `key` of any type, if this is a dict.
-    func lookup(value key: JinjaValue) -> JinjaValue? {
+    public func lookup(value key: JinjaValue) -> JinjaValue? {
         if case let .dict(d) = self { return d.last { $0.0 == key }?.1 }
         return nil
     }
