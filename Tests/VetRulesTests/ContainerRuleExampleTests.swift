@@ -32,7 +32,7 @@ struct ContainerRuleExampleTests {
             .pathTraversal: ("tar_path_traversal", .high), .link: ("tar_link", .high),
             .specialFile: ("tar_special_file", .medium), .checksumMismatch: ("tar_checksum_mismatch", .medium),
             .malformed: ("tar_malformed", .medium), .duplicateName: ("tar_duplicate_name", .high),
-            .unaccountedData: ("tar_unaccounted_data", .medium),
+            .unaccountedData: ("tar_unaccounted_data", .medium), .sparseMember: ("tar_sparse_member", .medium),
         ]
         #expect(TarAnomalyRules.rules.count == TarAnomalyKind.allCases.count)
         for kind in TarAnomalyKind.allCases {

@@ -52,6 +52,19 @@ public struct TarArchive: Sendable {
         return try source.slice(entry.dataRange)
     }
 
+    /// The file(s) readers make of a sparse member: what `tar.extract` writes, and what
+    /// `tar.extractfile` reads when that differs (a crafted map makes them differ).
+    /// - Parameters:
+    ///   - entry: A sparse member of this archive.
+    ///   - limit: The most bytes a view may take (holes make small archives stand for huge files).
+    /// - Returns: One or two views; `nil` when the member is not sparse or its file exceeds `limit`.
+    public func sparseViews(of entry: TarEntry, limit: Int) -> [ByteSource]? {
+        guard let sparse = entry.sparse, sparse.realSize <= limit else { return nil }
+        let extracted = sparse.extractedView(stored: source.clampedSlice(entry.dataRange))
+        let read = sparse.readView(archive: source, dataStart: entry.dataRange.lowerBound)
+        return read == extracted ? [ByteSource(extracted)] : [ByteSource(extracted), ByteSource(read)]
+    }
+
     /// The members whose name is `name` once normalised as Python's tarfile does.
     /// - Parameter name: A member name.
     public func entries(named name: String) -> [TarEntry] {

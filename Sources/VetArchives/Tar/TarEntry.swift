@@ -39,8 +39,11 @@ public struct TarEntry: Sendable, Hashable {
     public var rawLinkName: [UInt8]
     /// Where this member's own header block starts.
     public var headerOffset: Int
-    /// The member's data in the archive, clamped to the file (empty for types without data).
+    /// The member's data in the archive, clamped to the file (empty for types without data). For a
+    /// sparse member, its stored chunks.
     public var dataRange: Range<Int>
+    /// For a GNU sparse member, how the stored chunks make up the file readers see.
+    public var sparse: TarSparseMap? = nil
 
     /// What the member is.
     public var kind: TarEntryKind {
@@ -81,6 +84,8 @@ public enum TarAnomalyKind: String, AnomalyKind, Sendable, Hashable, CaseIterabl
     case duplicateName
     /// Non-zero bytes in block padding or after the end-of-archive marker.
     case unaccountedData
+    /// A GNU sparse member: its stored bytes are not the file readers extract.
+    case sparseMember
 }
 
 /// One irregularity the Tar parser met.

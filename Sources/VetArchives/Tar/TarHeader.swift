@@ -94,7 +94,15 @@ struct TarHeader {
 enum PaxRecords {
     /// Parses `data`, returning the records and whether the whole block was well formed.
     static func parse(_ data: [UInt8]) -> (records: [String: [UInt8]], wellFormed: Bool) {
+        let (records, _, wellFormed) = parseOrdered(data)
+        return (records, wellFormed)
+    }
+
+    /// Parses `data`, also returning every record in order (pax sparse format 0.0 repeats its
+    /// `GNU.sparse.offset`/`numbytes` keys, which a dictionary would collapse).
+    static func parseOrdered(_ data: [UInt8]) -> (records: [String: [UInt8]], ordered: [(String, [UInt8])], wellFormed: Bool) {
         var records: [String: [UInt8]] = [:]
+        var ordered: [(String, [UInt8])] = []
         var position = 0
         // Each record advances by its declared length, which must be positive and fit the data.
         while position < data.count {
@@ -104,11 +112,13 @@ enum PaxRecords {
                   length > space - position, position + length <= data.count,
                   data[position + length - 1] == 0x0A,
                   let equals = data[(space + 1)..<(position + length)].firstIndex(of: UInt8(ascii: "="))
-            else { return (records, false) }
+            else { return (records, ordered, false) }
             let key = String(decoding: data[(space + 1)..<equals], as: UTF8.self)
-            records[key] = Array(data[(equals + 1)..<(position + length - 1)])
+            let value = Array(data[(equals + 1)..<(position + length - 1)])
+            records[key] = value
+            ordered.append((key, value))
             position += length
         }
-        return (records, true)
+        return (records, ordered, true)
     }
 }

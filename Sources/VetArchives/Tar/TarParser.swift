@@ -14,6 +14,8 @@ struct TarParser {
     private var longName: [UInt8]?
     private var longLink: [UInt8]?
     private var pax: [String: [UInt8]]?
+    /// `GNU.sparse.offset`/`numbytes` pairs of the pending pax header (sparse format 0.0).
+    private var paxSparsePairs: [TarSparseMap.Chunk] = []
     private var globalPax: [String: [UInt8]] = [:]
 
     init(source: ByteSource, limits: ScanLimits) {
@@ -101,30 +103,89 @@ struct TarParser {
         // Python's tarfile turns an old-style regular entry whose name ends in '/' into a directory.
         let oldStyleDirectory = header.typeflag == 0 && header.name.last == UInt8(ascii: "/")
         let skipsData = TarEntry.isRegular(typeflag: header.typeflag) && !oldStyleDirectory
-        let name = pax?["path"] ?? longName ?? header.fullName
+        let name = pax?["GNU.sparse.name"] ?? pax?["path"] ?? longName ?? header.fullName
         let link = pax?["linkpath"] ?? longLink ?? header.linkName
+        // Sparse members: the map may sit in extension blocks (old GNU), which move the data,
+        // or at the start of the data (pax 1.0); the next header is found as tarfile finds it.
+        var storedStart = dataStart
+        var blockRange = dataStart..<dataEnd
+        var sparse: TarSparseMap?
+        if skipsData, header.typeflag == UInt8(ascii: "S") {
+            let block = source.prefixBytes(from: offset, length: TarHeader.blockSize)
+            var (chunks, extended, realSize) = TarSparseMap.oldGNU(header: block)
+            var blocks = 0
+            while extended {
+                guard storedStart + TarHeader.blockSize <= source.count, blocks < limits.maxEntries, chunks.count < TarSparseMap.maxChunks else {
+                    record(TarAnomaly(.malformed, "The sparse map of the member at offset \(offset) runs past the archive or the limits.",
+                                      offset: offset))
+                    break
+                }
+                let next = TarSparseMap.extensionBlock(source.prefixBytes(from: storedStart, length: TarHeader.blockSize))
+                chunks += next.chunks
+                extended = next.extended
+                storedStart += TarHeader.blockSize
+                blocks += 1
+            }
+            sparse = TarSparseMap(format: "gnu", realSize: realSize ?? size, chunks: chunks)
+            blockRange = storedStart..<Inflater.saturatingAdd(storedStart, headerSize)
+        } else if skipsData, let pax {
+            let realSize = (pax["GNU.sparse.realsize"] ?? pax["GNU.sparse.size"]).flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+            if let map = pax["GNU.sparse.map"] {
+                if let chunks = TarSparseMap.pax01Map(map) {
+                    sparse = TarSparseMap(format: "pax 0.1", realSize: realSize ?? size, chunks: chunks)
+                } else {
+                    record(TarAnomaly(.malformed, "The GNU.sparse.map of the member at offset \(offset) is not a list of numbers.", offset: offset))
+                }
+            } else if pax["GNU.sparse.size"] != nil, !paxSparsePairs.isEmpty {
+                sparse = TarSparseMap(format: "pax 0.0", realSize: realSize ?? size, chunks: paxSparsePairs)
+            } else if pax["GNU.sparse.major"] == Array("1".utf8), pax["GNU.sparse.minor"] == Array("0".utf8) {
+                if let (chunks, mapLength) = TarSparseMap.pax10Map(source, at: dataStart) {
+                    sparse = TarSparseMap(format: "pax 1.0", realSize: realSize ?? size, chunks: chunks)
+                    storedStart = min(dataEnd, dataStart + mapLength)
+                } else {
+                    record(TarAnomaly(.malformed, "The sparse map at the start of the member at offset \(offset) cannot be read.", offset: offset))
+                }
+            }
+        }
         pax = nil
+        paxSparsePairs = []
         longName = nil
         longLink = nil
-        let dataRange = skipsData ? min(dataStart, source.count)..<min(dataEnd, source.count) : dataStart..<dataStart
+        let storedEnd = sparse?.format == "gnu" ? blockRange.upperBound : dataEnd
+        let dataRange = skipsData ? min(storedStart, source.count)..<min(storedEnd, source.count) : dataStart..<dataStart
         let entry = TarEntry(index: entries.count, name: ArchiveNames.decodeTarName(name), rawName: name,
-                             typeflag: header.typeflag, size: size, mode: header.mode,
+                             typeflag: header.typeflag, size: max(0, storedEnd - storedStart), mode: header.mode,
                              linkName: ArchiveNames.decodeTarName(link), rawLinkName: link, headerOffset: offset,
-                             dataRange: dataRange)
+                             dataRange: dataRange, sparse: sparse)
         entries.append(entry)
+        if let sparse { describe(sparse, of: entry) }
         if !skipsData, size > 0 {
             record(TarAnomaly(.malformed, "'\(entry.name)' is not a regular file yet declares \(size) bytes of data: "
                 + "Python's tarfile reads the next header right after it, readers that skip the data read a different "
                 + "archive.", entryName: entry.name, offset: offset))
             return dataStart
         }
-        if dataEnd > source.count {
-            record(TarAnomaly(.malformed, "The data of '\(entry.name)' runs \(dataEnd - source.count) bytes past the end "
+        if blockRange.upperBound > source.count {
+            record(TarAnomaly(.malformed, "The data of '\(entry.name)' runs \(blockRange.upperBound - source.count) bytes past the end "
                 + "of the file.", entryName: entry.name, offset: dataStart))
             endOffset = source.count
             return nil
         }
-        return finishData(dataStart..<dataEnd, of: entry)
+        return finishData(blockRange, of: entry)
+    }
+
+    /// Reports a sparse member, and what makes its map unusual.
+    private mutating func describe(_ sparse: TarSparseMap, of entry: TarEntry) {
+        var notes: [String] = []
+        if !sparse.isOrdinary { notes.append("its chunks are out of order, overlap or run past the file's size") }
+        if sparse.storedLength != entry.size {
+            notes.append("its map places \(sparse.storedLength) stored bytes but the member stores \(entry.size)"
+                + (sparse.storedLength > entry.size ? ", so readers read into what follows it" : ""))
+        }
+        record(TarAnomaly(.sparseMember, "'\(entry.name)' is a sparse member (\(sparse.format)): its \(entry.size) stored bytes make up a "
+            + "\(sparse.realSize)-byte file with holes, so the bytes a reader extracts are not the bytes stored"
+            + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")) + ".",
+            entryName: entry.name, offset: entry.headerOffset))
     }
 
     /// Records what a GNU long-name or pax header says about the next member.
@@ -133,7 +194,7 @@ struct TarParser {
         case UInt8(ascii: "L"): longName = Array(data.prefix { $0 != 0 })
         case UInt8(ascii: "K"): longLink = Array(data.prefix { $0 != 0 })
         default:
-            let parsed = PaxRecords.parse(data)
+            let parsed = PaxRecords.parseOrdered(data)
             if !parsed.wellFormed {
                 record(TarAnomaly(.malformed, "The pax header at offset \(offset) has a malformed record; readers "
                     + "disagree on which records apply.", offset: offset, evidence: Evidence.bytesLiteral(data.prefix(80))))
@@ -143,6 +204,17 @@ struct TarParser {
             } else {
                 // Python applies global records only to members that also have their own pax header.
                 pax = globalPax.merging(parsed.records) { $1 }
+                // Sparse format 0.0 pairs its repeated offset and numbytes records in order.
+                var pendingOffset: Int?
+                paxSparsePairs = []
+                for (key, value) in parsed.ordered where paxSparsePairs.count < TarSparseMap.maxChunks {
+                    let number = Int(String(decoding: value, as: UTF8.self))
+                    if key == "GNU.sparse.offset" { pendingOffset = number }
+                    if key == "GNU.sparse.numbytes", let start = pendingOffset, let length = number {
+                        paxSparsePairs.append(TarSparseMap.Chunk(offset: start, length: length))
+                        pendingOffset = nil
+                    }
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import VetBytes
 import VetText
 /// One serialized Keras object found in a model config: a layer, a nested model, an initializer,
 /// an optimizer, a function reference — anything written as `{"class_name": …, "config": …}`.
@@ -36,7 +37,22 @@ public struct KerasLambda: Sendable, Equatable {
 }
 
 /// What `KerasConfig.analyse` found in a model config.
+/// A `TorchModuleWrapper` layer: its config carries a whole PyTorch module as the base64 text of
+/// `torch.save` output, which Keras 3.11 and later pass to `torch.load(weights_only=False)`.
+public struct KerasTorchModule: Sendable, Equatable {
+    /// Where the layer is in the config.
+    public var path: String
+    /// Offset of its `class_name` in the config text.
+    public var offset: Int
+    /// The layer's name.
+    public var layerName: String?
+    /// The decoded `torch.save` bytes; `nil` when `module` is missing or not base64.
+    public var payload: [UInt8]?
+}
+
 public struct KerasConfigAnalysis: Sendable, Equatable {
+    /// `TorchModuleWrapper` layers and the modules they carry.
+    public var torchModules: [KerasTorchModule] = []
     /// Every serialized object, in document order.
     public var objects: [KerasObject] = []
     /// Every piece of Python code or function reference held by a Lambda layer or a `__lambda__` object.
@@ -87,6 +103,11 @@ public enum KerasConfig {
                                              path: path.isEmpty ? "$" : path, offset: classMember.offset)
                     result.objects.append(object)
                     if className == "__lambda__" { recordLambdaObject(object, layer: lambdaLayer) }
+                    if className == "TorchModuleWrapper" || (object.registeredName ?? "").hasSuffix("TorchModuleWrapper") {
+                        let encoded = object.config?["module"]?.string
+                        result.torchModules.append(KerasTorchModule(path: object.path, offset: object.offset, layerName: object.name,
+                                                                    payload: encoded.flatMap { Base64.decode(Array($0.utf8)) }))
+                    }
                     if Self.isLambdaLayer(object) {
                         inLambda = object.name ?? "lambda"
                         recordLambdaLayer(object)

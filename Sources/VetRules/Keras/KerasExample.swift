@@ -1,3 +1,4 @@
+import VetBytes
 import VetFixtures
 import VetFormats
 
@@ -30,6 +31,12 @@ public enum KerasExample {
         #"{"module": "keras.layers", "class_name": "Lambda", "config": {"name": "call", "function": {"module": ""#
             + module + #"", "class_name": "function", "config": ""# + function
             + #"", "registered_name": "function"}, "arguments": {}}, "registered_name": null}"#
+    }
+
+    /// A Keras 3 `TorchModuleWrapper` layer whose `module` is `payload` in base64.
+    public static func torchModule(_ payload: [UInt8]) -> String {
+        #"{"module": "keras.layers", "class_name": "TorchModuleWrapper", "config": {"name": "torch_module", "module": ""#
+            + Base64.encode(payload) + #""}, "registered_name": "keras.src.utils.torch_utils>TorchModuleWrapper"}"#
     }
 
     /// A Sequential model config holding `layers` (JSON texts).

@@ -1,3 +1,5 @@
+import VetBytes
+import VetFixtures
 import VetCore
 import VetFormats
 
@@ -15,7 +17,10 @@ public enum KerasSafeModeBypassRule {
         layer with arguments from the config: `keras.config.enable_unsafe_deserialization` or \
         `set_global_attribute` to switch safe mode off before a code-carrying Lambda (CVE-2025-9906), \
         `keras.utils.get_file` to download and overwrite files (CVE-2025-8747), `keras.models.load_model` with \
-        `safe_mode: false` on a second file, and `TFSMLayer` loading an external SavedModel (CVE-2026-1462). \
+        `safe_mode: false` on a second file, `TFSMLayer` loading an external SavedModel (CVE-2026-1462), and \
+        `TorchModuleWrapper`, whose config carries a base64 `torch.save` payload that Keras 3.11 and later \
+        `torch.load` without weights-only protection (CVE-2025-49655 in 3.11.0-3.11.2 even with safe mode); \
+        that payload is decoded and scanned like any pickle. \
         This rule reports objects from modules that run commands or code, function references outside the \
         Keras packages, and these gadgets.
         """,
@@ -23,7 +28,7 @@ public enum KerasSafeModeBypassRule {
         Do not load the model. Upgrade Keras (3.13.2 or later) and keep `safe_mode=True`; report the file to \
         the hub that serves it.
         """,
-        references: ["CVE-2025-1550", "CVE-2025-9906", "CVE-2025-8747", "CVE-2026-1462",
+        references: ["CVE-2025-1550", "CVE-2025-9906", "CVE-2025-8747", "CVE-2026-1462", "CVE-2025-49655",
                      "https://github.com/keras-team/keras/security/advisories/GHSA-48g7-3x6r-xfhp", "CWE-502"],
         examples: [
             RuleExample("an activation that is os.system (CVE-2025-1550 shape)", fileName: "model.keras", triggers: true) {
@@ -36,6 +41,10 @@ public enum KerasSafeModeBypassRule {
             },
             RuleExample("a Lambda calling keras.utils.get_file (CVE-2025-8747 shape)", fileName: "model.keras", triggers: true) {
                 KerasExample.archive(layers: [KerasExample.functionLambda(module: "keras.utils", function: "get_file")])
+            },
+            RuleExample("a TorchModuleWrapper layer carrying a base64 torch.save payload", fileName: "model.keras", triggers: true) {
+                KerasExample.archive(layers: [KerasExample.torchModule(PickleAssembler.callPickle("builtins", "print", ["modelvet-example"],
+                                                                                                  protocolVersion: 2))])
             },
             RuleExample("an activation that is keras.activations.relu", fileName: "model.keras", triggers: false) {
                 KerasExample.archive(layers: [KerasExample.dense(activation:
@@ -73,6 +82,11 @@ public enum KerasSafeModeBypassRule {
             flagged.insert(object.path)
             sink.report(descriptor, "\(site.describe(object.path)): loading \(reason) `\(target)`",
                         at: site.location(object.offset), evidence: target)
+        }
+        for module in analysis.torchModules where flagged.insert(module.path).inserted {
+            let what = module.payload.map { "a \($0.count)-byte torch.save payload" } ?? "a module that is not valid base64"
+            sink.report(descriptor, "\(site.describe(module.path)): TorchModuleWrapper layer carries \(what), which Keras 3.11+ loads with torch.load(weights_only=False); the payload is scanned as a member",
+                        at: site.location(module.offset), evidence: module.layerName ?? "TorchModuleWrapper")
         }
         for lambda in analysis.lambdas {
             // Keras 3 references are objects already checked above, at the same path.

@@ -36,11 +36,24 @@ public struct TarFormat: FormatPlugin {
                 session.cover(memberLocation, "tar-\(entry.kind)", .scanned, reason: "not a regular file; reported, not followed", size: entry.size)
                 continue
             }
-            let data: ByteSource
+            var data: ByteSource
             do { data = try archive.contents(of: entry) } catch {
                 // The parser reported the truncation; the part that is present is still scanned.
                 session.cover(memberLocation, "tar-member", .partial, reason: "the member is cut off by the end of the archive", size: entry.size)
                 data = artifact.source.clampedSlice(entry.dataRange)
+            }
+            if let sparse = entry.sparse {
+                // Readers see the reassembled file, not the stored chunks (both views when they differ).
+                guard let views = archive.sparseViews(of: entry, limit: min(session.limits.maxInMemoryMember, session.budget.remaining)) else {
+                    session.report(TarSparseMemberRule.descriptor, "the \(sparse.realSize)-byte file of sparse member '\(entry.name)' exceeds the in-memory limit; it was not examined",
+                                   at: memberLocation, severity: .high)
+                    session.cover(memberLocation, "tar-sparse-member", .unscanned, reason: "reassembled file over the memory limit", size: sparse.realSize)
+                    continue
+                }
+                data = views[0]
+                if views.count > 1 {
+                    session.scanMember(views[1], at: location.member(entry.name + "<extractfile view>"), name: entry.name, of: artifact)
+                }
             }
             if legacy, entry.name == "storages" {
                 scanLegacyRecords(TorchLegacyTar.readStorages(data, limits: session.limits), data: data, at: memberLocation, session: session)

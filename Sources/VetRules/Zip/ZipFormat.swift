@@ -45,6 +45,7 @@ public struct ZipFormat: FormatPlugin {
             let outcome = KerasRules.checkArchive(archive, at: location, budget: &session.budget, limits: session.limits,
                                                   into: &session.sink)
             session.cover(artifact, "keras", partialReasons: outcome.partialReasons)
+            outcome.scanEmbeddedModules(of: artifact, session: session)
         } else {
             session.cover(artifact, layout.name, .scanned)
         }
