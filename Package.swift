@@ -46,13 +46,16 @@ let package = Package(
             "VetArchives", "VetPickle", "VetGGUF", "VetText", "VetSafeTensors", "VetGraphs", "VetKeras", "VetJinja",
         ]),
         // Writers of every format, for rule examples, tests and fuzz seeds; never linked by the engine.
-        .target(name: "VetFixtures", dependencies: ["VetFormats", "VetBytes"]),
-        .target(name: "VetRules", dependencies: ["VetCore", "VetFormats", "VetFixtures"]),
+        .target(name: "VetFixtures", dependencies: ["VetArchives", "VetPickle", "VetGGUF", "VetGraphs", "VetBytes"]),
+        .target(name: "VetRules", dependencies: [
+            "VetCore", "VetBytes", "VetArchives", "VetPickle", "VetGGUF", "VetText", "VetSafeTensors", "VetGraphs", "VetKeras",
+            "VetJinja", "VetFixtures",
+        ]),
         .target(name: "VetReports", dependencies: ["VetCore"]),
-        .target(name: "VetScanner", dependencies: ["VetCore", "VetFormats", "VetRules", "VetReports"]),
+        .target(name: "VetScanner", dependencies: ["VetCore", "VetBytes", "VetRules", "VetReports"]),
         .target(name: "VetEngine", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetJinja"], swiftSettings: engineSettings),
         .target(name: "VetCommands", dependencies: [
-            "VetScanner", "VetReports", "VetRules", "VetEngine",
+            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),

@@ -36,6 +36,14 @@ public struct GGUFFile: Sendable {
         public var maxCount = 1 << 20
         /// Creates the defaults.
         public init() {}
+
+        /// The GGUF budgets of a scan's limits.
+        public init(_ scan: ScanLimits) {
+            maxStringLength = scan.maxGGUFStringLength
+            maxArrayLength = scan.maxGGUFArrayLength
+            maxArrayDepth = scan.maxGGUFArrayDepth
+            maxCount = scan.maxGGUFCount
+        }
     }
 
     /// Format version.

@@ -1,3 +1,4 @@
+import VetCore
 /// Where a token or node starts in a template: byte offset into its UTF-8, 1-based line and column.
 public struct JinjaPosition: Sendable, Hashable, CustomStringConvertible {
     /// Byte offset from the start of the template's UTF-8.
@@ -30,6 +31,13 @@ public struct JinjaLimits: Sendable, Equatable {
 
     /// The defaults.
     public init() {}
+
+    /// The template budgets of a scan's limits.
+    public init(_ scan: ScanLimits) {
+        maxTemplateBytes = scan.maxTemplateBytes
+        maxDepth = scan.maxTemplateDepth
+        maxNodes = scan.maxTemplateNodes
+    }
 }
 
 /// Why a template could not be parsed.

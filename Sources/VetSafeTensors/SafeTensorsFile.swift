@@ -88,11 +88,8 @@ public struct SafeTensorsFile: Sendable {
             return file
         }
         let json: JSONValue
-        do { json = try JSONParser.parse(header, maxDepth: 16) } catch let error as JSONError {
+        do { json = try JSONParser.parse(header, maxDepth: 16) } catch {
             file.anomaly(.invalidHeader, "header is not valid JSON: \(error.message)", at: 8 + error.offset)
-            return file
-        } catch {
-            file.anomaly(.invalidHeader, "header is not valid JSON", at: 8)
             return file
         }
         guard let members = json.members else {

@@ -2,7 +2,6 @@ import Foundation
 import Synchronization
 import VetBytes
 import VetCore
-import VetFormats
 import VetRules
 
 /// Progress of a running scan, for live status lines.

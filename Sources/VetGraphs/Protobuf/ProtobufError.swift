@@ -50,12 +50,12 @@ public struct ProtobufLimits: Sendable, Equatable {
     /// The defaults.
     public init() {}
 
-    /// Limits derived from a scan's budgets: elements scale with `maxEntries` (20 per archive
-    /// entry, 2,000,000 by default) and fields with elements (25 each, 50,000,000 by default).
+    /// The protobuf budgets of a scan's limits.
     public init(_ scan: ScanLimits) {
-        let (elements, overflow) = max(scan.maxEntries, 1).multipliedReportingOverflow(by: 20)
-        maxElements = overflow ? Int.max / 25 : elements
-        maxFields = min(maxElements, Int.max / 25) * 25
+        maxDepth = scan.maxProtobufDepth
+        maxFields = scan.maxProtobufFields
+        maxElements = scan.maxGraphElements
+        maxStringLength = scan.maxGraphStringLength
     }
 }
 

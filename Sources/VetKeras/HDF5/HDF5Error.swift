@@ -1,3 +1,4 @@
+import VetCore
 import VetBytes
 
 /// Why an HDF5 file (or the part of it a caller asked for) could not be read.
@@ -64,6 +65,18 @@ public struct HDF5Limits: Sendable, Equatable {
 
     /// The defaults.
     public init() {}
+
+    /// The HDF5 budgets of a scan's limits.
+    public init(_ scan: ScanLimits) {
+        maxMessages = scan.maxHDF5Messages
+        maxContinuations = scan.maxHDF5Continuations
+        maxAttributes = scan.maxHDF5Attributes
+        maxElements = scan.maxHDF5Elements
+        maxValueBytes = scan.maxHDF5ValueBytes
+        maxLinks = scan.maxHDF5Links
+        maxTreeNodes = scan.maxHDF5TreeNodes
+        maxDepth = scan.maxHDF5Depth
+    }
 }
 
 extension ByteReader {

@@ -61,11 +61,9 @@ public struct KerasModelFile: Sendable {
             }
             configs.append(KerasConfigSource(name: source, fileOffset: fileOffset,
                                              analysis: KerasConfig.analyse(json: json, maxObjects: maxObjects)))
-        } catch let error as JSONError {
+        } catch {
             problems.append(KerasProblem(kind: .malformedConfig, message: "\(source) is not valid JSON: \(error.message)",
                                          member: source, offset: error.offset))
-        } catch {
-            problems.append(KerasProblem(kind: .malformedConfig, message: "\(source) is not valid JSON", member: source, offset: 0))
         }
     }
 }

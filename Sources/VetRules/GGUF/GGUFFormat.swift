@@ -15,7 +15,7 @@ public struct GGUFFormat: FormatPlugin {
 
     public func analyze(_ artifact: Artifact, claim: FormatClaim, session: ScanSession) {
         let location = artifact.location
-        let file = GGUFFile.parse(artifact.source)
+        let file = GGUFFile.parse(artifact.source, limits: GGUFFile.Limits(session.limits))
         GGUFRules.check(file, at: location, into: &session.sink)
         // `tokenizer.chat_template` and its named variants `tokenizer.chat_template.NAME`
         // (`tokenizer.chat_templates` is the list of those names). Every key that any reader could
@@ -29,9 +29,9 @@ public struct GGUFFormat: FormatPlugin {
                 continue
             }
             let place = location.member(Evidence.clip(entry.key))
-            JinjaRules.check(template, at: place, into: &session.sink)
+            JinjaRules.check(template, at: place, limits: session.limits, into: &session.sink)
             let cut = GGUFFile.cString(template)
-            if cut != template { JinjaRules.check(cut, at: place, into: &session.sink) }
+            if cut != template { JinjaRules.check(cut, at: place, limits: session.limits, into: &session.sink) }
         }
         if file.headerComplete {
             session.cover(artifact, "gguf", .scanned)

@@ -1,6 +1,6 @@
 import VetFixtures
 import VetCore
-import VetFormats
+import VetGGUF
 
 /// Maps each GGUF anomaly kind to its rule and reports a parsed file's anomalies.
 public enum GGUFRules: AnomalyRuleTable {

@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// The GGUF header cannot be read to its end.
 public enum GGUFMalformedRule {

@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// A tensor descriptor that is impossible or lies outside the file.
 public enum GGUFTensorRule {

@@ -1,6 +1,6 @@
 import VetFixtures
 import VetCore
-import VetFormats
+import VetArchives
 
 /// Content this build cannot examine, reported so that silence never means "safe".
 public enum UnscannedContentRule {

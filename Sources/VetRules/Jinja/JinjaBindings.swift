@@ -1,4 +1,4 @@
-import VetFormats
+import VetJinja
 
 /// What a template's own assignments tell about its variables: constant strings, names built at
 /// render time, and every name it binds.

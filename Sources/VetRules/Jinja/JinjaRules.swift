@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetJinja
 
 /// Chat-template injection rules: parses one Jinja template and reports sandbox-escape
 /// constructs (the CVE-2024-34359 class) and templates that cannot be parsed.
@@ -16,11 +16,11 @@ public enum JinjaRules {
     ///   - location: where the template came from; messages give line:column within the template.
     ///   - limits: parse budgets.
     ///   - sink: receives the findings.
-    public static func check(_ template: String, at location: Location, limits: JinjaLimits = JinjaLimits(),
+    public static func check(_ template: String, at location: Location, limits: ScanLimits = ScanLimits(),
                              into sink: inout FindingSink) {
         let parsed: JinjaTemplate
         do {
-            parsed = try JinjaTemplate.parse(template, limits: limits)
+            parsed = try JinjaTemplate.parse(template, limits: JinjaLimits(limits))
         } catch {
             let what = error.kind == .limit ? "exceeds a parsing limit" : "is not valid Jinja"
             sink.report(JinjaUnparseableRule.descriptor, "chat template \(what): line \(error.position): \(error.message)",

@@ -1,4 +1,4 @@
-import VetFormats
+import VetJinja
 
 /// One suspicious construct found in a template.
 struct JinjaIssue: Sendable, Hashable {

@@ -32,18 +32,18 @@ public struct JinjaTemplateFormat: FormatPlugin {
     public func analyze(_ artifact: Artifact, claim: FormatClaim, session: ScanSession) {
         let text = artifact.text
         if claim.strength == .name {
-            JinjaRules.check(text, at: artifact.location, into: &session.sink)
+            JinjaRules.check(text, at: artifact.location, limits: session.limits, into: &session.sink)
             return session.cover(artifact, "chat-template", .scanned)
         }
         // Text that only looks like a template: analysed when it parses as one; otherwise no engine
         // could render it either, and coverage says so instead of a finding.
         do {
-            _ = try JinjaTemplate.parse(text)
+            _ = try JinjaTemplate.parse(text, limits: JinjaLimits(session.limits))
         } catch {
             return session.cover(artifact, "chat-template", .partial,
                                  reason: "holds Jinja delimiters and dunder names but does not parse as a template (\(error.message))")
         }
-        JinjaRules.check(text, at: artifact.location, into: &session.sink)
+        JinjaRules.check(text, at: artifact.location, limits: session.limits, into: &session.sink)
         session.cover(artifact, "chat-template", .scanned)
     }
 

@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetKeras
 
 /// A config names a class or registered object from outside Keras and its known-safe companion packages.
 public enum KerasCustomObjectRule {

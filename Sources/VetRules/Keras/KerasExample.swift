@@ -1,6 +1,5 @@
 import VetBytes
 import VetFixtures
-import VetFormats
 
 /// Small `.keras` archives and legacy `.h5` files for rule examples and tests.
 public enum KerasExample {

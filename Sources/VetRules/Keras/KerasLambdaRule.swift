@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetKeras
 
 /// A Lambda layer (or any `__lambda__` object) carries marshalled Python bytecode.
 public enum KerasLambdaRule {

@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// A Keras model config cannot be read.
 public enum KerasMalformedRule {

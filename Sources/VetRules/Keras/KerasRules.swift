@@ -1,6 +1,7 @@
 import VetBytes
 import VetCore
-import VetFormats
+import VetArchives
+import VetKeras
 
 /// Runs the Keras and HDF5 rules over a `.keras` archive or a legacy `.h5` file.
 public enum KerasRules {
@@ -46,7 +47,7 @@ public enum KerasRules {
                                  into sink: inout FindingSink) -> Outcome {
         let model: KerasModelFile
         do {
-            model = KerasHDF5.read(try HDF5File.open(source), limits: limits)
+            model = KerasHDF5.read(try HDF5File.open(source, limits: HDF5Limits(limits)), limits: limits)
         } catch {
             var failed = KerasModelFile(layout: .hdf5Weights)
             failed.problems.append(KerasHDF5.problem(error, member: nil))

@@ -1,7 +1,7 @@
 import VetBytes
 import VetFixtures
 import VetCore
-import VetFormats
+import VetKeras
 
 /// A config uses one of the shapes of the known Keras safe-mode bypasses.
 public enum KerasSafeModeBypassRule {

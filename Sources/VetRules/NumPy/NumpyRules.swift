@@ -1,6 +1,6 @@
 import VetFixtures
 import VetCore
-import VetFormats
+import VetPickle
 
 /// A `.npy` header that is invalid or disagrees with the data that follows it.
 public enum NumpyHeaderRule {

@@ -1,5 +1,4 @@
 import VetFixtures
-import VetFormats
 
 /// Builds small ONNX `ModelProto` files for rule examples and tests (field numbers from onnx.proto).
 public enum ONNXExample {

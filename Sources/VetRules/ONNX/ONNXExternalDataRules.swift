@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// An external-data `location` that leaves the model's directory.
 public enum ONNXExternalDataTraversalRule {

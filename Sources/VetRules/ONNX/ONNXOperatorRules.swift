@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// Operators from a domain no standard runtime implements.
 public enum ONNXCustomOperatorRule {

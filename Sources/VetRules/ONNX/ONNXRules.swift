@@ -1,6 +1,6 @@
 import VetFixtures
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// The ONNX protobuf cannot be read as the reference parser reads it.
 public enum ONNXMalformedRule {

@@ -1,4 +1,4 @@
-import VetFormats
+import VetPickle
 
 /// Helpers that are safe only when the callables they are handed are safe: they call one of their
 /// arguments. Each entry lists the argument positions that must be allowlisted imports or plain

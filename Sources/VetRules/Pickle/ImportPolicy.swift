@@ -1,4 +1,4 @@
-import VetFormats
+import VetPickle
 
 /// What the policy says about one import.
 public enum ImportVerdict: Sendable, Equatable {

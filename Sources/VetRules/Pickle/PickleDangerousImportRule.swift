@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// A pickle imports a callable or module that can run code, touch files, the network or processes.
 public enum PickleDangerousImportRule {

@@ -1,7 +1,7 @@
 import VetBytes
 import VetFixtures
 import VetCore
-import VetFormats
+import VetPickle
 
 /// EXT1/EXT2/EXT4 fetch a global from the copyreg extension registry instead of naming it.
 public enum PickleExtensionRule {

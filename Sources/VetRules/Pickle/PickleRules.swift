@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetPickle
 
 /// Runs every pickle rule over one pickle stream.
 public enum PickleRules {

@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetText
 
 /// User policy from a `--policy` TOML file: extra allowed and denied imports and severity overrides.
 ///

@@ -89,7 +89,7 @@ enum ConfigChecks {
             case let .array(items):
                 for (index, item) in items.enumerated().reversed() { pending.append((item, "\(path)[\(index)]", isTemplate)) }
             case let .string(text) where !isTemplate && JinjaTemplateFormat.looksLikeEscape(text):
-                JinjaRules.check(text, at: location.member(path), into: &session.sink)
+                JinjaRules.check(text, at: location.member(path), limits: session.limits, into: &session.sink)
             default: continue
             }
         }
@@ -97,13 +97,13 @@ enum ConfigChecks {
 
     /// One `chat_template` value: a template string or a list of named variants.
     static func checkTemplate(_ value: JSONValue, at location: Location, session: ScanSession) {
-        if let template = value.string { JinjaRules.check(template, at: location, into: &session.sink) }
+        if let template = value.string { JinjaRules.check(template, at: location, limits: session.limits, into: &session.sink) }
         for variant in value.array ?? [] {
             guard let template = variant["template"]?.string else { continue }
             let name = variant["name"]?.string ?? "unnamed"
             let base = location.members.last ?? "chat_template"
             JinjaRules.check(template, at: Location(file: location.file, members: location.members.dropLast() + ["\(base)[\(name)]"]),
-                             into: &session.sink)
+                             limits: session.limits, into: &session.sink)
         }
     }
 }

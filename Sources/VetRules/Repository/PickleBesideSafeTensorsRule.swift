@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// A pickle-based weight file sits next to a safetensors file with the same weights.
 public enum PickleBesideSafeTensorsRule {

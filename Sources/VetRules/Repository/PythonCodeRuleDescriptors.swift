@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 private func pythonFile(_ code: String) -> [UInt8] { Array(code.utf8) }
 

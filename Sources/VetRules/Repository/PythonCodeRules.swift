@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetText
 
 /// Classifies what Python code in a model repository does, from its resolved references.
 public enum PythonCodeRules {

@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetText
 
 /// A Hugging Face config that needs `trust_remote_code`.
 public enum RemoteCodeRule {

@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// The safetensors header cannot be read as the reference loader reads it.
 public enum SafeTensorsHeaderRule {

@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// A tensor entry that is malformed or does not match its byte range.
 public enum SafeTensorsTensorRule {

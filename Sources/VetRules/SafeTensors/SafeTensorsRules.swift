@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetSafeTensors
 
 /// Maps each safetensors anomaly kind to its rule and reports a parsed file's anomalies.
 public enum SafeTensorsRules: AnomalyRuleTable {

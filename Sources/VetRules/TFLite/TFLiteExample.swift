@@ -1,5 +1,4 @@
 import VetFixtures
-import VetFormats
 
 /// Builds small TFLite models for rule examples and tests.
 public enum TFLiteExample {

@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// Custom operators whose kernels the file does not contain.
 public enum TFLiteCustomOpRule {
@@ -81,10 +81,10 @@ public enum TFLiteLimitRule {
             RuleExample("a two-operator model", fileName: "model.tflite", triggers: false) { TFLiteExample.valid },
         ])
 
-    /// Scan limits that allow 100 elements (`maxEntries` × 20, as for protobuf formats).
+    /// Scan limits that allow 100 graph elements.
     static var exampleLimits: ScanLimits {
         var limits = ScanLimits()
-        limits.maxEntries = 5
+        limits.maxGraphElements = 100
         return limits
     }
 }
@@ -104,7 +104,7 @@ public enum TFLiteRules: AnomalyRuleTable {
     }
 
     /// The element budget for `limits` (20 per archive entry, as `ProtobufLimits.init(_:)`).
-    public static func maxElements(_ limits: ScanLimits) -> Int { ProtobufLimits(limits).maxElements }
+    public static func maxElements(_ limits: ScanLimits) -> Int { limits.maxGraphElements }
 
     /// Reports every finding for `model`, which was parsed from the file at `location`.
     public static func check(_ model: TFLiteModel, at location: Location, into sink: inout FindingSink) {

@@ -1,6 +1,6 @@
 import VetFixtures
 import VetCore
-import VetFormats
+import VetArchives
 
 /// The tar parser's anomaly kinds and the rules that report them.
 public enum TarAnomalyRules: AnomalyRuleTable {

@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags tar headers whose checksum does not match their bytes.
 public enum TarChecksumMismatchRule {

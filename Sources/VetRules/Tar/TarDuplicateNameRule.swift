@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags tar members that share a name.
 public enum TarDuplicateNameRule {

@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags symbolic and hard links inside tar archives.
 public enum TarLinkRule {

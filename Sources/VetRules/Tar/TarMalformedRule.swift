@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags tar archives that are truncated or structurally ambiguous.
 public enum TarMalformedRule {

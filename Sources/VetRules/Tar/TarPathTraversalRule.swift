@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags tar member names that would be extracted outside the target directory.
 public enum TarPathTraversalRule {

@@ -1,6 +1,5 @@
 import VetCore
 import VetFixtures
-import VetFormats
 
 /// Flags GNU sparse members, whose stored bytes are not the file readers extract.
 public enum TarSparseMemberRule {

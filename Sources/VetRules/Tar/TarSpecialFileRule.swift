@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags device nodes and named pipes inside tar archives.
 public enum TarSpecialFileRule {

@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// Flags non-zero bytes in tar block padding or after the end-of-archive marker.
 public enum TarUnaccountedDataRule {

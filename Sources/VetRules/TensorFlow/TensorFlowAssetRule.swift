@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// An asset file name that leaves the SavedModel's `assets/` directory.
 public enum TensorFlowAssetPathRule {

@@ -1,5 +1,4 @@
 import VetFixtures
-import VetFormats
 
 /// Builds small TensorFlow `SavedModel` and `GraphDef` files for rule examples and tests.
 public enum TensorFlowExample {

@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// What a dangerous TensorFlow op does outside the tensor computation.
 public enum TensorFlowOpEffect: String, Sendable, CaseIterable {

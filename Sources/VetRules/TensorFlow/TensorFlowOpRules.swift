@@ -1,6 +1,6 @@
 import VetFixtures
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// Ops that call back into Python.
 public enum TensorFlowPythonOpRule {

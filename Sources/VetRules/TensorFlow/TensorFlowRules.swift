@@ -1,5 +1,5 @@
 import VetCore
-import VetFormats
+import VetGraphs
 
 /// The TensorFlow protobuf cannot be read as the reference parser reads it.
 public enum TensorFlowMalformedRule {
@@ -44,10 +44,10 @@ public enum TensorFlowLimitRule {
             },
         ])
 
-    /// Scan limits that allow 1,000 protobuf elements (see `ProtobufLimits.init(_:)`).
+    /// Scan limits that allow 1,000 graph elements.
     static var exampleLimits: ScanLimits {
         var limits = ScanLimits()
-        limits.maxEntries = 50
+        limits.maxGraphElements = 1_000
         return limits
     }
 }

@@ -1,4 +1,4 @@
-import VetFormats
+import VetGraphs
 
 /// Finds the checkpoint ops that belong to a graph's standard saver, so they are not reported.
 ///

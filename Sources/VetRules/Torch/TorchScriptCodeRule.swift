@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// A TorchScript archive: its code runs when the model is loaded.
 public enum TorchScriptCodeRule {

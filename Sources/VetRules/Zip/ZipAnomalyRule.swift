@@ -1,6 +1,6 @@
 import VetFixtures
 import VetCore
-import VetFormats
+import VetArchives
 
 /// The zip parser's anomaly kinds and the rules that report them.
 public enum ZipAnomalyRules: AnomalyRuleTable {

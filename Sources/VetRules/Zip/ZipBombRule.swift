@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// Flags archives whose declared sizes or entry counts are beyond what a scan should inflate.
 public enum ZipBombRule {

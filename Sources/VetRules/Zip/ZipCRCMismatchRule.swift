@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags members whose data does not match the CRC-32 recorded for them.
 public enum ZipCRCMismatchRule {

@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags members that share a name, so different readers open different ones.
 public enum ZipDuplicateNameRule {

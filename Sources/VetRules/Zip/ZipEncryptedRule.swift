@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags encrypted members, whose contents cannot be scanned.
 public enum ZipEncryptedRule {

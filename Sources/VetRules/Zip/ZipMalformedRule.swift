@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags structural damage that makes zip readers list different members.
 public enum ZipMalformedRule {

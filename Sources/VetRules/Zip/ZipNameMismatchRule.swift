@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags members whose local header tells a different story from the central directory.
 public enum ZipNameMismatchRule {

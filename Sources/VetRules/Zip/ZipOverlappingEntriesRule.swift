@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags members that share bytes with each other or with the central directory.
 public enum ZipOverlappingEntriesRule {

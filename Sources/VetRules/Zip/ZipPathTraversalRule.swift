@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// Flags member names that would be extracted outside the target directory.
 public enum ZipPathTraversalRule {

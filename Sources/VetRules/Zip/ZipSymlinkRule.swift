@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// Flags members that are Unix symbolic links.
 public enum ZipSymlinkRule {

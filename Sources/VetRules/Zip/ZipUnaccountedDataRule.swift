@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// Flags bytes that no member, header, directory or comment accounts for.
 public enum ZipUnaccountedDataRule {

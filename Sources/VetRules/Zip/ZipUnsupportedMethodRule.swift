@@ -1,6 +1,5 @@
 import VetFixtures
 import VetCore
-import VetFormats
 
 /// Flags members compressed with a method the scanner cannot decode.
 public enum ZipUnsupportedMethodRule {

@@ -1,5 +1,4 @@
 import VetCore
-import VetFormats
 
 /// Flags general-purpose bits and version numbers that ordinary zip writers never produce.
 public enum ZipUnusualFlagsRule {
