@@ -96,7 +96,11 @@ public enum JSONReportWriter {
             errors: report.failures.map { ErrorItem(location: $0.location.description, message: $0.message) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(document) else { return "{}\n" }
+        let data: Data
+        do { data = try encoder.encode(document) } catch {
+            // Reports hold strings, integers and booleans only; say so rather than print nothing if that changes.
+            return "{\"error\": \"the report could not be encoded: \(error)\"}\n"
+        }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -128,7 +128,11 @@ public enum SARIFReportWriter {
         let log = Log(runs: [Run(tool: Tool(driver: Driver(rules: rules)), results: results)])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(log) else { return "{}\n" }
+        let data: Data
+        do { data = try encoder.encode(log) } catch {
+            // Reports hold strings, integers and booleans only; say so rather than print nothing if that changes.
+            return "{\"error\": \"the report could not be encoded: \(error)\"}\n"
+        }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

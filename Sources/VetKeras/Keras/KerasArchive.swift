@@ -31,10 +31,16 @@ public enum KerasArchive {
     public static func read(_ archive: ZipArchive, budget: inout DecompressionBudget, limits: ScanLimits) -> KerasModelFile {
         var model = KerasModelFile(layout: .kerasArchive)
         model.weightMembers = weightMemberNames.filter { !archive.entries(named: $0).isEmpty }
-        if let metadata = archive.entries(named: "metadata.json").last,
-           let bytes = try? archive.contents(of: metadata, budget: &budget, limits: limits),
-           let json = try? JSONParser.parse(bytes, maxDepth: 16) {
-            model.kerasVersion = json["keras_version"]?.string
+        // The version is shown for information only: Keras itself never reads metadata.json, and
+        // the member is scanned as a JSON config with the rest of the archive, which reports it
+        // when it cannot be read.
+        if let metadata = archive.entries(named: "metadata.json").last {
+            do {
+                let json = try JSONParser.parse(try archive.contents(of: metadata, budget: &budget, limits: limits), maxDepth: 16)
+                model.kerasVersion = json["keras_version"]?.string
+            } catch {
+                model.kerasVersion = nil
+            }
         }
         guard let entry = archive.entries(named: "config.json").last else {
             model.problems.append(KerasProblem(kind: .malformedConfig, message: "archive has no config.json",
