@@ -59,13 +59,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
+        // Shared by every test target: repository paths, the model cache, the CLI runner.
+        .target(name: "VetTestSupport", path: "Tests/VetTestSupport"),
         .testTarget(name: "VetBytesTests", dependencies: ["VetBytes"]),
-        .testTarget(name: "VetFormatsTests", dependencies: ["VetFormats", "VetFixtures"]),
-        .testTarget(name: "VetRulesTests", dependencies: ["VetRules", "VetScanner", "VetFixtures"]),
-        .testTarget(name: "VetScannerTests", dependencies: ["VetScanner", "VetFixtures"], exclude: ["Regressions"]),
-        .testTarget(name: "VetReportsTests", dependencies: ["VetReports", "VetScanner", "VetFixtures"]),
-        .testTarget(name: "VetCommandsTests", dependencies: ["VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore"]),
-        .testTarget(name: "VetEngineTests", dependencies: ["VetEngine", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions"]),
+        .testTarget(name: "VetFormatsTests", dependencies: ["VetTestSupport", "VetFormats", "VetFixtures"]),
+        .testTarget(name: "VetRulesTests", dependencies: ["VetTestSupport", "VetRules", "VetScanner", "VetFixtures"]),
+        .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetFixtures"], exclude: ["Regressions"]),
+        .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures"]),
+        .testTarget(name: "VetCommandsTests", dependencies: ["VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore"]),
+        .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions"]),
     ],
     swiftLanguageModes: [.v6]
 )

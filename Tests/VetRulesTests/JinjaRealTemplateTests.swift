@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VetTestSupport
 import VetCore
 import VetFormats
 import VetRules
@@ -8,12 +9,7 @@ import VetRules
 /// sdist and the SmolLM2 GGUF on PyPI) must parse and produce no findings; the test skips with
 /// a notice when the cache is absent.
 @Suite struct JinjaRealTemplateTests {
-    static let directory: String = {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["MODELVET_MODEL_CACHE"] ?? environment["MODELVET_TEST_MODELS"]
-            ?? NSHomeDirectory() + "/.cache/modelvet-test-models"
-        return cache + "/chat-templates"
-    }()
+    static let directory = ModelCache.path("chat-templates")
 
     static let files: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VetTestSupport
 import VetBytes
 import VetCore
 import VetFormats
@@ -8,14 +9,14 @@ import VetRules
 /// Real ONNX models fetched by `Fixtures/download_onnx_models.sh` must scan clean (nothing at
 /// medium or above); the tests skip with a notice when the files are absent.
 @Suite struct RealONNXModelTests {
-    static let cache = (ProcessInfo.processInfo.environment["MODELVET_MODEL_CACHE"]
-        ?? NSHomeDirectory() + "/.cache/modelvet-test-models") + "/onnx"
+    static let pypiModels = ModelCache.files(under: "onnx", suffix: ".onnx")
+    /// Debian's libonnx-testdata (the ONNX backend test suite); packaged from Debian 13 on, so an
+    /// optional extra where apt has it.
     static let testData = "/usr/share/libonnx-testdata"
-
-    static func onnxFiles(under root: String) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".onnx") }.map { root + "/" + $0 }.sorted()
-    }
+    static let testDataModels: [String] = {
+        guard let walker = FileManager.default.enumerator(atPath: testData) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".onnx") }.map { testData + "/" + $0 }.sorted()
+    }()
 
     static func scan(_ path: String) throws -> (ONNXModel, [Finding]) {
         let source = try ByteSource.mapFile(atPath: path)
@@ -26,13 +27,9 @@ import VetRules
         return (model, sink.findings)
     }
 
-    @Test func pypiModelsScanClean() throws {
-        let files = Self.onnxFiles(under: Self.cache)
-        guard !files.isEmpty else {
-            print("⚠️ SKIPPED: no ONNX models in \(Self.cache); run Fixtures/download_onnx_models.sh")
-            return
-        }
-        for path in files {
+    @Test(.enabled(if: !pypiModels.isEmpty, ModelCache.missing("the ONNX models from PyPI (Fixtures/download_onnx_models.sh)")))
+    func pypiModelsScanClean() throws {
+        for path in Self.pypiModels {
             let (model, findings) = try Self.scan(path)
             #expect(model.hasGraph && !model.nodes.isEmpty, "\(path) parsed without nodes")
             let serious = findings.filter { $0.severity >= .medium }
@@ -42,12 +39,9 @@ import VetRules
         }
     }
 
-    @Test func libonnxTestDataScansClean() throws {
-        let files = Self.onnxFiles(under: Self.testData)
-        guard !files.isEmpty else {
-            print("⚠️ SKIPPED: \(Self.testData) is absent; apt-get install libonnx-testdata (or run Fixtures/download_onnx_models.sh as root)")
-            return
-        }
+    @Test(.enabled(if: !testDataModels.isEmpty, "\(testData) is absent: this system's apt sources do not provide libonnx-testdata"))
+    func libonnxTestDataScansClean() throws {
+        let files = Self.testDataModels
         var nodes = 0
         for path in files {
             let (model, findings) = try Self.scan(path)

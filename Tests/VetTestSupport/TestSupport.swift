@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// Where the repository and its committed fixtures are, for every test target.
+public enum Repository {
+    /// The repository root (this file is `Tests/VetTestSupport/TestSupport.swift`).
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A path under the root.
+    public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+
+    /// `Fixtures/files`, the committed fixtures from real frameworks.
+    public static var fixtures: URL { url("Fixtures/files") }
+}
+
+/// The cache of real models and reference files that `scripts/test.sh` downloads (outside the
+/// repository). Tests that need one declare it with `.enabled(if: ModelCache.has(...), ...)`, so a
+/// missing download shows as a skipped test with its reason, never as a pass.
+public enum ModelCache {
+    /// `MODELVET_MODEL_CACHE`, or `~/.cache/modelvet-test-models`.
+    public static let root: String = {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["MODELVET_MODEL_CACHE"] ?? environment["MODELVET_TEST_MODELS"]
+            ?? NSHomeDirectory() + "/.cache/modelvet-test-models"
+    }()
+
+    /// A path inside the cache.
+    public static func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// Whether `relative` exists in the cache.
+    public static func has(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
+
+    /// Files under `relative` (recursively) whose names end with `suffix`, sorted.
+    public static func files(under relative: String, suffix: String) -> [String] {
+        let base = path(relative)
+        guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(suffix) }.map { base + "/" + $0 }.sorted()
+    }
+
+    /// The reason shown when a test is skipped for want of `what`.
+    public static func missing(_ what: String) -> Comment { Comment(rawValue: "\(what) is not in \(root): run scripts/test.sh (or the Fixtures/download_*.sh it calls)") }
+}
+
+/// Runs the built `modelvet` binary (next to the test bundle) and captures its output.
+public enum CLI {
+    /// The binary, found by walking up from the test bundle.
+    public static var binary: URL {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("modelvet").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("modelvet")
+    }
+
+    /// What one run produced.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `modelvet` with `arguments`, optionally feeding `input` on standard input.
+    public static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if input != nil { process.standardInput = inPipe }
+        try process.run()
+        if let input {
+            inPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inPipe.fileHandleForWriting.close()
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
