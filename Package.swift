@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "VetBytesTests", dependencies: ["VetBytes"]),
         .testTarget(name: "VetFormatsTests", dependencies: ["VetTestSupport", "VetFormats", "VetFixtures"]),
         .testTarget(name: "VetRulesTests", dependencies: ["VetTestSupport", "VetRules", "VetScanner", "VetFixtures"]),
-        .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetFixtures"], exclude: ["Regressions"]),
+        .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures"]),
         .testTarget(name: "VetCommandsTests", dependencies: ["VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions"]),

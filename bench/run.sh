@@ -7,11 +7,15 @@
 #   BENCH_WORKLOADS=a,c bench/run.sh # a subset: a (1,000 small pickles), b (torch
 #                                    #   checkpoints, ~210 MB and ~2.1 GB), c (pickle-family
 #                                    #   detection corpus), d (every other format: rule examples
-#                                    #   written by `modelvet rules examples`, real models)
+#                                    #   written by `modelvet rules examples`, real models), e (external
+#                                    #   corpus: modelaudit's and picklescan's test assets, labelled
+#                                    #   in bench/external/*.tsv)
 #
 # Other knobs: BENCH_TIMEOUT (seconds per tool invocation, default 600),
 # BENCH_REPEATS (runs per timing measurement, default 3), BENCH_SKIP_INSTALL=1
-# (reuse bench/.venv as it is), PYTHON (interpreter for the venv, default python3).
+# (reuse bench/.venv as it is), PYTHON (interpreter for the venv, default python3),
+# PICKLESCAN_REPO (workload e: a picklescan git directory, bare or not, or a plain checkout
+# holding tests/data and tests/data2; default /work/.mirror/mmaitre314+picklescan/repo).
 #
 # Needs: python3 with venv, network access to PyPI for the first run, root or an
 # existing install for the Debian packages `time` and `python3-torch` (workload b).
@@ -24,7 +28,7 @@ cd "$ROOT"
 VENV="$ROOT/bench/.venv"
 OUT="$ROOT/bench/out"
 PYTHON="${PYTHON:-python3}"
-WORKLOADS="${BENCH_WORKLOADS:-a,b,c,d}"
+WORKLOADS="${BENCH_WORKLOADS:-a,b,c,d,e}"
 export PROMPTFOO_DISABLE_TELEMETRY=1
 mkdir -p "$OUT"
 
@@ -116,6 +120,55 @@ if [[ ",$WORKLOADS," == *",d,"* ]]; then
     bash Fixtures/download_onnx_models.sh "$CACHE" >/dev/null 2>&1 || true
     bash Fixtures/download_hf_models.sh "$CACHE" >/dev/null 2>&1 || true
     "$PYTHON" Fixtures/fetch_chat_templates.py "$CACHE" >/dev/null 2>&1 || true
+fi
+
+if [[ ",$WORKLOADS," == *",e,"* ]]; then
+    # Other scanners' own test assets, fetched here and never committed. bench/external/*.tsv
+    # label each file by what a loader of its type does with it. $EXT/sources.tsv tells
+    # bench.py where each corpus root is (name, root, provenance), or why a source is missing.
+    log "workload e: external corpus (modelaudit and picklescan test assets)"
+    EXT="$OUT/external"
+    MODELAUDIT_SDIST="modelaudit==0.2.54"
+    PICKLESCAN_REPO="${PICKLESCAN_REPO:-/work/.mirror/mmaitre314+picklescan/repo}"
+    rm -rf "$EXT"
+    mkdir -p "$EXT/download"
+    : >"$EXT/sources.tsv"
+    # modelaudit: tests/assets of its sdist (the wheel has no tests).
+    if "$VENV/bin/pip" download -q --no-deps --no-binary :all: "$MODELAUDIT_SDIST" -d "$EXT/download" \
+            >"$OUT/pip-download-modelaudit.log" 2>&1 \
+        && tarball="$(ls "$EXT"/download/modelaudit-*.tar.gz 2>/dev/null | head -n 1)" && [ -n "$tarball" ] \
+        && tar -xzf "$tarball" -C "$EXT" && [ -d "$EXT/$(basename "$tarball" .tar.gz)/tests/assets" ]; then
+        root="$EXT/$(basename "$tarball" .tar.gz)/tests/assets"
+        sha="$(sha256sum "$tarball" | cut -d' ' -f1)"
+        printf 'modelaudit\t%s\t%s sdist from PyPI (%s, sha256 %s), tests/assets\n' "$root" "$MODELAUDIT_SDIST" \
+            "$(basename "$tarball")" "$sha" >>"$EXT/sources.tsv"
+        echo "modelaudit assets: $root"
+    else
+        echo "NOTICE: could not download or unpack the $MODELAUDIT_SDIST sdist (see $OUT/pip-download-modelaudit.log); its part of workload e is skipped"
+        printf 'modelaudit\t\tskipped: the %s sdist could not be downloaded or unpacked\n' "$MODELAUDIT_SDIST" >>"$EXT/sources.tsv"
+    fi
+    # picklescan: tests/data and tests/data2 are in its git repository only, not in its sdist.
+    PS_DEST="$EXT/picklescan"
+    if git -C "$PICKLESCAN_REPO" rev-parse --git-dir >/dev/null 2>&1 \
+        && commit="$(git -C "$PICKLESCAN_REPO" rev-parse HEAD 2>/dev/null)" \
+        && mkdir -p "$PS_DEST" \
+        && git -C "$PICKLESCAN_REPO" archive HEAD tests/data tests/data2 | tar -x -C "$PS_DEST"; then
+        printf 'picklescan\t%s\tgit %s at commit %s, tests/data and tests/data2\n' "$PS_DEST" "$PICKLESCAN_REPO" \
+            "$commit" >>"$EXT/sources.tsv"
+        echo "picklescan test data: $PS_DEST (commit $commit)"
+    elif [ -d "$PICKLESCAN_REPO/tests/data" ]; then
+        mkdir -p "$PS_DEST/tests"
+        cp -R "$PICKLESCAN_REPO/tests/data" "$PS_DEST/tests/"
+        [ -d "$PICKLESCAN_REPO/tests/data2" ] && cp -R "$PICKLESCAN_REPO/tests/data2" "$PS_DEST/tests/"
+        printf 'picklescan\t%s\tcheckout %s (not a git directory), tests/data and tests/data2\n' "$PS_DEST" \
+            "$PICKLESCAN_REPO" >>"$EXT/sources.tsv"
+        echo "picklescan test data: $PS_DEST (copied from $PICKLESCAN_REPO)"
+    else
+        rm -rf "$PS_DEST"
+        echo "NOTICE: no picklescan repository at $PICKLESCAN_REPO (set PICKLESCAN_REPO to a picklescan git directory or checkout); its tests/data and tests/data2 are skipped in workload e"
+        printf 'picklescan\t\tskipped: no picklescan git directory or checkout at %s (PICKLESCAN_REPO)\n' \
+            "$PICKLESCAN_REPO" >>"$EXT/sources.tsv"
+    fi
 fi
 
 # --- run ------------------------------------------------------------------------

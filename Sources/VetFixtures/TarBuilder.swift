@@ -77,6 +77,22 @@ public struct TarBuilder: Sendable {
         return adding(.header(header))
     }
 
+    /// Adds a pax 0.1 GNU sparse member `name` standing for `logical`: its first zero byte is left
+    /// out of the stored bytes and restored as a hole, so only a reader that reassembles the file
+    /// (as Python's tarfile does) sees `logical`.
+    public func sparseFile(_ name: String, logical: [UInt8]) -> TarBuilder {
+        let hole = logical.firstIndex(of: 0) ?? logical.count
+        var stored = logical
+        var map = "0,\(hole)"
+        if hole < logical.count {
+            stored.remove(at: hole)
+            map += ",\(hole + 1),\(logical.count - hole - 1)"
+        }
+        return file("GNUSparseFile.0/" + name, stored) {
+            $0.paxRecords = [("GNU.sparse.map", map), ("GNU.sparse.size", "\(logical.count)"), ("GNU.sparse.name", name)]
+        }
+    }
+
     /// Adds a regular file holding the UTF-8 bytes of `text`.
     /// - Parameters:
     ///   - name: The member name.

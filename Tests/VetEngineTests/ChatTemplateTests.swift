@@ -57,6 +57,26 @@ struct ChatTemplateTests {
         }
     }
 
+    @Test("break and continue outside a loop are template errors, as Jinja2 compiles them, never an internal error",
+          arguments: ["{% break %}", "{% if x %}{% continue %}{% endif %}", "{% for i in [1] %}{% else %}{% break %}{% endfor %}",
+                      "{% for i in [1] %}{% macro m() %}{% break %}{% endmacro %}{% endfor %}"])
+    func loopControlOutsideLoop(source: String) {
+        do {
+            _ = try ChatTemplate(source)
+            Issue.record("\(source) parsed")
+        } catch let error as EngineError {
+            #expect(error.kind == .template && error.message.contains("outside loop"), "\(error.message)")
+        } catch {
+            Issue.record("\(source): unexpected \(error)")
+        }
+    }
+
+    @Test("break and continue inside loops still work")
+    func loopControlInsideLoop() throws {
+        let template = try ChatTemplate("{% for i in [1, 2, 3] %}{% if i == 2 %}{% continue %}{% endif %}{{ i }}{% if i == 3 %}{% break %}{% endif %}{% endfor %}")
+        #expect(try template.render([], addGenerationPrompt: false) == "13")
+    }
+
     @Test("integer edge cases wrap or saturate instead of trapping")
     func integerEdges() throws {
         let source = "{{ -9223372036854775807 - 1 }}|{{ (-9223372036854775807 - 1) // -1 }}|{{ -7 // 2 }}|{{ -7 % 3 }}|{{ 7 % -3 }}|"

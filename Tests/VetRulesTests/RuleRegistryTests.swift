@@ -3,9 +3,9 @@ import Testing
 import VetCore
 import VetRules
 import VetScanner
+import VetTestSupport
 
-/// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = Repository.root
 
 @Suite("Rule registry")
 struct RuleRegistryTests {
@@ -53,6 +53,33 @@ struct RuleRegistryTests {
         if !example.triggers {
             let loud = report.findings.filter { $0.severity >= .medium }
             #expect(loud.isEmpty, "\(ruleID): \(example.summary) → \(loud.map { "\($0.ruleID): \($0.message)" })")
+        }
+    }
+
+    /// Names no loader picks a format by: a rule whose reader recognises content must still fire.
+    static let neutralNames = ["data", "data.txt", "data.bin"]
+
+    /// Rules of files their loaders choose by name, so a neutral name legitimately changes the
+    /// verdict: configs (`config.json`, `*.yaml`), Python modules, template files without dunder
+    /// names, and the damage rules of signature-less formats whose broken structure leaves only
+    /// the name (`model.onnx`, `saved_model.pb`, a `.safetensors` whose length lies).
+    static let nameChosen: Set<String> = [
+        "config_unparseable", "repo_remote_code", "python_dynamic_code", "python_process", "python_network",
+        "python_filesystem", "python_obfuscation", "jinja_computed_attribute_name", "jinja_sandbox_escape_object",
+        "jinja_template_loading", "jinja_unparseable_template", "onnx_malformed", "tensorflow_malformed",
+        "safetensors_header_invalid",
+    ]
+
+    @Test("every triggering example of a content-recognised format fires under names that say nothing about it",
+          arguments: RuleRegistry.all.filter { !nameChosen.contains($0.id) }.flatMap { rule in
+              rule.examples.filter(\.triggers).map { (rule.id, $0) }
+          })
+    func examplesWithoutTheirNames(ruleID: String, example: RuleExample) {
+        let scanner = Scanner(configuration: ScanConfiguration(limits: example.limits ?? ScanLimits(), jobs: 1))
+        let bytes = example.makeBytes()
+        for name in Self.neutralNames {
+            let report = scanner.scan(bytes: bytes, name: name)
+            #expect(report.findings.contains { $0.ruleID == ruleID }, "\(ruleID): \(example.summary) as \(name) → \(report.findings.map(\.ruleID)) \(report.coverage.map(\.format))")
         }
     }
 }

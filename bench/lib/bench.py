@@ -76,7 +76,7 @@ class Runner:
         shutil.rmtree(work, ignore_errors=True)
         return {"tool": tool.name, "cmd": cmd, "rc": rc, "wall_s": wall, "rss_kb": rss_kb,
                 "outcome": verdict.outcome, "flagged_files": sorted(verdict.flagged_files),
-                "detail": verdict.detail,
+                "detail": verdict.detail, "findings": verdict.findings,
                 "derived": {k: {"outcome": v.outcome, "flagged_files": sorted(v.flagged_files), "detail": v.detail}
                             for k, v in verdict.derived.items()}}
 
@@ -246,16 +246,97 @@ def load_format_corpus(out: str) -> list[dict]:
     return [i for i in items if os.path.exists(i["path"])]
 
 
-def summarize_by_format(detect: dict, corpus: list[dict], labels: list[str]) -> dict:
-    """Per format family and tool: detected/malicious, false positives/benign, errors and skips, time."""
+def summarize_by_format(detect: dict, corpus: list[dict], labels: list[str], key: str = "class") -> dict:
+    """Per format family (or other item key) and tool: detected/malicious, false positives/benign, errors and
+    skips, time."""
     out = {}
-    for family in sorted({c["class"] for c in corpus}):
-        members = [c for c in corpus if c["class"] == family]
+    for family in sorted({c[key] for c in corpus}):
+        members = [c for c in corpus if c[key] == family]
         rows = summarize_detection(detect, members, labels)
         for t in labels:
             rows[t]["wall_s"] = sum(detect[c["set"] + "/" + c["name"]].get(t, {}).get("wall_s", 0) for c in members)
         out[family] = rows
     return out
+
+
+# Workload (e): other scanners' test assets. run.sh fetches them into OUT/external and writes
+# OUT/external/sources.tsv (name, corpus root, provenance); the labels are committed in
+# bench/external/<name>-labels.tsv (path relative to the corpus root, label, reason).
+EXTERNAL_SOURCES = {
+    "picklescan": {"dirs": ["tests/data", "tests/data2"], "skip": []},
+    # modelaudit's tests/assets minus its generator scripts and the Hub model-card READMEs.
+    "modelaudit": {"dirs": [""], "skip": ["generators/", "huggingface_model_cards/"]},
+}
+EXTERNAL_FORMATS = {".pkl": "pickle", ".pickle": "pickle", ".bin": "pickle", ".pt": "PyTorch", ".npy": "NumPy",
+                    ".npz": "NumPy", ".zip": "zip", ".7z": "7z", ".skops": "skops", ".h5": "Keras/HDF5",
+                    ".pb": "TensorFlow", ".safetensors": "safetensors", ".model": "SentencePiece", ".json": "JSON",
+                    ".yaml": "YAML", ".py": "Python", ".j2": "Jinja", ".jinja": "Jinja", ".template": "Jinja"}
+
+
+def external_format(rel: str) -> str:
+    ext = os.path.splitext(rel)[1].lower()
+    fmt = EXTERNAL_FORMATS.get(ext, ext.lstrip(".") or "other")
+    if "jinja2/" in rel and fmt in ("JSON", "YAML"):
+        fmt += " chat template"
+    return fmt
+
+
+def read_labels(path: str) -> dict[str, tuple[str, str]]:
+    labels = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f):
+            parts = line.rstrip("\n").split("\t")
+            if n == 0 or not line.strip():
+                continue  # header
+            if len(parts) != 3 or parts[1] not in ("malicious", "benign", "excluded"):
+                raise ValueError(f"{path}:{n + 1}: expected 'path<TAB>malicious|benign|excluded<TAB>reason'")
+            labels[parts[0]] = (parts[1], parts[2])
+    return labels
+
+
+def load_external_corpus(out: str) -> tuple[list[dict], dict]:
+    """Workload (e): every labelled file of each fetched source; reports files without a label and labels
+    without a file, so a drifting upstream corpus shows in the report instead of silently shrinking."""
+    sources = {}
+    spath = os.path.join(out, "external", "sources.tsv")
+    if os.path.exists(spath):
+        with open(spath, encoding="utf-8") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3:
+                    sources[parts[0]] = {"root": parts[1], "provenance": parts[2]}
+    items, meta = [], {"sources": {}, "excluded": [], "unlabelled": [], "missing": []}
+    for name, spec in EXTERNAL_SOURCES.items():
+        src = sources.get(name, {"root": "", "provenance": "skipped: not fetched (bench/run.sh did not run workload e)"})
+        labels = read_labels(os.path.join(ROOT, "bench", "external", f"{name}-labels.tsv"))
+        root = src["root"]
+        info = {"provenance": src["provenance"], "skipped": not (root and os.path.isdir(root)),
+                "labels": {k: sum(1 for v in labels.values() if v[0] == k) for k in ("malicious", "benign", "excluded")},
+                "scanned": {"malicious": 0, "benign": 0}}
+        meta["sources"][name] = info
+        if info["skipped"]:
+            continue
+        found = set()
+        for sub in spec["dirs"]:
+            for d, dirs, fs in os.walk(os.path.join(root, sub)):
+                dirs.sort()
+                for fn in fs:
+                    rel = os.path.relpath(os.path.join(d, fn), root).replace(os.sep, "/")
+                    if not any(rel.startswith(x) for x in spec["skip"]):
+                        found.add(rel)
+        for rel in sorted(found):
+            if rel not in labels:
+                meta["unlabelled"].append(f"{name}/{rel}")
+                continue
+            label, reason = labels[rel]
+            if label == "excluded":
+                meta["excluded"].append({"name": f"{name}/{rel}", "reason": reason})
+                continue
+            info["scanned"][label] += 1
+            items.append({"set": name, "name": rel, "path": os.path.join(root, rel), "label": label,
+                          "class": external_format(rel), "note": reason})
+        meta["missing"] += [f"{name}/{rel}" for rel in sorted(set(labels) - found)]
+    return items, meta
 
 
 def detection_workload(runner: Runner, tools: list, corpus: list[dict]) -> dict:
@@ -265,6 +346,8 @@ def detection_workload(runner: Runner, tools: list, corpus: list[dict]) -> dict:
         for tool in tools:
             r = runner.run(tool, item["path"])
             per_tool[tool.label] = {"outcome": r["outcome"], "detail": r["detail"], "wall_s": r["wall_s"]}
+            if r.get("findings"):
+                per_tool[tool.label]["findings"] = r["findings"]
             for k, v in r["derived"].items():
                 per_tool[k] = {"outcome": v["outcome"], "detail": v["detail"], "wall_s": r["wall_s"]}
         results[item["set"] + "/" + item["name"]] = per_tool
@@ -332,12 +415,132 @@ def summarize_detection(detect: dict, corpus: list[dict], labels: list[str]) -> 
 CELL = {"flagged": "FLAG", "clean": "-", "error": "ERR", "skipped": "skip", "timeout": "T/O"}
 
 
+def md(text: str, limit: int = 0) -> str:
+    """One table cell: no pipes or newlines, optionally shortened."""
+    text = " ".join(str(text).split()).replace("|", "/")
+    return text if not limit or len(text) <= limit else text[: limit - 3] + "..."
+
+
+def write_external(w, data: dict, ext: dict) -> None:
+    corpus, labels, meta, results = ext["corpus"], ext["labels"], ext["meta"], ext["results"]
+    w("## Workload (e): external corpus (other scanners' test assets)\n")
+    w(f"Measured {data.get('measured', {}).get('e', data['date'])} (UTC).\n")
+    w("The test assets of two other scanners, fetched by `bench/run.sh` at run time and not committed. Each file is "
+      "labelled in `bench/external/<source>-labels.tsv` by what a loader of its type does with it, in this project's "
+      "own reading of the file (pickles disassembled with pickletools, HDF5 attributes, protobufs and JSON read), not "
+      "by what the other scanner's tests expect:\n")
+    w("- **malicious**: loading it executes code, imports a dangerous callable, renders a sandbox-escaping template "
+      "or otherwise does harm. This includes files whose dangerous import happens before a stream error and stacked "
+      "pickle streams whose later pickle does it. Chat templates are judged as an unsandboxed Jinja renderer "
+      "(llama-cpp-python before 0.2.72, CVE-2024-34359) renders them: malicious when they reach "
+      "`object.__subclasses__()`, a function's `__globals__` or builtins.")
+    w("- **benign**: loading it does nothing harmful. This includes dormant second stages (pickle bytes, base64 or "
+      "hex inside data that nothing unpickles), attack-looking templates that fail on a name no chat-template "
+      "renderer defines (`request`, `__builtins__`, `getattr`) before touching Python, code text in metadata, class "
+      "names without code, and encrypted or malformed containers that no loader opens (ModelVet warns on those by "
+      "design, fail-closed).")
+    w("- **excluded**: not a model file or loader input (not scanned).\n")
+    w("One invocation per tool per file.\n")
+    w("### Corpus\n")
+    w("| Source | Provenance | Scanned: malicious | Scanned: benign | Excluded |\n|---|---|---:|---:|---:|")
+    for name, info in meta["sources"].items():
+        if info["skipped"]:
+            w(f"| {name} | {md(info['provenance'])} | - | - | - |")
+        else:
+            n_ex = sum(1 for x in meta["excluded"] if x["name"].startswith(name + "/"))
+            w(f"| {name} | {md(info['provenance'])} | {info['scanned']['malicious']} | {info['scanned']['benign']} "
+              f"| {n_ex} |")
+    w("")
+    for name, info in meta["sources"].items():
+        if info["skipped"]:
+            w(f"**Notice: the {name} part of this workload was skipped** ({info['provenance']}); its "
+              f"{info['labels']['malicious']} malicious and {info['labels']['benign']} benign labelled files are not "
+              "in the tables below.\n")
+    if meta["unlabelled"]:
+        w(f"Files in the fetched corpus without a label (not scanned; add them to the label files): "
+          + ", ".join(f"`{x}`" for x in meta["unlabelled"]) + "\n")
+    if meta["missing"]:
+        w(f"Labelled files missing from the fetched corpus: " + ", ".join(f"`{x}`" for x in meta["missing"]) + "\n")
+
+    w("### Results\n")
+    w("| Source | Tool | Malicious detected | Missed (clean) | Malicious with error/skip | Benign flagged (false positives) "
+      "| Benign with error/skip | Total time |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    for source, rows in ext["by_source"].items():
+        for t in labels:
+            s = rows[t]
+            w(f"| {source} | {t} | {s['detected']}/{s['mal']} | {s['missed']} | {s['mal_error']} | {s['fp']}/{s['ben']} "
+              f"| {s['ben_error']} | {fmt_s(s['wall_s'])} |")
+    w("")
+
+    def res(c, t):
+        return results[c["set"] + "/" + c["name"]].get(t, {})
+
+    w("### Malicious files each tool missed\n")
+    w("Every malicious file a tool did not flag; an outcome other than a clean scan is given in brackets.\n")
+    for t in labels:
+        missed = [c for c in corpus if c["label"] == "malicious" and res(c, t).get("outcome") != "flagged"]
+        cells = [f"`{c['set']}/{c['name']}`" + ("" if res(c, t).get("outcome") == "clean"
+                                                  else f" ({CELL.get(res(c, t).get('outcome', ''), '?')})")
+                 for c in missed]
+        w(f"- **{t}** ({len(missed)}): " + (", ".join(cells) if cells else "none"))
+    w("")
+
+    if "modelvet" in labels:
+        def reported(c):
+            r = res(c, "modelvet")
+            out = f"{r.get('outcome', 'n/a')}: {r.get('detail', '')}"
+            lower = [f for f in r.get("findings", []) if not f.startswith(("medium", "high", "critical"))]
+            return out + ("; findings below medium: " + "; ".join(lower) if lower else "; no findings at all")
+
+        misses = [c for c in corpus if c["label"] == "malicious" and res(c, "modelvet").get("outcome") != "flagged"]
+        w(f"### ModelVet: every malicious file it missed ({len(misses)})\n")
+        if misses:
+            w("| File | Why it is malicious | What ModelVet reported |\n|---|---|---|")
+            for c in misses:
+                w(f"| `{c['set']}/{c['name']}` | {md(c['note'])} | {md(reported(c), 400)} |")
+        else:
+            w("None: ModelVet flagged every malicious file at medium or above.")
+        w("")
+        fps = [c for c in corpus if c["label"] == "benign" and res(c, "modelvet").get("outcome") == "flagged"]
+        w(f"### ModelVet: findings at medium or above on benign files ({len(fps)})\n")
+        if fps:
+            w("False positives by the labels above. Each row gives the label's reason and ModelVet's findings at "
+              "medium or above.\n")
+            w("| File | Why it is benign | ModelVet's findings (medium and above) |\n|---|---|---|")
+            for c in fps:
+                r = res(c, "modelvet")
+                severe = [f for f in r.get("findings", []) if f.startswith(("medium", "high", "critical"))]
+                w(f"| `{c['set']}/{c['name']}` | {md(c['note'])} | {md('; '.join(severe) or r.get('detail', ''), 500)} |")
+        else:
+            w("None.")
+        w("")
+        errs = [c for c in corpus if res(c, "modelvet").get("outcome") not in ("flagged", "clean")]
+        if errs:
+            w(f"ModelVet errors or skips ({len(errs)}): " + ", ".join(
+                f"`{c['set']}/{c['name']}` ({md(res(c, 'modelvet').get('detail', ''), 120)})" for c in errs) + "\n")
+
+    w("### Per file\n")
+    w("| File | Label | Format | " + " | ".join(labels) + " | Why (label reason) |")
+    w("|---|---|---|" + "---|" * len(labels) + "---|")
+    for c in corpus:
+        cells = [CELL.get(res(c, t).get("outcome", ""), "?") for t in labels]
+        w(f"| {c['set']}/{c['name']} | {c['label']} | {c['class']} | " + " | ".join(cells) + f" | {md(c['note'], 110)} |")
+    w("")
+    if meta["excluded"]:
+        w("### Excluded files\n")
+        for x in meta["excluded"]:
+            w(f"- `{x['name']}`: {md(x['reason'])}")
+        w("")
+
+
 def write_report(path: str, data: dict) -> None:
     L = []
     w = L.append
     w("# Benchmarks: ModelVet against peer scanners\n")
     w(f"Generated by `bench/run.sh` on {data['date']} (UTC). Do not edit by hand; rerun the script.\n")
-    w("Four workloads, the same inputs for every tool, run sequentially one tool at a time on one machine. "
+    kept = data.get("kept_markdown", {})
+    w("Five workloads, the same inputs for every tool, run sequentially one tool at a time on one machine. "
       "Each invocation is wrapped as `/usr/bin/time -v timeout -k 10 "
       f"{data['timeout']} CMD`; wall time is measured around the process (median of up to {data['repeats']} "
       "runs, fewer when a run takes over 60 s), peak memory is /usr/bin/time's maximum resident set size. "
@@ -370,6 +573,8 @@ def write_report(path: str, data: dict) -> None:
     ]:
         wl = data["workloads"].get(key)
         if not wl:
+            if key == "small" and kept.get("a"):
+                w(kept["a"])
             continue
         w(f"## {title}\n")
         letter = {"small": "a", "ckpt_small": "b", "ckpt_large": "b"}[key]
@@ -395,8 +600,12 @@ def write_report(path: str, data: dict) -> None:
         for label, g in growth.items():
             w(f"| {label} | {fmt_s(g['t1'])} | {fmt_s(g['t2'])} | {g['tr']} | {fmt_mb(g['r1'])} | {fmt_mb(g['r2'])} | {g['rr']} |")
         w("")
+    elif kept.get("b") and not data["workloads"].get("ckpt_small") and not data["workloads"].get("ckpt_large"):
+        w(kept["b"])
 
     det = data.get("detection")
+    if not det and kept.get("c"):
+        w(kept["c"])
     if det:
         corpus = det["corpus"]
         labels = det["labels"]
@@ -427,6 +636,8 @@ def write_report(path: str, data: dict) -> None:
         w("")
 
     fmt = data.get("formats")
+    if not fmt and kept.get("d"):
+        w(kept["d"])
     if fmt:
         corpus, labels = fmt["corpus"], fmt["labels"]
         w("## Workload (d): every other format\n")
@@ -457,7 +668,15 @@ def write_report(path: str, data: dict) -> None:
               + f" | {c['note'][:100].replace('|', '/')} |")
         w("")
 
+    ext = data.get("external")
+    if not ext and kept.get("e"):
+        w(kept["e"])
+    if ext:
+        write_external(w, data, ext)
+
     eng = data.get("engine")
+    if not eng and kept.get("engine"):
+        w(kept["engine"])
     if eng:
         w("## Inference engine against llama.cpp\n")
         w(f"`bench/engine/speed.sh`: {eng['model']} ({eng['model_bytes'] / 1048576:.0f} MB), {eng['threads']} threads, on the same "
@@ -485,6 +704,53 @@ def write_report(path: str, data: dict) -> None:
         f.write("\n".join(L))
 
 
+ALL_WORKLOADS = ("a", "b", "c", "d", "e")
+# Report headings of each workload's sections, for keeping them from the previous report.
+SECTION_HEADINGS = {"a": ["## Workload (a)"], "b": ["## Workload (b1)", "## Workload (b2)", "## Does scan time grow"],
+                    "c": ["## Workload (c)"], "d": ["## Workload (d)"], "e": ["## Workload (e)"],
+                    "engine": ["## Inference engine"]}
+KEPT_NOTE = ("_Kept from the previous report: this run did not measure it and found no stored results for it on "
+             "this machine, so it may come from another machine and an older ModelVet build._")
+
+
+def has_results(data: dict, key: str) -> bool:
+    return {"a": lambda: "small" in data["workloads"],
+            "b": lambda: "ckpt_small" in data["workloads"] or "ckpt_large" in data["workloads"],
+            "c": lambda: bool(data.get("detection")), "d": lambda: bool(data.get("formats")),
+            "e": lambda: bool(data.get("external")), "engine": lambda: bool(data.get("engine"))}[key]()
+
+
+def kept_sections(docs: str, data: dict) -> dict[str, str]:
+    """The previous report's sections (markdown) of every workload `data` has no results for."""
+    try:
+        with open(docs, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return {}
+    sections, current = [], None
+    for line in text.split("\n"):
+        if line.startswith("## "):
+            current = [line]
+            sections.append(current)
+        elif current is not None:
+            current.append(line)
+    kept = {}
+    for key, heads in SECTION_HEADINGS.items():
+        if has_results(data, key):
+            continue
+        parts = []
+        for sec in sections:
+            if any(sec[0].startswith(h) for h in heads):
+                body = "\n".join(sec).rstrip("\n")
+                if KEPT_NOTE not in body:
+                    first, _, rest = body.partition("\n")
+                    body = first + "\n\n" + KEPT_NOTE + "\n" + rest
+                parts.append(body + "\n")
+        if parts:
+            kept[key] = "\n".join(parts)
+    return kept
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--venv", default=os.path.join(ROOT, "bench", ".venv"))
@@ -495,7 +761,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--install-failures", default="")
-    ap.add_argument("--workloads", default="a,b,c,d")
+    ap.add_argument("--workloads", default="a,b,c,d,e")
     ap.add_argument("--invocation", default="bench/run.sh")
     ap.add_argument("--report-only", action="store_true", help="rewrite docs/benchmarks.md from bench/out/results.json")
     args = ap.parse_args()
@@ -615,12 +881,42 @@ def main() -> int:
                 print(f"   {family:<16} {t:<20} detected {s['detected']}/{s['mal']}  false-positives {s['fp']}/{s['ben']}  "
                       f"errors {s['mal_error'] + s['ben_error']}  {s['wall_s']:.1f} s")
 
+    if "e" in todo:
+        corpus, meta = load_external_corpus(args.out)
+        for name, info in meta["sources"].items():
+            print(f"== workload e: {name}: " + (info["provenance"] if info["skipped"] else
+                  f"{info['scanned']['malicious']} malicious, {info['scanned']['benign']} benign ({info['provenance']})"))
+        for key in ("unlabelled", "missing"):
+            if meta[key]:
+                print(f"   WARNING: {len(meta[key])} {key} files: {', '.join(meta[key][:10])}")
+        print(f"== workload e: {len(corpus)} files")
+        results = detection_workload(runner, detect_tools, corpus)
+        labels = []
+        for t in detect_tools:
+            labels.append(t.label)
+            if t.name == "modelaudit":
+                labels.append("modelaudit-critical")
+        for c in corpus:
+            c["all"] = "both sources"
+        by_source = summarize_by_format(results, corpus, labels, key="set")
+        if len(by_source) > 1:
+            by_source.update(summarize_by_format(results, corpus, labels, key="all"))
+        for c in corpus:
+            del c["all"]
+        data["external"] = {"corpus": corpus, "results": results, "labels": labels, "by_source": by_source,
+                            "meta": meta}
+        for source, rows in by_source.items():
+            for t in labels:
+                s = rows[t]
+                print(f"   {source:<12} {t:<20} detected {s['detected']}/{s['mal']}  false-positives {s['fp']}/{s['ben']}  "
+                      f"errors {s['mal_error'] + s['ben_error']}  {s['wall_s']:.1f} s")
+
     # A subset run keeps the other workloads' last results (same machine), so docs/benchmarks.md
-    # always shows all four; each section says when it was measured.
+    # always shows all five; each section says when it was measured.
     now = data["date"]
     data["measured"] = {k: now for k in todo}
     previous_path = os.path.join(args.out, "results.json")
-    if todo != {"a", "b", "c", "d"} and os.path.exists(previous_path):
+    if todo != set(ALL_WORKLOADS) and os.path.exists(previous_path):
         try:
             with open(previous_path, encoding="utf-8") as f:
                 previous = json.load(f)
@@ -629,20 +925,25 @@ def main() -> int:
         if previous and previous.get("machine") == data["machine"]:
             old_measured = previous.get("measured", {k: previous.get("date", "") for k in "abcd"})
             carried = {"a": ["small"], "b": ["ckpt_small", "ckpt_large"]}
-            for key in sorted({"a", "b", "c", "d"} - todo):
+            for key in sorted(set(ALL_WORKLOADS) - todo):
                 for wl in carried.get(key, []):
                     if wl in previous.get("workloads", {}):
                         data["workloads"][wl] = previous["workloads"][wl]
-                extra = {"b": "growth", "c": "detection", "d": "formats"}.get(key)
+                extra = {"b": "growth", "c": "detection", "d": "formats", "e": "external"}.get(key)
                 if extra and previous.get(extra):
                     data[extra] = previous[extra]
-                if key in old_measured:
+                if key in old_measured and has_results(data, key):
                     data["measured"][key] = old_measured[key]
                     print(f"== workload {key}: kept from the run of {old_measured[key]}")
 
     if os.path.exists(engine_path):
         with open(engine_path, encoding="utf-8") as f:
             data["engine"] = json.load(f)
+    # Whatever neither this run nor stored results on this machine provide is copied, as text, from
+    # the report being replaced, so a subset run on a fresh machine does not drop the other sections.
+    data["kept_markdown"] = kept_sections(args.docs, data)
+    for key in data["kept_markdown"]:
+        print(f"== {'engine' if key == 'engine' else 'workload ' + key}: no results here, section kept from {args.docs}")
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:

@@ -52,6 +52,7 @@ class Verdict:
     flagged_files: set[str] = field(default_factory=set)
     detail: str = ""
     derived: dict[str, "Verdict"] = field(default_factory=dict)  # extra views of the same run
+    findings: list[str] = field(default_factory=list)  # 'severity rule_id: message', most severe first (ModelVet)
 
 
 @dataclass
@@ -120,17 +121,22 @@ class ModelVet(Tool):
         doc = _read_json(out_file)
         if doc is None:
             return Verdict("error", detail=_first_line(stderr) or f"exit {rc}, no report")
-        severe = [f for f in doc.get("findings", []) if f.get("severity") in ("medium", "high", "critical")]
+        order = ("info", "low", "medium", "high", "critical")
+        every = sorted(doc.get("findings", []), key=lambda f: -order.index(f["severity"]) if f.get("severity") in order else 1)
+        listed = [f"{f.get('severity')} {f.get('rule_id')}: {' '.join(str(f.get('message', '')).split())[:140]}"
+                  for f in every[:12]] + ([f"... {len(every) - 12} more"] if len(every) > 12 else [])
+        severe = [f for f in every if f.get("severity") in ("medium", "high", "critical")]
         files = {f.get("file", "") for f in severe}
         summary = doc.get("summary", {})
         incomplete = "" if summary.get("complete", True) else " (coverage incomplete)"
         if summary.get("failed") or severe:
             top = max(severe, key=lambda f: ("medium", "high", "critical").index(f["severity"]))
-            return Verdict("flagged", files, f"{top['severity']} {top['rule_id']}: {top['message'][:100]}{incomplete}")
+            return Verdict("flagged", files, f"{top['severity']} {top['rule_id']}: {top['message'][:100]}{incomplete}",
+                           findings=listed)
         if rc == 2 or doc.get("errors"):
             errs = doc.get("errors") or [{}]
-            return Verdict("error", detail=str(errs[0].get("message", f"exit {rc}"))[:160])
-        return Verdict("clean", detail=("no finding at medium or above" + incomplete))
+            return Verdict("error", detail=str(errs[0].get("message", f"exit {rc}"))[:160], findings=listed)
+        return Verdict("clean", detail=("no finding at medium or above" + incomplete), findings=listed)
 
 
 class PickleScan(Tool):

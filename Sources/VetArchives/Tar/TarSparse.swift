@@ -15,6 +15,12 @@ public struct TarSparseMap: Sendable, Hashable {
         public var offset: Int
         /// Length in bytes.
         public var length: Int
+
+        /// Creates a chunk.
+        public init(offset: Int, length: Int) {
+            self.offset = offset
+            self.length = length
+        }
     }
 
     /// Which encoding the map came in (`gnu`, `pax 0.0`, `pax 0.1`, `pax 1.0`).
@@ -23,6 +29,13 @@ public struct TarSparseMap: Sendable, Hashable {
     public var realSize: Int
     /// The chunks, in map order.
     public var chunks: [Chunk]
+
+    /// Creates a map.
+    public init(format: String, realSize: Int, chunks: [Chunk]) {
+        self.format = format
+        self.realSize = realSize
+        self.chunks = chunks
+    }
 
     /// Most map entries accepted (real sparse files have a few).
     static let maxChunks = 100_000

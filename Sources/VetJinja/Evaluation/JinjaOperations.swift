@@ -256,6 +256,12 @@ public enum JinjaOperations {
         public var argument: String
         /// `.name` accesses (as `.name`) and `[key]` accesses (as `[key]`), in order.
         public var accesses: [String]
+        /// Creates a field.
+        public init(argument: String, accesses: [String]) {
+            self.argument = argument
+            self.accesses = accesses
+        }
+
         /// The attribute and item names accessed, without punctuation.
         public var names: [String] { accesses.map { String($0.dropFirst().dropLast($0.hasPrefix("[") ? 1 : 0)) } }
     }

@@ -20,20 +20,6 @@ public enum TarAnomalyRules: AnomalyRuleTable {
 
 /// Small, harmless building blocks for the tar rules' examples.
 enum TarRuleExamples {
-    /// A pax 0.1 sparse member `name` whose file is `logical`: its first zero byte is left out of
-    /// the stored bytes and restored as a hole, so only a reader that reassembles the file sees it.
-    static func sparse(_ logical: [UInt8], name: String = "pickle") -> TarBuilder {
-        let hole = logical.firstIndex(of: 0) ?? logical.count
-        var stored = logical
-        var map = "0,\(hole)"
-        if hole < logical.count {
-            stored.remove(at: hole)
-            map += ",\(hole + 1),\(logical.count - hole - 1)"
-        }
-        return TarBuilder().file("GNUSparseFile.0/" + name, stored) {
-            $0.paxRecords = [("GNU.sparse.map", map), ("GNU.sparse.size", "\(logical.count)"), ("GNU.sparse.name", name)]
-        }
-    }
 
     /// A legacy `torch.save` tarball's members, with harmless contents.
     static func legacyTorch() -> TarBuilder {

@@ -17,7 +17,7 @@ public enum TarSparseMemberRule {
                      "https://github.com/python/cpython/blob/main/Lib/tarfile.py"],
         examples: [
             RuleExample("a pax 0.1 sparse member whose hole restores a pickle's zero byte", fileName: "model.tar", triggers: true) {
-                TarRuleExamples.sparse(PickleAssembler.benignPickle(protocolVersion: 2)).bytes()
+                TarBuilder().sparseFile("pickle", logical: PickleAssembler.benignPickle(protocolVersion: 2)).bytes()
             },
             RuleExample("the same pickle stored whole", fileName: "model.tar", triggers: false) {
                 TarBuilder().file("pickle", PickleAssembler.benignPickle(protocolVersion: 2)).bytes()

@@ -51,6 +51,9 @@ public struct JSONNumber: Sendable, Equatable {
     /// The literal text.
     public var text: String
 
+    /// Creates a number from its text as written.
+    public init(text: String) { self.text = text }
+
     /// The value when it is an integer that fits in `Int`.
     public var int: Int? { Int(text) }
     /// The value as a double (may round).

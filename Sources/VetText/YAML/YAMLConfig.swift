@@ -44,7 +44,7 @@ public enum YAMLConfig {
     /// An upper bound on a document's nesting that needs no parse: block nesting needs a new,
     /// larger indentation per level (so it is at most the number of distinct indentations), flow
     /// nesting one bracket per level.
-    static func nestingBound(_ text: String) -> Int {
+    public static func nestingBound(_ text: String) -> Int {
         var indentations = Set<Int>()
         var flow = 0, maxFlow = 0
         var atLineStart = true, indent = 0
