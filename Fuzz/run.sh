@@ -31,7 +31,7 @@ for f in "${protobuf_seeds[@]:0:200}"; do cp "$f" "corpus-protobuf/$(echo "$f" |
 cp ../Fixtures/files/keras/*.h5 corpus-hdf5/ 2>/dev/null || true
 # ScanFuzz inputs are one name-selector byte followed by the file.
 i=0; for f in ../Fixtures/files/* ../Fixtures/files/keras/* ../Fixtures/adversarial/files/*; do
-  [ -f "$f" ] || continue; i=$((i+1)); { printf "\\$(printf '%03o' $((i % 12)))"; cat "$f"; } > "corpus-scan/seed-$i"
+  [ -f "$f" ] || continue; i=$((i+1)); { printf "\\$(printf '%03o' $((i % 17)))"; cat "$f"; } > "corpus-scan/seed-$i"
 done
 for f in ../Fixtures/files/* ../Fixtures/adversarial/files/*; do
   [ -f "$f" ] || continue

@@ -18,7 +18,7 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     var limits = ScanLimits()
     limits.maxDecompressedBytes = 64 << 20
     limits.maxInMemoryMember = 16 << 20
-    if let archive = try? ZipArchive.parse(source, limits: limits), KerasArchive.isKerasArchive(archive) {
+    if let archive = try? ZipArchive.parse(source, limits: limits), KerasArchive.isKerasArchive(archive, name: "model.keras") {
         var budget = DecompressionBudget(limits: limits)
         _ = KerasArchive.read(archive, budget: &budget, limits: limits)
     }

@@ -11,6 +11,7 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     _ = ONNXModel.parse(source)
     _ = TensorFlowGraph.parse(source, as: .savedModel)
     _ = TensorFlowGraph.parse(source, as: .graphDef)
+    _ = TensorFlowGraph.parse(source, as: .metaGraph)
     _ = TFLiteModel.parse(source, maxElements: 100_000)
     return 0
 }

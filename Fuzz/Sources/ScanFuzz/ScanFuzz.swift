@@ -5,10 +5,11 @@ import VetScanner
 
 /// Name hints that route content to each format's parser (content still decides; names break ties).
 private let names = ["model.safetensors", "model.gguf", "tokenizer_config.json", "chat_template.jinja", "model.onnx",
-                     "saved_model.pb", "model.tflite", "model.h5", "model.keras", "modeling_x.py", "config.json", "model.pt"]
+                     "saved_model.pb", "model.tflite", "model.h5", "model.keras", "modeling_x.py", "config.json", "model.pt",
+                     "config.yaml", "model.ckpt.meta", "prompt.template", "model.tar", "data"]
 
 /// libFuzzer entry point: the first byte picks a file name, the rest is scanned as that file, so
-/// every parser (safetensors, GGUF, JSON, Jinja, protobuf/ONNX/TensorFlow, TFLite, HDF5, Python) is reached.
+/// every parser (safetensors, GGUF, JSON, YAML, Jinja, protobuf/ONNX/TensorFlow, TFLite, HDF5, Python, tar) is reached.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }

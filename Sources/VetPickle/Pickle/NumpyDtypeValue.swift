@@ -28,3 +28,9 @@ enum NumpyDtypeValue {
         return layout
     }
 }
+
+extension PickleProgram {
+    /// The layout of a `numpy.dtype(...)` value built by this program, as NumPy's `__setstate__`
+    /// would set it up; `nil` when the value is not a dtype this scanner can read.
+    public func numpyDtype(_ value: PickleValue) -> NumpyDtype? { NumpyDtypeValue.layout(of: value, in: self) }
+}

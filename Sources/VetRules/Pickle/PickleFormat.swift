@@ -21,7 +21,7 @@ public struct PickleFormat: FormatPlugin {
         [PickleDangerousImportRule.descriptor, PickleAttributeTraversalRule.descriptor, PickleUnresolvedImportRule.descriptor,
          PickleUnknownImportRule.descriptor, PickleExtensionRule.descriptor, PickleGlobalMutationRule.descriptor,
          PickleMalformedRule.descriptor, PickleResourceLimitRule.descriptor, PickleUnaccountedDataRule.descriptor,
-         PickleEmbeddedPickleRule.descriptor]
+         PickleEmbeddedPickleRule.descriptor, NumpyObjectBytesRule.descriptor]
     }
 
     public init() {}

@@ -17,6 +17,7 @@ public enum PickleRules {
             PickleAnomalyRules.report(program.anomalies, at: location, into: &sink)
             PickleCallCost.check(program, at: location, into: &sink)
             TorchModuleClasses.checkStates(program, at: location, into: &sink)
+            NumpyObjectBytesRule.check(program, at: location, into: &sink)
         }
         PickleAnomalyRules.report(stream.anomalies, at: location, into: &sink)
         PickleUnaccountedDataRule.check(stream, at: location, into: &sink)
