@@ -34,7 +34,7 @@ public enum NumpyObjectBytesRule {
 
     /// `_reconstruct(ndarray, (0,), b'b')` with BUILD state `(1, (1,), dtype, False, data)`.
     static func array(dtype: String, data: [UInt8]) -> [UInt8] {
-        PickleAssembler(protocolVersion: 2).global("numpy.core.multiarray", "_reconstruct").global("numpy", "ndarray")
+        PickleAssembler(protocolVersion: 3).global("numpy.core.multiarray", "_reconstruct").global("numpy", "ndarray")
             .int(0).op(.tuple1).binBytes(Array("b".utf8)).op(.tuple3).op(.reduce)
             .op(.mark).int(1).int(1).op(.tuple1)
             .global("numpy", "dtype").unicode(dtype).op(.newFalse).op(.newTrue).op(.tuple3).op(.reduce)
