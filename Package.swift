@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "VetSafeTensors", dependencies: ["VetCore", "VetBytes", "VetText"]),
         .target(name: "VetGraphs", dependencies: ["VetCore", "VetBytes"]),
         .target(name: "VetKeras", dependencies: ["VetCore", "VetBytes", "VetArchives", "VetText"]),
-        .target(name: "VetJinja", dependencies: ["VetCore"]),
+        .target(name: "VetJinja", dependencies: ["VetCore", "VetBytes"]),
         .target(name: "VetFormats", dependencies: [
             "VetArchives", "VetPickle", "VetGGUF", "VetText", "VetSafeTensors", "VetGraphs", "VetKeras", "VetJinja",
         ]),

@@ -56,6 +56,17 @@ public enum Base64 {
 
 /// Hexadecimal text, as `bytes.fromhex` reads it (spaces between bytes allowed).
 public enum Hex {
+    /// The value of one ASCII hex digit, or `nil`.
+    @inline(__always)
+    public static func digit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x37
+        case 0x61...0x66: byte - 0x57
+        default: nil
+        }
+    }
+
     /// Decodes `text`; `nil` unless it is an even number of hex digits (with optional spaces).
     public static func decode<C: Collection>(_ text: C) -> [UInt8]? where C.Element == UInt8 {
         var output: [UInt8] = []
@@ -63,13 +74,7 @@ public enum Hex {
         var high: UInt8?
         for byte in text {
             if byte == 0x20 && high == nil { continue }
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x41...0x46: digit = byte - 0x37
-            case 0x61...0x66: digit = byte - 0x57
-            default: return nil
-            }
+            guard let digit = digit(byte) else { return nil }
             if let h = high {
                 output.append(h << 4 | digit)
                 high = nil

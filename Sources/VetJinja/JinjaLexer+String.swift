@@ -1,3 +1,4 @@
+import VetBytes
 extension JinjaLexer {
     /// Lexes a quoted string and decodes its escapes the way Python's `unicode-escape` does,
     /// which is what Jinja2 applies to string literals.
@@ -47,7 +48,7 @@ extension JinjaLexer {
             let width = escaped == 0x78 ? 2 : escaped == 0x75 ? 4 : 8
             var value: UInt32 = 0
             for _ in 0..<width {
-                guard let digit = byte(index), let nibble = hexValue(digit) else {
+                guard let digit = byte(index), let nibble = Hex.digit(digit) else {
                     throw JinjaError(.lexical, at: position(index), "truncated \\\(UnicodeScalar(escaped)) escape in string literal")
                 }
                 value = value &* 16 &+ UInt32(nibble)
@@ -64,14 +65,6 @@ extension JinjaLexer {
         }
     }
 
-    private func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case 0x30...0x39: digit - 0x30
-        case 0x61...0x66: digit - 0x61 + 10
-        case 0x41...0x46: digit - 0x41 + 10
-        default: nil
-        }
-    }
 
     private func appendScalar(_ value: UInt32, to decoded: inout [UInt8]) {
         // Lone surrogates cannot be represented in a Swift string; they become U+FFFD.

@@ -200,13 +200,7 @@ enum PythonLiteral {
             func hexValue(_ slice: Slice<UnsafeRawBufferPointer>) -> UInt32? {
                 var value: UInt32 = 0
                 for b in slice {
-                    let digit: UInt8
-                    switch b {
-                    case 0x30...0x39: digit = b - 0x30
-                    case 0x41...0x46: digit = b - 0x37
-                    case 0x61...0x66: digit = b - 0x57
-                    default: return nil
-                    }
+                    guard let digit = Hex.digit(b) else { return nil }
                     value = value << 4 | UInt32(digit)
                 }
                 return value

@@ -274,15 +274,8 @@ public struct JSONParser {
         guard index + 4 <= bytes.count else { throw error("short \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let b = bytes[index]
-            let digit: UInt32
-            switch b {
-            case 0x30...0x39: digit = UInt32(b - 0x30)
-            case 0x41...0x46: digit = UInt32(b - 0x37)
-            case 0x61...0x66: digit = UInt32(b - 0x57)
-            default: throw error("invalid \\u escape")
-            }
-            value = value << 4 | digit
+            guard let digit = Hex.digit(bytes[index]) else { throw error("invalid \\u escape") }
+            value = value << 4 | UInt32(digit)
             index += 1
         }
         return value
