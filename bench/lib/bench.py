@@ -453,7 +453,8 @@ def write_external(w, data: dict, ext: dict) -> None:
     w("")
     for name, info in meta["sources"].items():
         if info["skipped"]:
-            w(f"**Notice: the {name} part of this workload was skipped** ({info['provenance']}); its "
+            why = info["provenance"].removeprefix("skipped: ")
+            w(f"**Notice: the {name} part of this workload was skipped** ({why}); its "
               f"{info['labels']['malicious']} malicious and {info['labels']['benign']} benign labelled files are not "
               "in the tables below.\n")
     if meta["unlabelled"]:
