@@ -97,6 +97,36 @@ struct BypassRegressionTests {
         #expect(Self.rules(Self.scan(polyglot, "model.pb")).contains("tensorflow_python_op"))
     }
 
+    @Test("a SentencePiece tokenizer model is read as one, not as a TensorFlow graph, and nothing is left unscanned")
+    func sentencePieceNotTensorFlow() {
+        // ModelProto: pieces (1), then a trainer spec (2) whose `input` (1) is a string and a
+        // normalizer spec (3): made only of messages, as a MetaGraphDef is.
+        let model = ProtobufWriter { file in
+            for (piece, score) in [("<unk>", 0.0), ("\u{2581}the", -1.5)] as [(String, Float)] {
+                file.message(1) { $0.string(1, piece); $0.fixed32(2, score.bitPattern); $0.varint(3, 1) }
+            }
+            file.message(2) { $0.string(1, "corpus.txt"); $0.string(2, "m"); $0.varint(3, 1); $0.varint(4, 2) }
+            file.message(3) { $0.string(1, "nmt_nfkc"); $0.bytes(2, [1, 2, 3, 4]) }
+        }.bytes
+        let report = Self.scan(model, "tokenizer.model")
+        #expect(report.findings.isEmpty)
+        #expect(report.coverage.map(\.format) == ["sentencepiece"])
+        #expect(report.coverage.allSatisfy { $0.status == .scanned })
+    }
+
+    @Test("a zip whose stored members are pickles is read as a zip only: no loader unpickles content that starts PK\\3\\4")
+    func storedZipNotPickle() {
+        let inner = PickleAssembler(protocolVersion: 4).stackGlobal("collections", "OrderedDict").op(.emptyTuple).op(.reduce)
+            .stop().bytes
+        // An object array's NPY header ends in a newline, which ends the PERSID that "PK" starts.
+        let array = NpyBuilder.bytes(descr: "'|O'", shape: "(1,)", data: inner)
+        let archive = ZipBuilder().stored("a.npy", array).stored("b.npy", array).bytes()
+        let report = Self.scan(archive, "arrays.npz")
+        #expect(!report.coverage.contains { $0.format == "pickle" && $0.location.members.isEmpty })
+        #expect(report.coverage.filter { $0.format == "numpy-object" }.count == 2)
+        #expect(Self.rules(report).isEmpty)
+    }
+
     // MARK: 4. Templates outside JSON and .jinja
 
     static let ssti = "{{ cycler.__init__.__globals__.os.popen('echo modelvet-test').read() }}"
@@ -172,6 +202,17 @@ struct BypassRegressionTests {
         let live = PickleAssembler(protocolVersion: 4).stackGlobal("pickle", "loads").binBytes(inner).op(.tuple1).op(.reduce).stop().bytes
         let run = Self.scan(live, "model.pkl").findings.filter { $0.ruleID == "pickle_dangerous_import" }
         #expect(run.count >= 2 && run.allSatisfy { $0.severity == .critical })
+    }
+
+    @Test("an unknown import in a dormant second stage is low; the same import run by the outer pickle stays medium")
+    func secondStageUnknownSeverity() {
+        let inner = PickleAssembler.callPickle("builtins", "print", ["hello"], protocolVersion: 2)
+        let dormant = PickleAssembler(protocolVersion: 4).binBytes(inner).stop().bytes
+        let stored = Self.scan(dormant, "model.pkl").findings.filter { $0.ruleID == "pickle_unknown_import" }
+        #expect(!stored.isEmpty && stored.allSatisfy { $0.severity == .low && $0.message.hasPrefix("dormant second stage") })
+        let live = PickleAssembler(protocolVersion: 4).stackGlobal("pickle", "loads").binBytes(inner).op(.tuple1).op(.reduce).stop().bytes
+        let run = Self.scan(live, "model.pkl").findings.filter { $0.ruleID == "pickle_unknown_import" }
+        #expect(!run.isEmpty && run.allSatisfy { $0.severity == .medium })
     }
 
     // MARK: 9. More bypasses of the same kind

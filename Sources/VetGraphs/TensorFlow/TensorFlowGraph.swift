@@ -118,14 +118,19 @@ public struct TensorFlowGraph: Sendable {
         isMetaGraphShaped(ProtobufReader(source))
     }
 
-    /// Only MetaGraphDef's message fields (1-8), with a `graph_def` (2).
+    /// Only MetaGraphDef's message fields (1-8), with a `graph_def` (2) shaped like a GraphDef
+    /// (nodes not required). Other protobufs made only of messages, such as SentencePiece's
+    /// `tokenizer.model`, have the first shape but not the second.
     static func isMetaGraphShaped(_ message: ProtobufReader) -> Bool {
         var reader = message
         var graph = false
         do {
             while let field = try reader.next() {
                 guard (1...8).contains(field.number), field.wireType == .lengthDelimited else { return false }
-                if field.number == 2 { graph = true }
+                if field.number == 2 {
+                    guard let graphDef = field.message, graphDefNodes(graphDef) != nil else { return false }
+                    graph = true
+                }
             }
         } catch { return false }
         return graph
@@ -135,22 +140,27 @@ public struct TensorFlowGraph: Sendable {
     /// NodeDef's with an op, and otherwise only GraphDef's fields with their wire types (library 2,
     /// version 3, versions 4, debug_info 5) or fields a parser skips as unknown, in any order.
     public static func looksLikeGraphDef(_ source: ByteSource) -> Bool {
-        var reader = ProtobufReader(source)
+        (graphDefNodes(ProtobufReader(source)) ?? 0) > 0
+    }
+
+    /// The number of nodes of a GraphDef-shaped message, or nil when it is not shaped like one.
+    static func graphDefNodes(_ message: ProtobufReader) -> Int? {
+        var reader = message
         var nodes = 0
         do {
             while let field = try reader.next() {
                 switch field.number {
                 case 1:
-                    guard let node = field.message, isNodeShaped(node) else { return false }
+                    guard let node = field.message, isNodeShaped(node) else { return nil }
                     nodes += 1
-                case 2, 4, 5: guard field.wireType == .lengthDelimited else { return false }
-                case 3: guard field.wireType == .varint else { return false }
+                case 2, 4, 5: guard field.wireType == .lengthDelimited else { return nil }
+                case 3: guard field.wireType == .varint else { return nil }
                 default: continue
                 }
-                if nodes > 10_000_000 { return false }
+                if nodes > 10_000_000 { return nil }
             }
-        } catch { return false }
-        return nodes > 0
+        } catch { return nil }
+        return nodes
     }
 
     /// NodeDef's fields (name 1, op 2, input 3, device 4, attr 5, debug info 6, type 7), all

@@ -95,7 +95,9 @@ public enum PickleUnknownImportRule {
         Importing a module runs its top-level code, and calling an arbitrary class or function can do \
         anything that code allows. This import is not one that plain weight checkpoints need and is not \
         known to be dangerous either: whole pickled models (`torch.save(model)`), scikit-learn estimators and \
-        custom classes land here. Check that the named module is one you trust and have installed.
+        custom classes land here. Check that the named module is one you trust and have installed. In a \
+        pickle stored inside another one that the outer pickle never unpickles (a dormant second stage) the \
+        finding is low: nothing imports the name unless something loads the inner pickle later.
         """,
         remediation: """
         Prefer a weights-only format. If the import is expected (your own classes, a library you trust), \

@@ -32,6 +32,11 @@ public struct PickleFormat: FormatPlugin {
             return FormatClaim(.magic, "PROTO \(head[1]) header")
         }
         guard let first = head.first, PickleOpcode(rawValue: first) != nil else { return nil }
+        // A zip's local header begins with PERSID ('P'): plain `pickle.load` and joblib stop at it
+        // (they have no persistent_load), and the one loader with persistent_load, torch's, opens
+        // content with this signature as a zip and never unpickles it. Its members, stored ones
+        // included, are read through the zip; bytes outside them are zip_unaccounted_data.
+        if artifact.starts(with: Self.zipLocalHeader) { return nil }
         let probe = PickleProbe.run(artifact.source, limits: artifact.limits)
         if probe.calls { return FormatClaim(.structure, "unpickling it imports and calls a Python name") }
         if probe.completesCleanly, probe.instructions > 1 { return FormatClaim(.structure, "a complete pickle stream") }
@@ -45,6 +50,8 @@ public struct PickleFormat: FormatPlugin {
         }
         return nil
     }
+
+    static let zipLocalHeader: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
 
     /// Signatures name-chosen pickle loaders recognise and open before they would unpickle: zip,
     /// gzip, bzip2, xz, lzma-alone, zlib (joblib's levels), lz4, zstd and the NPY header.

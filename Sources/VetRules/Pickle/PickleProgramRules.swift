@@ -166,7 +166,8 @@ public enum PickleEmbeddedPickleRule {
         A bytes or str constant of this pickle is itself a complete pickle that imports something, raw or \
         encoded as base64 or hex text. It runs only if something decodes it and calls `pickle.loads` on it (a \
         dormant second stage), but nesting is a common way to hide a payload from scanners that read only the \
-        outer stream. Its imports are analysed and reported; dangerous ones as high rather than critical, \
+        outer stream. Its imports are analysed and reported; dangerous ones as high rather than critical and \
+        unknown ones as low rather than medium, \
         since loading the outer file alone does not run them.
         """,
         remediation: "Check why the file stores a serialized object inside another.",

@@ -45,9 +45,11 @@ public enum PickleRules {
                         "\(imported.opcode.name) imports a name that is not a constant: " + imported.notes.joined(separator: "; "),
                         at: place, evidence: evidence)
         case .unknown:
+            // Likewise one step down for a dormant unknown name: low, not medium.
             sink.report(PickleUnknownImportRule.descriptor,
-                        "\(imported.opcode.name) imports \(imported.qualifiedName), which is not on the allowlist",
-                        at: place, evidence: evidence)
+                        (imported.dormant ? "dormant second stage: " : "")
+                            + "\(imported.opcode.name) imports \(imported.qualifiedName), which is not on the allowlist",
+                        at: place, evidence: evidence, severity: imported.dormant ? .low : nil)
         }
     }
 

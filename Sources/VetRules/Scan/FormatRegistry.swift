@@ -19,6 +19,7 @@ public enum FormatRegistry {
         ONNXFormat(),
         TensorFlowFormat(),
         TFLiteFormat(),
+        SentencePieceFormat(),
         HDF5Format(),
         JSONConfigFormat(),
         YAMLConfigFormat(),
