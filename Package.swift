@@ -25,6 +25,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -49,7 +50,7 @@ let package = Package(
         .target(name: "VetFixtures", dependencies: ["VetArchives", "VetPickle", "VetGGUF", "VetGraphs", "VetBytes"]),
         .target(name: "VetRules", dependencies: [
             "VetCore", "VetBytes", "VetArchives", "VetPickle", "VetGGUF", "VetText", "VetSafeTensors", "VetGraphs", "VetKeras",
-            "VetJinja", "VetFixtures",
+            "VetJinja", "VetFixtures", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "VetReports", dependencies: ["VetCore"]),
         .target(name: "VetScanner", dependencies: ["VetCore", "VetBytes", "VetRules", "VetReports"]),

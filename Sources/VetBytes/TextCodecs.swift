@@ -10,6 +10,19 @@ public enum Base64 {
         return table
     }()
 
+    /// The first byte `text` decodes to (from its first two characters after white space), or
+    /// `nil` when those are not base64; a cheap look before a whole decoding.
+    public static func firstByte<C: Collection>(_ text: C) -> UInt8? where C.Element == UInt8 {
+        var first: UInt8?
+        for byte in text where byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 {
+            let value = values[Int(byte)]
+            guard value >= 0 else { return nil }
+            guard let high = first else { first = UInt8(value); continue }
+            return high << 2 | UInt8(value) >> 4
+        }
+        return nil
+    }
+
     /// Decodes `text`; `nil` when it holds anything but base64 characters, padding and white space,
     /// or when its length cannot be base64.
     public static func decode<C: Collection>(_ text: C) -> [UInt8]? where C.Element == UInt8 {
@@ -83,6 +96,13 @@ public enum Hex {
             }
         }
         return high == nil ? output : nil
+    }
+
+    /// The first byte `text` decodes to (its first two digits after leading spaces), or `nil`.
+    public static func firstByte<C: Collection>(_ text: C) -> UInt8? where C.Element == UInt8 {
+        var iterator = text.drop { $0 == 0x20 }.makeIterator()
+        guard let high = iterator.next().flatMap(digit), let low = iterator.next().flatMap(digit) else { return nil }
+        return high << 4 | low
     }
 
     /// Lower-case hex digits of `bytes`.

@@ -50,7 +50,7 @@ struct KernelTests {
                 reference += Double(weights[i]) * Double(x[i])
                 magnitude += abs(Double(weights[i]) * Double(x[i]))
             }
-            var vector = QuantizedVector()
+            let vector = QuantizedVector()
             x.withUnsafeBufferPointer { vector.quantize($0, as: QuantizedVector.layout(for: type)) }
             let got = row.withUnsafeBytes { raw in vector.withView { DotProduct.dot(type, raw.baseAddress!, $0, count: count) } }
             // 8-bit activations carry at most half a step (1/254 of the block maximum) of error each.

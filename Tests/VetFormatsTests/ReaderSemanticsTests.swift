@@ -66,6 +66,17 @@ struct ReaderSemanticsTests {
         #expect(Base64.encode([0x80, 0x04, 0x95]) == "gASV" && Base64.encode([1]) == "AQ==")
         #expect(Hex.decode(Array("80 04".utf8)) == [0x80, 0x04] && Hex.decode(Array("8".utf8)) == nil)
         #expect(Hex.encode([0x80, 0x0A]) == "800a")
+        // The first byte alone, as the embedded-pickle look reads it before decoding everything.
+        for text in ["gASVabcd", "\n g\nASV", "gA", "  80 04", "8004zz", "model.layers", "g", "8", "", "!gAS"] {
+            let bytes = Array(text.utf8)
+            let whole = Base64.decode(bytes)?.first
+            if whole != nil { #expect(Base64.firstByte(bytes) == whole, "\(text)") }
+            let hex = Hex.decode(bytes)?.first
+            if hex != nil { #expect(Hex.firstByte(bytes) == hex, "\(text)") }
+        }
+        #expect(Base64.firstByte(Array("\n g\nASV".utf8)) == 0x80 && Hex.firstByte(Array("  80 04".utf8)) == 0x80)
+        #expect(Hex.firstByte(Array("8004zz".utf8)) == 0x80 && Base64.firstByte(Array("model.layers".utf8)) == 0x9A)
+        #expect(Base64.firstByte(Array("!gAS".utf8)) == nil && Base64.firstByte(Array("g".utf8)) == nil && Hex.firstByte(Array("8".utf8)) == nil)
     }
 
     @Test("a sparse tar member is reassembled as tarfile's extract and extractfile read it")

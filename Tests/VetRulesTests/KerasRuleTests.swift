@@ -86,6 +86,17 @@ struct KerasRuleTests {
         #expect(legacy.location.members.isEmpty && legacy.message.contains("ignores safe_mode"))
     }
 
+    @Test("a lambda whose text is Python source, not marshalled code, is medium: no Keras can rebuild it")
+    func sourceTextLambda() throws {
+        let layer = KerasExample.lambdaLayerV2.replacingOccurrences(
+            of: KerasExample.lambdaCode, with: #"lambda x: __import__('os').system('echo modelvet-test')"#)
+        let result = KerasRuleHarness.scan(ByteSource(KerasExample.legacyH5(layers: [layer])), name: "model.h5")
+        let finding = try #require(result.findings.first { $0.ruleID == "keras_lambda_layer" })
+        #expect(finding.severity == .medium && finding.message.contains("does not decode to a code object"))
+        let real = KerasRuleHarness.scan(ByteSource(KerasExample.legacyH5(layers: [KerasExample.lambdaLayerV2])), name: "model.h5")
+        #expect(real.findings.contains { $0.ruleID == "keras_lambda_layer" && $0.severity == .critical })
+    }
+
     @Test("unsupported HDF5 structures make the file partly scanned, with no finding")
     func partial() throws {
         let original = try ByteSource.mapFile(atPath: KerasRuleHarness.fixtures.appendingPathComponent("dense_attributes.h5").path)

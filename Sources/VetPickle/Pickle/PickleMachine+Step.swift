@@ -252,8 +252,7 @@ extension PickleMachine {
             return
         }
         // A second stage carried as text: hex (as `bytes.fromhex` reads it) or base64 (as `b64decode`).
-        guard end - start >= 16, let (decoded, encoding) = PickleSniffer.decodedText(operand),
-              let head = decoded.first, PickleOpcode(rawValue: head) != nil else { return }
+        guard end - start >= 16, let (decoded, encoding) = PickleSniffer.decodedPickleText(operand) else { return }
         let inner = ByteSource(decoded)
         if carriesStage(inner) {
             program.embeddedPickles.append(EmbeddedPickle(offset: start, bytes: inner, encoding: encoding))

@@ -64,6 +64,17 @@ public enum PickleSniffer {
         }
     }
 
+    /// `decodedText`, for text whose decoding starts with a pickle opcode only: the first byte is
+    /// decoded before the whole, so names and prose cost no allocation.
+    public static func decodedPickleText(_ operand: ByteSource) -> ([UInt8], String)? {
+        let opens = operand.withUnsafeBytes { bytes in
+            [Hex.firstByte(bytes), Base64.firstByte(bytes)].contains { $0.map { PickleOpcode(rawValue: $0) != nil } ?? false }
+        }
+        guard opens, let (decoded, encoding) = decodedText(operand),
+              let head = decoded.first, PickleOpcode(rawValue: head) != nil else { return nil }
+        return (decoded, encoding)
+    }
+
     /// What an operand decodes to when read as a pickle.
     public enum EmbeddedShape: Sendable {
         /// Not a pickle: it fails before STOP.

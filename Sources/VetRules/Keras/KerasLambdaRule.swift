@@ -12,7 +12,9 @@ public enum KerasLambdaRule {
         `marshal.loads` and runs it when the model is loaded or called. Any Python can hide there. Keras 3 \
         refuses it in `.keras` files only while `safe_mode=True` (and safe mode has been bypassed repeatedly); \
         Keras before 2.13 ran it unconditionally (CVE-2024-3660), and legacy `.h5` files ignore `safe_mode` \
-        (CVE-2025-9905). ModelVet decodes the base64 only far enough to see a code object; it never unmarshals it.
+        (CVE-2025-9905). ModelVet decodes the base64 (leniently, as Python does) only far enough to see a code \
+        object; it never unmarshals it. A lambda whose text does not decode to a code object cannot be rebuilt \
+        by any Keras and is reported at medium.
         """,
         remediation: """
         Do not load the model with `safe_mode=False` or from `.h5`. Ask the publisher for a model without \
@@ -35,20 +37,25 @@ public enum KerasLambdaRule {
         for lambda in analysis.lambdas {
             guard let encoded = lambda.encodedCode else { continue }
             let layer = lambda.layerName.map { "Lambda layer `\($0)`" } ?? "a lambda"
-            let what: String
-            switch lambda.code {
-            case let code? where code.isCodeObject:
-                what = "a marshalled Python code object (\(code.byteCount) bytes)"
-            case let code? where code.isBase64:
-                what = "\(code.byteCount) bytes of marshal data that are not a code object"
-            default:
-                what = "text that is not base64 (\(encoded.utf8.count) characters)"
-            }
             let loader = legacy ? "; legacy HDF5 loading ignores safe_mode" : ""
             let strings = lambda.code?.strings ?? []
             let evidence = strings.isEmpty ? String(encoded.prefix(120)) : "strings in code: " + strings.joined(separator: ", ")
-            sink.report(descriptor, "\(site.describe(lambda.path)): \(layer) carries \(what) that runs when the model loads\(loader)",
-                        at: site.location(lambda.offset), evidence: evidence)
+            // The text is decoded as Python's lenient base64 decoder does (other characters skipped);
+            // Keras hands the result to marshal.loads and then to FunctionType, which accepts only a
+            // code object. Anything else makes loading fail before the layer can run, so such a
+            // layer (written to carry code, but not in a form any Keras rebuilds) is medium.
+            if let code = lambda.code, code.isCodeObject {
+                sink.report(descriptor, "\(site.describe(lambda.path)): \(layer) carries a marshalled Python code object "
+                            + "(\(code.byteCount) bytes) that runs when the model loads\(loader)",
+                            at: site.location(lambda.offset), evidence: evidence)
+            } else {
+                let what = lambda.code.map { $0.isBase64 ? "\($0.byteCount) bytes of marshal data" : "text that is not base64" }
+                    ?? "text that is not base64"
+                sink.report(descriptor, "\(site.describe(lambda.path)): \(layer) carries \(what) (\(encoded.utf8.count) characters) "
+                            + "that does not decode to a code object: Keras fails to rebuild the function, so nothing runs, "
+                            + "but the layer was written to carry code",
+                            at: site.location(lambda.offset), evidence: evidence, severity: .medium)
+            }
         }
     }
 }

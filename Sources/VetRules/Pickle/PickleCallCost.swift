@@ -36,9 +36,14 @@ enum PickleCallCost {
 
     /// Reports every call whose arguments make it too expensive to load.
     static func check(_ program: PickleProgram, at location: Location, into sink: inout FindingSink) {
+        // Names are worked out once per import, not once per call: a checkpoint makes thousands of
+        // calls to a handful of imports, almost all of which no check below concerns.
+        let names = program.imports.map { $0.isResolved ? canonical($0.qualifiedName) : nil }
+        let makesRanges = names.contains { $0 == "builtins.range" || $0 == "builtins.xrange" }
+        let concerned = names.map { name in name.map { makesRanges || mayCost($0) } ?? false }
         for call in program.calls where call.opcode != .build {
-            guard let index = call.importIndex, program.imports[index].isResolved else { continue }
-            var (name, arguments) = (canonical(program.imports[index].qualifiedName), items(call.argumentValue, in: program))
+            guard let index = call.importIndex, concerned[index], var name = names[index] else { continue }
+            var arguments = items(call.argumentValue, in: program)
             // copyreg's helpers instantiate their first argument with the remaining ones.
             switch name {
             case "copyreg.__newobj__", "copy_reg.__newobj__":
@@ -56,6 +61,21 @@ enum PickleCallCost {
                 sink.report(PickleResourceLimitRule.descriptor, "calling \(name) \(problem)", at: location.at(call.offset),
                             evidence: program.imports[index].callSite ?? program.imports[index].disassembly)
             }
+        }
+    }
+
+    /// Whether a call to `name` can be too expensive other than through a `range` argument: the
+    /// callables `cost(of:)` examines, and copyreg's helpers, which call another class.
+    static func mayCost(_ name: String) -> Bool {
+        switch name {
+        case "fractions.Fraction", "decimal.Decimal", "builtins.int", "builtins.float", "numpy.int64", "numpy.float64",
+             "builtins.bytes", "builtins.bytearray", "builtins.str", "_codecs.encode", "codecs.encode",
+             "copyreg.__newobj__", "copy_reg.__newobj__", "copyreg.__newobj_ex__", "copyreg._reconstructor",
+             "copy_reg._reconstructor":
+            true
+        default:
+            seededGenerators.contains(name) || arrayConstructors.contains(name)
+                || (name.hasPrefix("torch.") && (name.hasSuffix("Storage") || name.hasSuffix("Tensor")))
         }
     }
 

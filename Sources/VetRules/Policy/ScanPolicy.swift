@@ -1,7 +1,10 @@
+import TOMLKit
 import VetCore
-import VetText
 
 /// User policy from a `--policy` TOML file: extra allowed and denied imports and severity overrides.
+///
+/// Policy files are trusted input written by the user, so they are read with a maintained,
+/// complete TOML parser (TOMLKit, over toml++) rather than a subset of our own.
 ///
 /// ```toml
 /// [[allow]]
@@ -41,7 +44,13 @@ public struct ScanPolicy: Sendable {
     /// - Throws: `Failure` for syntax errors, unknown keys, missing reasons, unknown rules or levels.
     public static func parse(_ text: String, knownRules: Set<String>) throws -> ScanPolicy {
         let root: TOMLTable
-        do { root = try TOMLParser.parse(text) } catch { throw Failure(message: "policy is not valid TOML: \(error)") }
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw Failure(message: "policy is not valid TOML: \(error.description) (\(error.source.begin))")
+        } catch {
+            throw Failure(message: "policy is not valid TOML: \(error)")
+        }
         var policy = ScanPolicy()
         for key in root.keys where !["allow", "deny", "severity"].contains(key) {
             throw Failure(message: "unknown policy section `\(key)` (expected allow, deny or severity)")
@@ -53,7 +62,14 @@ public struct ScanPolicy: Sendable {
         }
         for (index, entry) in try entries(root, "deny").enumerated() {
             let global = try field(entry, "global", section: "deny", index: index)
-            policy.imports.deny(global, category: entry["category"]?.string ?? "policy")
+            var category = "policy"
+            if let value = entry["category"] {
+                guard let text = value.string, !text.isEmpty else {
+                    throw Failure(message: "deny[\(index)]: `category` must be a non-empty string")
+                }
+                category = text
+            }
+            policy.imports.deny(global, category: category)
         }
         for (index, entry) in try entries(root, "severity").enumerated() {
             let rule = try field(entry, "rule", section: "severity", index: index)
@@ -69,9 +85,9 @@ public struct ScanPolicy: Sendable {
 
     private static func entries(_ root: TOMLTable, _ section: String) throws -> [TOMLTable] {
         guard let value = root[section] else { return [] }
-        guard case let .array(items) = value else { throw Failure(message: "`\(section)` must be an array of tables ([[\(section)]])") }
+        guard let items = value.array else { throw Failure(message: "`\(section)` must be an array of tables ([[\(section)]])") }
         return try items.enumerated().map { index, item in
-            guard case let .table(table) = item else { throw Failure(message: "\(section)[\(index)] must be a table") }
+            guard let table = item.table else { throw Failure(message: "\(section)[\(index)] must be a table") }
             let allowed: Set<String> = section == "severity" ? ["rule", "level", "reason"] : ["global", "reason", "category"]
             if let extra = table.keys.first(where: { !allowed.contains($0) }) {
                 throw Failure(message: "\(section)[\(index)]: unknown key `\(extra)`")
