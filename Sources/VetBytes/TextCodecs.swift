@@ -1,8 +1,8 @@
 /// Base64 as Python's `base64.b64decode` reads it: the standard and URL-safe alphabets, padding
 /// optional, line breaks and spaces skipped.
 public enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    private static let values: [Int8] = {
+    @usableFromInline static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    @usableFromInline static let values: [Int8] = {
         var table = [Int8](repeating: -1, count: 256)
         for (index, byte) in alphabet.enumerated() { table[Int(byte)] = Int8(index) }
         table[Int(UInt8(ascii: "-"))] = 62
@@ -12,6 +12,7 @@ public enum Base64 {
 
     /// The first byte `text` decodes to (from its first two characters after white space), or
     /// `nil` when those are not base64; a cheap look before a whole decoding.
+    @inlinable
     public static func firstByte<C: Collection>(_ text: C) -> UInt8? where C.Element == UInt8 {
         var first: UInt8?
         for byte in text where byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 {
@@ -25,6 +26,7 @@ public enum Base64 {
 
     /// Decodes `text`; `nil` when it holds anything but base64 characters, padding and white space,
     /// or when its length cannot be base64.
+    @inlinable
     public static func decode<C: Collection>(_ text: C) -> [UInt8]? where C.Element == UInt8 {
         var output: [UInt8] = []
         output.reserveCapacity(text.count * 3 / 4)
@@ -70,7 +72,7 @@ public enum Base64 {
 /// Hexadecimal text, as `bytes.fromhex` reads it (spaces between bytes allowed).
 public enum Hex {
     /// The value of one ASCII hex digit, or `nil`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func digit(_ byte: UInt8) -> UInt8? {
         switch byte {
         case 0x30...0x39: byte - 0x30
@@ -81,6 +83,7 @@ public enum Hex {
     }
 
     /// Decodes `text`; `nil` unless it is an even number of hex digits (with optional spaces).
+    @inlinable
     public static func decode<C: Collection>(_ text: C) -> [UInt8]? where C.Element == UInt8 {
         var output: [UInt8] = []
         output.reserveCapacity(text.count / 2)
@@ -99,10 +102,16 @@ public enum Hex {
     }
 
     /// The first byte `text` decodes to (its first two digits after leading spaces), or `nil`.
+    @inlinable
     public static func firstByte<C: Collection>(_ text: C) -> UInt8? where C.Element == UInt8 {
-        var iterator = text.drop { $0 == 0x20 }.makeIterator()
-        guard let high = iterator.next().flatMap(digit), let low = iterator.next().flatMap(digit) else { return nil }
-        return high << 4 | low
+        var high: UInt8?
+        for byte in text {
+            if byte == 0x20, high == nil { continue }
+            guard let value = digit(byte) else { return nil }
+            guard let first = high else { high = value; continue }
+            return first << 4 | value
+        }
+        return nil
     }
 
     /// Lower-case hex digits of `bytes`.

@@ -421,6 +421,19 @@ def md(text: str, limit: int = 0) -> str:
     return text if not limit or len(text) <= limit else text[: limit - 3] + "..."
 
 
+def write_detection_table(w, group: str, benign_header: str, groups: dict, labels: list) -> None:
+    """One row per group and tool: detections, misses, errors, false positives and time."""
+    w(f"| {group} | Tool | Malicious detected | Missed (clean) | Malicious with error/skip | {benign_header} "
+      "| Benign with error/skip | Total time |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, rows in groups.items():
+        for t in labels:
+            s = rows[t]
+            w(f"| {name} | {t} | {s['detected']}/{s['mal']} | {s['missed']} | {s['mal_error']} | {s['fp']}/{s['ben']} "
+              f"| {s['ben_error']} | {fmt_s(s['wall_s'])} |")
+    w("")
+
+
 def write_external(w, data: dict, ext: dict) -> None:
     corpus, labels, meta, results = ext["corpus"], ext["labels"], ext["meta"], ext["results"]
     w("## Workload (e): external corpus (other scanners' test assets)\n")
@@ -464,15 +477,7 @@ def write_external(w, data: dict, ext: dict) -> None:
         w(f"Labelled files missing from the fetched corpus: " + ", ".join(f"`{x}`" for x in meta["missing"]) + "\n")
 
     w("### Results\n")
-    w("| Source | Tool | Malicious detected | Missed (clean) | Malicious with error/skip | Benign flagged (false positives) "
-      "| Benign with error/skip | Total time |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|")
-    for source, rows in ext["by_source"].items():
-        for t in labels:
-            s = rows[t]
-            w(f"| {source} | {t} | {s['detected']}/{s['mal']} | {s['missed']} | {s['mal_error']} | {s['fp']}/{s['ben']} "
-              f"| {s['ben_error']} | {fmt_s(s['wall_s'])} |")
-    w("")
+    write_detection_table(w, "Source", "Benign flagged (false positives)", ext["by_source"], labels)
 
     def res(c, t):
         return results[c["set"] + "/" + c["name"]].get(t, {})
@@ -651,14 +656,7 @@ def write_report(path: str, data: dict) -> None:
           "and Debian (all benign). The rule examples are ModelVet's own test cases, so its column on them shows "
           "consistency, not independent detection; the peers' columns show what they catch of each attack class. "
           "One invocation per tool per item.\n")
-        w("| Format | Tool | Malicious detected | Missed (clean) | Malicious with error/skip | Benign flagged | Benign with error/skip | Total time |")
-        w("|---|---|---:|---:|---:|---:|---:|---:|")
-        for family, rows in fmt["by_format"].items():
-            for t in labels:
-                s = rows[t]
-                w(f"| {family} | {t} | {s['detected']}/{s['mal']} | {s['missed']} | {s['mal_error']} | {s['fp']}/{s['ben']} "
-                  f"| {s['ben_error']} | {fmt_s(s['wall_s'])} |")
-        w("")
+        write_detection_table(w, "Format", "Benign flagged", fmt["by_format"], labels)
         w("### Per item\n")
         w("| Item | Label | Format | " + " | ".join(labels) + " | What it is |")
         w("|---|---|---|" + "---|" * len(labels) + "---|")

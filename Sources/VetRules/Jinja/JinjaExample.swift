@@ -1,4 +1,5 @@
 import VetCore
+import VetJinja
 
 /// Chat-template example files for the Jinja rules' descriptors.
 enum JinjaExample {
@@ -14,26 +15,7 @@ enum JinjaExample {
 
     /// A `tokenizer_config.json` whose `chat_template` is `template`.
     static func tokenizerConfig(_ template: String) -> [UInt8] {
-        Array(("{\"bos_token\": \"<|im_start|>\", \"chat_template\": " + jsonString(template) + "}\n").utf8)
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        Array(("{\"bos_token\": \"<|im_start|>\", \"chat_template\": " + JinjaValue.jsonString(template) + "}\n").utf8)
     }
 
     /// A triggering example from `template`.
