@@ -273,4 +273,27 @@ struct BypassRegressionTests {
             #expect(Self.rules(Self.scan(bytes, "times.npy"), atLeast: .low).isEmpty, "\(descr)")
         }
     }
+
+    @Test("a class of the loading script (__main__), rebuilt as pickle rebuilds objects, is low; called with arguments it stays medium")
+    func scriptClass() {
+        func unknown(_ bytes: [UInt8]) -> [Finding] {
+            Self.scan(bytes, "model.pkl").findings.filter { $0.ruleID == "pickle_unknown_import" }
+        }
+        // What torch.save(model) writes for a model class defined in the training script.
+        let rebuilt = PickleAssembler(protocolVersion: 4).stackGlobal("__main__", "Net").op(.emptyTuple).op(.newObj)
+            .op(.emptyDict).unicode("training").op(.newTrue).op(.setItem).op(.build).stop().bytes
+        let quiet = unknown(rebuilt)
+        #expect(quiet.count == 1 && quiet.allSatisfy { $0.severity == .low })
+        // Called with an argument (a script that did `from subprocess import Popen`), or a dotted path
+        // through the script's modules: the loader runs whatever the name resolves to.
+        let called = PickleAssembler(protocolVersion: 4).stackGlobal("__main__", "Popen").unicode("id").op(.tuple1)
+            .op(.reduce).stop().bytes
+        #expect(!unknown(called).isEmpty && unknown(called).allSatisfy { $0.severity == .medium })
+        let withArgs = PickleAssembler(protocolVersion: 4).stackGlobal("__main__", "Net").unicode("x").op(.tuple1)
+            .op(.newObj).stop().bytes
+        #expect(!unknown(withArgs).isEmpty && unknown(withArgs).allSatisfy { $0.severity == .medium })
+        let dotted = PickleAssembler(protocolVersion: 4).stackGlobal("__main__", "helpers.Net").op(.emptyTuple)
+            .op(.newObj).stop().bytes
+        #expect(Self.rules(Self.scan(dotted, "model.pkl")).contains("pickle_unknown_import"))
+    }
 }

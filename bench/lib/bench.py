@@ -281,6 +281,10 @@ def external_format(rel: str) -> str:
     return fmt
 
 
+# Scanned labels: what a loader does with the file (see write_external for the definitions).
+LABELS = ("malicious", "inert", "benign")
+
+
 def read_labels(path: str) -> dict[str, tuple[str, str]]:
     labels = {}
     with open(path, encoding="utf-8") as f:
@@ -288,8 +292,8 @@ def read_labels(path: str) -> dict[str, tuple[str, str]]:
             parts = line.rstrip("\n").split("\t")
             if n == 0 or not line.strip():
                 continue  # header
-            if len(parts) != 3 or parts[1] not in ("malicious", "benign", "excluded"):
-                raise ValueError(f"{path}:{n + 1}: expected 'path<TAB>malicious|benign|excluded<TAB>reason'")
+            if len(parts) != 3 or parts[1] not in LABELS + ("excluded",):
+                raise ValueError(f"{path}:{n + 1}: expected 'path<TAB>malicious|inert|benign|excluded<TAB>reason'")
             labels[parts[0]] = (parts[1], parts[2])
     return labels
 
@@ -311,8 +315,8 @@ def load_external_corpus(out: str) -> tuple[list[dict], dict]:
         labels = read_labels(os.path.join(ROOT, "bench", "external", f"{name}-labels.tsv"))
         root = src["root"]
         info = {"provenance": src["provenance"], "skipped": not (root and os.path.isdir(root)),
-                "labels": {k: sum(1 for v in labels.values() if v[0] == k) for k in ("malicious", "benign", "excluded")},
-                "scanned": {"malicious": 0, "benign": 0}}
+                "labels": {k: sum(1 for v in labels.values() if v[0] == k) for k in LABELS + ("excluded",)},
+                "scanned": {k: 0 for k in LABELS}}
         meta["sources"][name] = info
         if info["skipped"]:
             continue
@@ -388,7 +392,8 @@ def ratio_line(rows: dict, modelvet_label: str = "modelvet") -> str:
 def summarize_detection(detect: dict, corpus: list[dict], labels: list[str]) -> dict:
     summary = {}
     for t in labels:
-        s = {"mal": 0, "detected": 0, "missed": 0, "mal_error": 0, "ben": 0, "fp": 0, "ben_error": 0}
+        s = {"mal": 0, "detected": 0, "missed": 0, "mal_error": 0, "ben": 0, "fp": 0, "ben_error": 0,
+             "inert": 0, "inert_flagged": 0}
         for item in corpus:
             v = detect[item["set"] + "/" + item["name"]].get(t)
             if v is None:
@@ -402,6 +407,9 @@ def summarize_detection(detect: dict, corpus: list[dict], labels: list[str]) -> 
                     s["missed"] += 1
                 else:
                     s["mal_error"] += 1
+            elif item["label"] == "inert":
+                s["inert"] += 1
+                s["inert_flagged"] += o == "flagged"
             else:
                 s["ben"] += 1
                 if o == "flagged":
@@ -421,16 +429,18 @@ def md(text: str, limit: int = 0) -> str:
     return text if not limit or len(text) <= limit else text[: limit - 3] + "..."
 
 
-def write_detection_table(w, group: str, benign_header: str, groups: dict, labels: list) -> None:
-    """One row per group and tool: detections, misses, errors, false positives and time."""
+def write_detection_table(w, group: str, benign_header: str, groups: dict, labels: list, inert: bool = False) -> None:
+    """One row per group and tool: detections, misses, errors, false positives and time (and, with `inert`,
+    how many inert attack files each tool reported)."""
     w(f"| {group} | Tool | Malicious detected | Missed (clean) | Malicious with error/skip | {benign_header} "
-      "| Benign with error/skip | Total time |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|")
+      "| Benign with error/skip | " + ("Inert attacks flagged | " if inert else "") + "Total time |")
+    w("|---|---|---:|---:|---:|---:|---:|" + ("---:|" if inert else "") + "---:|")
     for name, rows in groups.items():
         for t in labels:
             s = rows[t]
             w(f"| {name} | {t} | {s['detected']}/{s['mal']} | {s['missed']} | {s['mal_error']} | {s['fp']}/{s['ben']} "
-              f"| {s['ben_error']} | {fmt_s(s['wall_s'])} |")
+              f"| {s['ben_error']} | " + (f"{s['inert_flagged']}/{s['inert']} | " if inert else "")
+              + f"{fmt_s(s['wall_s'])} |")
     w("")
 
 
@@ -447,28 +457,36 @@ def write_external(w, data: dict, ext: dict) -> None:
       "pickle streams whose later pickle does it. Chat templates are judged as an unsandboxed Jinja renderer "
       "(llama-cpp-python before 0.2.72, CVE-2024-34359) renders them: malicious when they reach "
       "`object.__subclasses__()`, a function's `__globals__` or builtins.")
-    w("- **benign**: loading it does nothing harmful. This includes dormant second stages (pickle bytes, base64 or "
-      "hex inside data that nothing unpickles), attack-looking templates that fail on a name no chat-template "
-      "renderer defines (`request`, `__builtins__`, `getattr`) before touching Python, code text in metadata, class "
-      "names without code, and encrypted or malformed containers that no loader opens (ModelVet warns on those by "
-      "design, fail-closed).")
+    w("- **inert**: an attack payload that today's loaders do not run: second stages (pickle bytes, base64 or hex) "
+      "inside data that nothing unpickles, a payload pickle inside a zip member that no loader opens (encryption or "
+      "patched-data flags), code text in metadata, templates that reach for `__globals__` or builtins but fail "
+      "first on a name no chat-template renderer defines (`request`, `__builtins__`, `getattr`) or sit under a key "
+      "no loader renders, a Lambda whose code is source text no Keras version rebuilds, a PyFunc node whose Python "
+      "function cannot exist in the loading process. A scanner should report these (they show intent, and another "
+      "loader or renderer version may run them), so they count neither as detections nor as false positives; the "
+      "tables give how many each tool reported at medium or above.")
+    w("- **benign**: loading it does nothing harmful and it carries no payload. This includes class names without "
+      "code, suspicious-looking strings, and encrypted or malformed files that no loader opens (ModelVet warns on "
+      "those by design, fail-closed).")
     w("- **excluded**: not a model file or loader input (not scanned).\n")
     w("One invocation per tool per file.\n")
     w("### Corpus\n")
-    w("| Source | Provenance | Scanned: malicious | Scanned: benign | Excluded |\n|---|---|---:|---:|---:|")
+    w("| Source | Provenance | Scanned: malicious | Scanned: inert | Scanned: benign | Excluded |\n"
+      "|---|---|---:|---:|---:|---:|")
     for name, info in meta["sources"].items():
         if info["skipped"]:
-            w(f"| {name} | {md(info['provenance'])} | - | - | - |")
+            w(f"| {name} | {md(info['provenance'])} | - | - | - | - |")
         else:
             n_ex = sum(1 for x in meta["excluded"] if x["name"].startswith(name + "/"))
-            w(f"| {name} | {md(info['provenance'])} | {info['scanned']['malicious']} | {info['scanned']['benign']} "
-              f"| {n_ex} |")
+            w(f"| {name} | {md(info['provenance'])} | {info['scanned']['malicious']} | {info['scanned']['inert']} "
+              f"| {info['scanned']['benign']} | {n_ex} |")
     w("")
     for name, info in meta["sources"].items():
         if info["skipped"]:
             why = info["provenance"].removeprefix("skipped: ")
             w(f"**Notice: the {name} part of this workload was skipped** ({why}); its "
-              f"{info['labels']['malicious']} malicious and {info['labels']['benign']} benign labelled files are not "
+              f"{info['labels']['malicious']} malicious, {info['labels']['inert']} inert and {info['labels']['benign']} "
+              "benign labelled files are not "
               "in the tables below.\n")
     if meta["unlabelled"]:
         w(f"Files in the fetched corpus without a label (not scanned; add them to the label files): "
@@ -477,7 +495,7 @@ def write_external(w, data: dict, ext: dict) -> None:
         w(f"Labelled files missing from the fetched corpus: " + ", ".join(f"`{x}`" for x in meta["missing"]) + "\n")
 
     w("### Results\n")
-    write_detection_table(w, "Source", "Benign flagged (false positives)", ext["by_source"], labels)
+    write_detection_table(w, "Source", "Benign flagged (false positives)", ext["by_source"], labels, inert=True)
 
     def res(c, t):
         return results[c["set"] + "/" + c["name"]].get(t, {})
@@ -508,19 +526,20 @@ def write_external(w, data: dict, ext: dict) -> None:
         else:
             w("None: ModelVet flagged every malicious file at medium or above.")
         w("")
-        fps = [c for c in corpus if c["label"] == "benign" and res(c, "modelvet").get("outcome") == "flagged"]
-        w(f"### ModelVet: findings at medium or above on benign files ({len(fps)})\n")
-        if fps:
-            w("False positives by the labels above. Each row gives the label's reason and ModelVet's findings at "
-              "medium or above.\n")
-            w("| File | Why it is benign | ModelVet's findings (medium and above) |\n|---|---|---|")
-            for c in fps:
+        for label, intro in (("benign", "False positives by the labels above."),
+                             ("inert", "Attack content that today's loaders do not run, reported by design.")):
+            flagged = [c for c in corpus if c["label"] == label and res(c, "modelvet").get("outcome") == "flagged"]
+            w(f"### ModelVet: findings at medium or above on {label} files ({len(flagged)})\n")
+            if not flagged:
+                w("None.\n")
+                continue
+            w(f"{intro} Each row gives the label's reason and ModelVet's findings at medium or above.\n")
+            w(f"| File | Why it is {label} | ModelVet's findings (medium and above) |\n|---|---|---|")
+            for c in flagged:
                 r = res(c, "modelvet")
                 severe = [f for f in r.get("findings", []) if f.startswith(("medium", "high", "critical"))]
                 w(f"| `{c['set']}/{c['name']}` | {md(c['note'])} | {md('; '.join(severe) or r.get('detail', ''), 500)} |")
-        else:
-            w("None.")
-        w("")
+            w("")
         errs = [c for c in corpus if res(c, "modelvet").get("outcome") not in ("flagged", "clean")]
         if errs:
             w(f"ModelVet errors or skips ({len(errs)}): " + ", ".join(
@@ -677,19 +696,21 @@ def write_report(path: str, data: dict) -> None:
     if not eng and kept.get("engine"):
         w(kept["engine"])
     if eng:
+        runs = eng.get("models", [eng])  # one model in files written before the engine benchmark took several
         w("## Inference engine against llama.cpp\n")
-        w(f"`bench/engine/speed.sh`: {eng['model']} ({eng['model_bytes'] / 1048576:.0f} MB), {eng['threads']} threads, on the same "
-          "machine. llama.cpp (built from the llama-cpp-python sdist with its default native flags) is measured by its own "
-          "`llama-bench -p 64 -n 64` (mean of five repetitions); ModelVet by `modelvet generate --format json --ignore-eos`: "
-          f"prompt processing on a prompt of {eng['modelvet_prompt_tokens']} tokens, generation of 64 tokens after a one-token "
-          "prompt, medians of five runs.\n")
-        w("| | llama.cpp | ModelVet | ModelVet / llama.cpp |\n|---|---:|---:|---:|")
-        for key, label in (("pp", "prompt processing (tokens/s)"), ("tg", "generation (tokens/s)")):
-            w(f"| {label} | {eng['llama_cpp'].get(key, 0):.1f} | {eng['modelvet'][key]:.1f} | {eng['ratio'].get(key, 0):.2f} |")
-        if eng.get("modelvet_peak_rss_kb"):
-            w(f"\nModelVet's peak resident memory while generating: {eng['modelvet_peak_rss_kb'] / 1024:.0f} MB (the model file is "
-              f"memory-mapped; its KV cache is f16).\n")
-        w("")
+        w(f"`bench/engine/speed.sh`, {runs[0]['threads']} threads, on the same machine. llama.cpp (built from the "
+          "llama-cpp-python sdist with its default native flags) is measured by its own `llama-bench -p 64 -n 64` (mean "
+          "of five repetitions); ModelVet by `modelvet generate --format json --ignore-eos`: prompt processing on a "
+          "prompt of about 60 tokens, generation of 64 tokens after a one-token prompt, medians of five runs.\n")
+        w("| Model | File | Prompt: llama.cpp | Prompt: ModelVet | Ratio | Generation: llama.cpp | Generation: ModelVet "
+          "| Ratio | ModelVet peak RSS |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in runs:
+            rss = f"{r['modelvet_peak_rss_kb'] / 1024:.0f} MB" if r.get("modelvet_peak_rss_kb") else "n/a"
+            w(f"| {r['model']} | {r['model_bytes'] / 1048576:.0f} MB | {r['llama_cpp'].get('pp', 0):.1f} | "
+              f"{r['modelvet']['pp']:.1f} | {r['ratio'].get('pp', 0):.2f} | {r['llama_cpp'].get('tg', 0):.1f} | "
+              f"{r['modelvet']['tg']:.1f} | {r['ratio'].get('tg', 0):.2f} | {rss} |")
+        w("\nSpeeds are tokens per second. The model file is memory-mapped; the KV cache is f16.\n")
 
     w("## Exact commands\n")
     w("```sh\n" + data["invocation"] + "\n```\n")
@@ -884,7 +905,7 @@ def main() -> int:
         corpus, meta = load_external_corpus(args.out)
         for name, info in meta["sources"].items():
             print(f"== workload e: {name}: " + (info["provenance"] if info["skipped"] else
-                  f"{info['scanned']['malicious']} malicious, {info['scanned']['benign']} benign ({info['provenance']})"))
+                  f"{info['scanned']['malicious']} malicious, {info['scanned']['inert']} inert, {info['scanned']['benign']} benign ({info['provenance']})"))
         for key in ("unlabelled", "missing"):
             if meta[key]:
                 print(f"   WARNING: {len(meta[key])} {key} files: {', '.join(meta[key][:10])}")

@@ -10,7 +10,7 @@ public enum PickleRules {
                 let verdict = ForwardingGlobals.verdict(for: index, in: program, policy: context.imports)
                     ?? TorchModuleClasses.verdict(for: index, in: program)
                     ?? context.imports.classify(imported)
-                report(imported, verdict: verdict, at: location, into: &sink)
+                report(imported, verdict: verdict, scriptClass: isScriptClass(index, in: program), at: location, into: &sink)
             }
             PickleExtensionRule.check(program, at: location, into: &sink)
             PickleGlobalMutationRule.check(program, at: location, into: &sink)
@@ -24,7 +24,17 @@ public enum PickleRules {
         PickleEmbeddedPickleRule.check(stream, at: location, into: &sink)
     }
 
-    static func report(_ imported: PickleImport, verdict: ImportVerdict, at location: Location, into sink: inout FindingSink) {
+    /// A class the loading script itself defines (`__main__.Name`, no dotted path), only instantiated
+    /// the way pickle rebuilds an ordinary object: importing it runs no module code, because `__main__`
+    /// is already loaded, and no constructor is called. `torch.save(model)` from a script writes these.
+    static func isScriptClass(_ index: Int, in program: PickleProgram) -> Bool {
+        let imported = program.imports[index]
+        return imported.isResolved && imported.module == "__main__" && !imported.name.contains(".")
+            && TorchModuleClasses.onlyInstantiated(index, in: program)
+    }
+
+    static func report(_ imported: PickleImport, verdict: ImportVerdict, scriptClass: Bool = false,
+                       at location: Location, into sink: inout FindingSink) {
         if verdict == .safe { return }
         let evidence = evidence(for: imported)
         let place = location.at(imported.offset)
@@ -45,11 +55,13 @@ public enum PickleRules {
                         "\(imported.opcode.name) imports a name that is not a constant: " + imported.notes.joined(separator: "; "),
                         at: place, evidence: evidence)
         case .unknown:
-            // Likewise one step down for a dormant unknown name: low, not medium.
+            // Likewise one step down for a dormant unknown name, or a script's own class only
+            // instantiated: low, not medium.
+            let note = scriptClass ? " (a class of the loading script, only instantiated without arguments)" : ""
             sink.report(PickleUnknownImportRule.descriptor,
                         (imported.dormant ? "dormant second stage: " : "")
-                            + "\(imported.opcode.name) imports \(imported.qualifiedName), which is not on the allowlist",
-                        at: place, evidence: evidence, severity: imported.dormant ? .low : nil)
+                            + "\(imported.opcode.name) imports \(imported.qualifiedName), which is not on the allowlist" + note,
+                        at: place, evidence: evidence, severity: imported.dormant || scriptClass ? .low : nil)
         }
     }
 

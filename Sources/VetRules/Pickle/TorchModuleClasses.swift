@@ -72,11 +72,18 @@ enum TorchModuleClasses {
         let name = imported.qualifiedName
         let isClass = all.contains(name)
         guard isClass || references.contains(name) else { return nil }
-        for call in program.calls where call.importIndex == index && call.opcode != .build {
-            guard isClass, call.opcode == .newObj || call.opcode == .newObjEx,
-                  program.heap.tupleItems(call.argumentValue)?.isEmpty ?? false else { return .unknown }
+        let called = program.calls.contains { $0.importIndex == index && $0.opcode != .build }
+        return (isClass ? onlyInstantiated(index, in: program) : !called) ? .safe : .unknown
+    }
+
+    /// Whether every use of import `index` is NEWOBJ with an empty argument tuple (`object.__new__`,
+    /// no `__init__`) or BUILD, which is how pickle rebuilds an ordinary instance.
+    static func onlyInstantiated(_ index: Int, in program: PickleProgram) -> Bool {
+        program.calls.allSatisfy { call in
+            call.importIndex != index || call.opcode == .build
+                || ((call.opcode == .newObj || call.opcode == .newObjEx)
+                    && program.heap.tupleItems(call.argumentValue)?.isEmpty ?? false)
         }
-        return .safe
     }
 
     /// Reports recurrent modules whose state declares more layers than the limit.
