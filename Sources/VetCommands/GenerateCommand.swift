@@ -6,7 +6,7 @@ import VetRules
 
 /// Options shared by `generate` and `chat`: the model, sampling and resources.
 struct EngineOptions: ParsableArguments {
-    @Argument(help: "A GGUF model file (llama, mistral or qwen2 architecture).")
+    @Argument(help: "A GGUF model file (llama, mistral, qwen2 or gemma3 architecture).")
     var model: String
 
     @Option(name: .long, help: "Most tokens to generate.")
@@ -149,10 +149,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output: text (streamed) or json (tokens, log-probabilities, timings).")
     var format: OutputFormat = .text
 
+    @Option(name: .long, help: ArgumentHelp("With --format json: the K most likely tokens and their log-probabilities at every generated step (field top_logprobs, as OpenAI's).", valueName: "K"))
+    var logprobs: Int = 0
+
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
+        if logprobs < 0 || logprobs > 100 { throw ValidationError("--logprobs is between 0 and 100") }
+        if logprobs > 0 && format != .json { throw ValidationError("--logprobs needs --format json") }
     }
 
     func run() throws {
@@ -169,7 +174,8 @@ struct GenerateCommand: ParsableCommand {
         let generation: Generation
         do {
             generation = try session.generate(promptTokens: tokens, maxTokens: engine.maxTokens, sampling: engine.sampling,
-                                              stop: engine.stop, ignoreEndOfGeneration: engine.ignoreEos) { token in
+                                              stop: engine.stop, ignoreEndOfGeneration: engine.ignoreEos,
+                                              topLogProbabilities: logprobs) { token in
                 if format == .text { Terminal.write(token.text) }
                 return true
             }
@@ -179,20 +185,36 @@ struct GenerateCommand: ParsableCommand {
         }
         switch format {
         case .text: Terminal.write("\n")
-        case .json: Terminal.write(Self.json(generation, prompt: text) + "\n")
+        case .json: Terminal.write(Self.json(generation, prompt: text, tokenizer: session.tokenizer) + "\n")
         }
         engine.report(generation)
     }
 
-    static func json(_ g: Generation, prompt: String) -> String {
-        let object: [String: Any] = [
+    static func json(_ g: Generation, prompt: String, tokenizer: Tokenizer) -> String {
+        var object: [String: Any] = [
             "prompt": prompt, "prompt_tokens": g.promptTokens, "text": g.text, "tokens": g.tokens,
             "logprobs": g.logProbabilities.map { Double($0) }, "stop_reason": g.stopReason.rawValue,
             "timings": ["prompt_seconds": g.promptSeconds, "generation_seconds": g.generationSeconds,
                         "prompt_tokens_per_second": g.promptTokensPerSecond, "generation_tokens_per_second": g.generationTokensPerSecond],
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        if !g.alternatives.isEmpty {
+            object["top_logprobs"] = g.alternatives.map { step in
+                step.map { ["id": $0.id, "token": String(decoding: tokenizer.bytes(of: $0.id, special: true), as: UTF8.self), "logprob": Double($0.logProbability)] as [String: Any] }
+            }
+        }
+        return JSONText.encode(object)
+    }
+}
+
+/// JSON text of plain Foundation values (dictionaries, arrays, strings, numbers), keys sorted.
+enum JSONText {
+    static func encode(_ object: Any) -> String {
+        do {
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        } catch {
+            // Only non-finite numbers can fail here; report rather than print a broken document.
+            return #"{"error":"the result could not be written as JSON: \#(error)"}"#
+        }
     }
 }
 

@@ -16,11 +16,12 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet rules explain ID            what a rule means and what to do
           modelvet generate MODEL.gguf -p TEXT run a small GGUF model inside ModelVet
           modelvet chat MODEL.gguf             talk to it in the terminal
+          modelvet score MODEL.gguf --text T   log-probability of each token of a text
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
         version: ModelVetVersion.current,
-        subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self],
+        subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

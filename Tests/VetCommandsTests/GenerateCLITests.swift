@@ -30,6 +30,52 @@ struct GenerateCLITests {
         #expect(object["timings"] is [String: Any])
     }
 
+    @Test("--logprobs K gives the K most likely tokens per step, sorted, the chosen one first under greedy decoding",
+          .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func topLogprobs() throws {
+        let result = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "4",
+                                  "--format", "json", "--logprobs", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let tokens = try #require(object["tokens"] as? [Int]), chosen = try #require(object["logprobs"] as? [Double])
+        let top = try #require(object["top_logprobs"] as? [[[String: Any]]])
+        #expect(top.count == 4)
+        for (step, alternatives) in top.enumerated() {
+            let ids = alternatives.compactMap { $0["id"] as? Int }, values = alternatives.compactMap { $0["logprob"] as? Double }
+            #expect(ids.count == 3 && values.count == 3 && Set(ids).count == 3)
+            #expect(values == values.sorted(by: >))
+            #expect(ids.first == tokens[step] && abs(values[0] - chosen[step]) < 1e-6)
+            #expect(alternatives.allSatisfy { $0["token"] is String })
+        }
+        let refused = try CLI.run(["generate", Self.model, "--prompt", "x", "--logprobs", "3"])
+        #expect(refused.status != 0 && refused.stderr.contains("--format json"))
+    }
+
+    @Test("score gives each token's log-probability; a greedy continuation scores as generation rated it",
+          .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func score() throws {
+        let generated = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "2", "--format", "json"])
+        let g = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
+        let text = "The capital of France is" + (g["text"] as? String ?? "")
+        let result = try CLI.run(["score", Self.model, "--text", text, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let s = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let tokens = try #require(s["tokens"] as? [Int]), logprobs = try #require(s["logprobs"] as? [Double])
+        #expect(logprobs.count == tokens.count - 1 && logprobs.allSatisfy { $0 <= 0 })
+        // The text re-tokenises to the prompt followed by the generated tokens (" Paris", "."); the last two scores are
+        // the generation's own log-probabilities, computed there one token at a time and here in one batch.
+        let generatedTokens = try #require(g["tokens"] as? [Int]), generatedLogprobs = try #require(g["logprobs"] as? [Double])
+        #expect(Array(tokens.suffix(2)) == generatedTokens)
+        for (a, b) in zip(logprobs.suffix(2), generatedLogprobs) { #expect(abs(a - b) < 0.05, "\(a) vs \(b)") }
+        let total = try #require(s["total_logprob"] as? Double), perplexity = try #require(s["perplexity"] as? Double)
+        #expect(abs(total - logprobs.reduce(0, +)) < 1e-6)
+        #expect(abs(perplexity - Foundation.exp(-total / Double(logprobs.count))) < 1e-6)
+        let table = try CLI.run(["score", Self.model, "--text", "Hello world"])
+        #expect(table.status == 0 && table.stdout.contains("perplexity"))
+        let bad = try CLI.run(["score", Self.model])
+        #expect(bad.status != 0 && bad.stderr.contains("--text"))
+    }
+
     @Test("--chat renders the model's template; --verbose reports speed on standard error",
           .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
     func chatTemplate() throws {

@@ -6,7 +6,8 @@ generated tokens and thread count: prompt processing and generation in tokens pe
 
 llama.cpp is measured with its own llama-bench (-p 64 -n 64, mean of five repetitions); ModelVet
 with `modelvet generate --format json --ignore-eos`: prompt processing on a prompt of about 64
-tokens, generation of 64 tokens after a one-token prompt, medians of five runs each. Results go to bench/out/engine.json and into docs/benchmarks.md.
+tokens, generation of 64 tokens after a one-token prompt, medians of five runs each; every model given, one after another. Results go to bench/out/engine.json and
+into docs/benchmarks.md.
 """
 import json
 import os
@@ -20,16 +21,14 @@ PROMPT = ("The history of computing is a story of people who wanted machines to 
           "then taught them to store programs, to share time between users, and to talk to each other")
 
 
-def main() -> int:
-    llama_bin, modelvet, model = sys.argv[1], sys.argv[2], sys.argv[3]
-    threads = int(sys.argv[4]) if len(sys.argv) > 4 else os.cpu_count()
+def measure(llama_bin: str, modelvet: str, model: str, threads: int) -> dict:
     out = subprocess.run([os.path.join(llama_bin, "llama-bench"), "-m", model, "-t", str(threads), "-p", "64", "-n", "64",
                           "-r", "5", "-o", "json"], capture_output=True, text=True, check=True).stdout
-    rows = json.loads(out)
     llama = {}
-    for r in rows:
+    for r in json.loads(out):
         key = "pp" if r.get("n_prompt", 0) > 0 and r.get("n_gen", 0) == 0 else "tg"
         llama[key] = r["avg_ts"]
+
     def generate(prompt: str, tokens: int) -> dict:
         res = subprocess.run([modelvet, "generate", model, "--prompt", prompt, "--max-tokens", str(tokens), "--ignore-eos",
                               "--format", "json", "--threads", str(threads)], capture_output=True, text=True, check=True)
@@ -39,23 +38,30 @@ def main() -> int:
     # 64 tokens from an (almost) empty context.
     pp_runs = [generate(PROMPT, 1) for _ in range(5)]
     tg_runs = [generate("The", 64) for _ in range(5)]
-    prompt_tokens = len(pp_runs[0]["prompt_tokens"])
     ours = {"pp": statistics.median(r["timings"]["prompt_tokens_per_second"] for r in pp_runs),
             "tg": statistics.median(r["timings"]["generation_tokens_per_second"] for r in tg_runs)}
     rss = subprocess.run(["/usr/bin/time", "-f", "%M", modelvet, "generate", model, "--prompt", PROMPT, "--max-tokens", "64",
                           "--ignore-eos", "--threads", str(threads)], capture_output=True, text=True)
     peak_kb = int(rss.stderr.strip().splitlines()[-1]) if rss.returncode == 0 else None
     result = {"model": os.path.basename(model), "model_bytes": os.path.getsize(model), "threads": threads,
-              "llama_cpp": llama, "modelvet": ours, "modelvet_prompt_tokens": prompt_tokens,
+              "llama_cpp": llama, "modelvet": ours, "modelvet_prompt_tokens": len(pp_runs[0]["prompt_tokens"]),
               "modelvet_peak_rss_kb": peak_kb,
               "ratio": {k: ours[k] / llama[k] for k in ("pp", "tg") if llama.get(k)}}
+    print(f"{result['model']}: prompt processing ModelVet {ours['pp']:.1f} t/s, llama.cpp {llama.get('pp', 0):.1f} t/s, "
+          f"ratio {result['ratio'].get('pp', 0):.2f}; generation ModelVet {ours['tg']:.1f} t/s, llama.cpp "
+          f"{llama.get('tg', 0):.1f} t/s, ratio {result['ratio'].get('tg', 0):.2f}"
+          + (f"; peak RSS {peak_kb / 1024:.0f} MB (file {result['model_bytes'] / 1048576:.0f} MB)" if peak_kb else ""),
+          flush=True)
+    return result
+
+
+def main() -> int:
+    """speed.py LLAMA_BIN_DIR MODELVET THREADS MODEL..."""
+    llama_bin, modelvet, threads, models = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+    results = [measure(llama_bin, modelvet, m, threads) for m in models]
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "out", "engine.json"), "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1)
-    print(f"prompt processing: ModelVet {ours['pp']:.1f} t/s, llama.cpp {llama.get('pp', 0):.1f} t/s, ratio {result['ratio'].get('pp', 0):.2f}")
-    print(f"generation:        ModelVet {ours['tg']:.1f} t/s, llama.cpp {llama.get('tg', 0):.1f} t/s, ratio {result['ratio'].get('tg', 0):.2f}")
-    if peak_kb:
-        print(f"ModelVet peak RSS {peak_kb / 1024:.0f} MB (model file {result['model_bytes'] / 1048576:.0f} MB)")
+        json.dump({"threads": threads, "models": results}, f, indent=1)
     return 0
 
 

@@ -7,6 +7,31 @@ public struct GeneratedToken: Sendable {
     public var text: String
     /// Natural-log probability of the token under the model (temperature 1, before filters).
     public var logProbability: Float
+    /// The most likely tokens at this step with their log-probabilities, most likely first (as
+    /// many as `generate`'s `topLogProbabilities` asked for).
+    public var alternatives: [TokenLogProbability] = []
+}
+
+/// A token id and its natural-log probability.
+public struct TokenLogProbability: Sendable, Equatable {
+    public var id: Int
+    public var logProbability: Float
+    public init(id: Int, logProbability: Float) {
+        self.id = id
+        self.logProbability = logProbability
+    }
+}
+
+/// A text scored under the model: every token's log-probability given the tokens before it.
+public struct Score: Sendable {
+    /// The tokens; the first has no prediction (nothing precedes it).
+    public var tokens: [Int]
+    /// `logProbabilities[i]` is that of `tokens[i + 1]` after `tokens[0...i]`.
+    public var logProbabilities: [Float]
+    /// Sum of the log-probabilities (the text's log-likelihood after its first token).
+    public var total: Double { logProbabilities.reduce(0) { $0 + Double($1) } }
+    /// exp(-mean log-probability).
+    public var perplexity: Double { logProbabilities.isEmpty ? 1 : Foundation.exp(-total / Double(logProbabilities.count)) }
 }
 
 /// Why generation stopped.
@@ -19,6 +44,8 @@ public struct Generation: Sendable {
     public var text: String
     public var tokens: [Int]
     public var logProbabilities: [Float]
+    /// Per generated token, the top alternatives (empty unless asked for).
+    public var alternatives: [[TokenLogProbability]] = []
     public var promptTokens: [Int]
     /// Prompt tokens taken from the cache of the previous call (a shared prefix).
     public var reusedPromptTokens: Int
@@ -83,18 +110,39 @@ public final class InferenceSession {
         return (logits, common)
     }
 
+    /// Teacher-forced log-likelihood of `tokens`: one forward pass over all of them, the logits of
+    /// every position kept, each next token's log-probability read from them.
+    /// - Throws: `EngineError` for fewer than two tokens, ids outside the vocabulary or a text
+    ///   longer than the context.
+    public func score(_ tokens: [Int]) throws -> Score {
+        guard tokens.count >= 2 else { throw EngineError(.badRequest, "scoring needs at least two tokens (the first is only context)") }
+        cache.truncate(to: 0)
+        cachedTokens = []
+        let all = try model.forward(Array(tokens.dropLast()), cache: cache, pool: pool, allPositions: true)
+        cachedTokens = Array(tokens.dropLast())
+        let vocabulary = model.config.vocabularySize
+        var result: [Float] = []
+        result.reserveCapacity(tokens.count - 1)
+        for i in 0..<(tokens.count - 1) {
+            let logits = Array(all[(i * vocabulary)..<((i + 1) * vocabulary)])
+            result.append(Sampler.logProbability(of: tokens[i + 1], in: logits))
+        }
+        return Score(tokens: tokens, logProbabilities: result)
+    }
+
     /// Generates up to `maxTokens` tokens after `promptTokens`.
     /// - Parameters:
     ///   - stop: strings that end generation (not included in the text).
     ///   - onToken: called for each token as it is generated; return false to stop.
     ///   - ignoreEndOfGeneration: keep going past end-of-generation tokens (benchmarks).
     public func generate(promptTokens: [Int], maxTokens: Int, sampling: SamplingOptions = .greedy, stop: [String] = [],
-                         ignoreEndOfGeneration: Bool = false, onToken: ((GeneratedToken) -> Bool)? = nil) throws -> Generation {
+                         ignoreEndOfGeneration: Bool = false, topLogProbabilities: Int = 0,
+                         onToken: ((GeneratedToken) -> Bool)? = nil) throws -> Generation {
         let started = DispatchTime.now()
         var (logits, reused) = try prefill(promptTokens)
         let prefilled = DispatchTime.now()
         var sampler = Sampler(sampling)
-        var generated: [Int] = [], logProbabilities: [Float] = []
+        var generated: [Int] = [], logProbabilities: [Float] = [], alternatives: [[TokenLogProbability]] = []
         var bytes: [UInt8] = [], emitted = 0
         var reason = StopReason.maxTokens
         var text = ""
@@ -104,6 +152,8 @@ public final class InferenceSession {
             if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(token) { reason = .endOfGeneration; break }
             generated.append(token)
             logProbabilities.append(logProbability)
+            let top = topLogProbabilities > 0 ? Sampler.top(topLogProbabilities, logits) : []
+            if topLogProbabilities > 0 { alternatives.append(top) }
             bytes += tokenizer.bytes(of: token)
             // Emit only complete UTF-8; a character split across tokens waits for its last byte.
             var complete = bytes.count
@@ -118,7 +168,7 @@ public final class InferenceSession {
                     break generation
                 }
             }
-            if let onToken, !onToken(GeneratedToken(id: token, text: piece, logProbability: logProbability)) { break }
+            if let onToken, !onToken(GeneratedToken(id: token, text: piece, logProbability: logProbability, alternatives: top)) { break }
             if generated.count == maxTokens { break }
             if cache.count >= cache.capacity { reason = .contextFull; break }
             logits = try model.forward([token], cache: cache, pool: pool)
@@ -126,7 +176,8 @@ public final class InferenceSession {
         }
         if reason != .stopString, emitted < bytes.count { text += String(decoding: bytes[emitted...], as: UTF8.self) }
         let finished = DispatchTime.now()
-        return Generation(text: text, tokens: generated, logProbabilities: logProbabilities, promptTokens: promptTokens,
+        return Generation(text: text, tokens: generated, logProbabilities: logProbabilities, alternatives: alternatives,
+                          promptTokens: promptTokens,
                           reusedPromptTokens: reused,
                           promptSeconds: Double(prefilled.uptimeNanoseconds - started.uptimeNanoseconds) / 1e9,
                           generationSeconds: Double(finished.uptimeNanoseconds - prefilled.uptimeNanoseconds) / 1e9,

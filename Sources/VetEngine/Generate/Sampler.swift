@@ -72,6 +72,23 @@ public struct Sampler: Sendable {
         logits[token] - logSumExp(logits)
     }
 
+    /// The `k` most likely tokens under the model's distribution (temperature 1), most likely first;
+    /// ties go to the lower id.
+    public static func top(_ k: Int, _ logits: [Float]) -> [TokenLogProbability] {
+        let logSum = logSumExp(logits)
+        var best: [Int] = []
+        best.reserveCapacity(k + 1)
+        for i in logits.indices {
+            // Insertion into a short sorted list: k is small, the vocabulary large.
+            if best.count == k, let last = best.last, logits[i] <= logits[last] { continue }
+            var at = best.count
+            while at > 0, logits[best[at - 1]] < logits[i] { at -= 1 }
+            best.insert(i, at: at)
+            if best.count > k { best.removeLast() }
+        }
+        return best.map { TokenLogProbability(id: $0, logProbability: logits[$0] - logSum) }
+    }
+
     /// Log-probabilities (natural log) of every token under the model's distribution (temperature 1).
     public static func logProbabilities(_ logits: [Float]) -> [Float] {
         let logSum = logSumExp(logits)

@@ -2,9 +2,10 @@ import Foundation
 
 extension LlamaModel {
     /// Runs `tokens` at positions `cache.count ..< cache.count + tokens.count`, appends their keys
-    /// and values to `cache`, and returns the logits of the last token.
+    /// and values to `cache`, and returns the logits of the last token, or with `allPositions` those
+    /// of every token (`tokens.count` rows of `vocabularySize`, one after another).
     /// - Throws: `EngineError` when the cache is full or a token id is outside the vocabulary.
-    public func forward(_ tokens: [Int], cache: KVCache, pool: WorkerPool) throws -> [Float] {
+    public func forward(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool = false) throws -> [Float] {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
         guard cache.count + tokens.count <= cache.capacity else {
             throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
@@ -18,19 +19,19 @@ extension LlamaModel {
         x.withUnsafeMutableBufferPointer { buffer in
             for (t, token) in tokens.enumerated() { tokenEmbedding.row(token, into: buffer.baseAddress! + t * dim) }
         }
+        if config.embeddingScale != 1 { for i in 0..<(n * dim) { x[i] *= config.embeddingScale } }
         var scratch = Scratch(config: config, tokens: n)
         for (index, layer) in layers.enumerated() {
             attention(layer, index: index, x: &x, tokens: n, start: start, cache: cache, scratch: &scratch, pool: pool)
             feedForward(layer, x: &x, tokens: n, scratch: &scratch, pool: pool)
         }
         cache.count = start + n
-        // Only the last position's logits are needed for generation.
-        var last = Array(x[((n - 1) * dim)..<(n * dim)])
-        Self.rmsNorm(&last, weight: outputNorm, epsilon: config.rmsEpsilon)
-        var logits = [Float](repeating: 0, count: output.rows)
-        let q = scratch.vectors[0]
-        last.withUnsafeBufferPointer { q.quantize($0, as: output.activationLayout) }
-        logits.withUnsafeMutableBufferPointer { output.multiply(scratch.vectors[0..<1], into: $0.baseAddress!, pool: pool) }
+        // Generation needs only the last position's logits; scoring needs every position's.
+        let first = allPositions ? 0 : n - 1, rows = n - first
+        var hidden = Array(x[(first * dim)..<(n * dim)])
+        Self.rmsNormRows(&hidden, width: dim, rows: rows, weight: outputNorm, epsilon: config.rmsEpsilon)
+        var logits = [Float](repeating: 0, count: output.rows * rows)
+        apply(output, hidden, tokens: rows, into: &logits, vectors: scratch.vectors, pool: pool)
         return logits
     }
 
@@ -48,12 +49,12 @@ extension LlamaModel {
         var vectors: [QuantizedVector]
 
         init(config: ModelConfig, tokens: Int) {
-            let dim = config.embeddingSize, kv = config.kvHeadCount * config.headSize
+            let dim = config.embeddingSize, kv = config.kvHeadCount * config.headSize, qw = config.queryWidth
             normed = [Float](repeating: 0, count: tokens * dim)
-            query = [Float](repeating: 0, count: tokens * dim)
+            query = [Float](repeating: 0, count: tokens * qw)
             key = [Float](repeating: 0, count: tokens * kv)
             value = [Float](repeating: 0, count: tokens * kv)
-            attended = [Float](repeating: 0, count: tokens * dim)
+            attended = [Float](repeating: 0, count: tokens * qw)
             projected = [Float](repeating: 0, count: tokens * dim)
             gate = [Float](repeating: 0, count: tokens * config.feedForwardSize)
             up = [Float](repeating: 0, count: tokens * config.feedForwardSize)
@@ -74,7 +75,7 @@ extension LlamaModel {
 
     func attention(_ layer: Layer, index: Int, x: inout [Float], tokens n: Int, start: Int, cache: KVCache,
                    scratch s: inout Scratch, pool: WorkerPool) {
-        let dim = config.embeddingSize, hd = config.headSize, kvWidth = config.kvHeadCount * hd
+        let dim = config.embeddingSize, hd = config.headSize, kvWidth = config.kvHeadCount * hd, qWidth = config.queryWidth
         for t in 0..<n {
             for i in 0..<dim { s.normed[t * dim + i] = x[t * dim + i] }
         }
@@ -85,10 +86,14 @@ extension LlamaModel {
         if let b = layer.queryBias { Self.addRows(&s.query, b, rows: n) }
         if let b = layer.keyBias { Self.addRows(&s.key, b, rows: n) }
         if let b = layer.valueBias { Self.addRows(&s.value, b, rows: n) }
+        if let w = layer.queryNorm { Self.rmsNormRows(&s.query, width: hd, rows: n * config.headCount, weight: w, epsilon: config.rmsEpsilon) }
+        if let w = layer.keyNorm { Self.rmsNormRows(&s.key, width: hd, rows: n * config.kvHeadCount, weight: w, epsilon: config.rmsEpsilon) }
+        let slides = config.slides(index), window = config.slidingWindow ?? Int.max
+        let ropeBase = slides ? config.ropeBaseLocal : config.ropeBase
         for t in 0..<n {
             let position = start + t
-            rope(&s.query, offset: t * dim, heads: config.headCount, position: position)
-            rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position)
+            rope(&s.query, offset: t * qWidth, heads: config.headCount, position: position, base: ropeBase)
+            rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position, base: ropeBase)
             let base = cache.offset(layer: index, position: position)
             for i in 0..<kvWidth {
                 cache.keys[base + i] = Float(Float16(s.key[t * kvWidth + i]))
@@ -116,12 +121,14 @@ extension LlamaModel {
                     while pair < n * heads {
                         let t = pair / heads, h = pair % heads
                         pair += workers
-                        let visible = start + t + 1
+                        // A sliding layer sees its own position and the window-1 before it.
+                        let first = slides ? max(0, start + t + 1 - window) : 0
+                        let visible = start + t + 1 - first
                         let kvHead = h / group
                         // ggml multiplies f16 keys by the query converted to f16.
-                        for i in 0..<hd { q16[i] = Float(Float16(shared.query[t * dim + h * hd + i])) }
+                        for i in 0..<hd { q16[i] = Float(Float16(shared.query[t * qWidth + h * hd + i])) }
                         var maximum = -Float.infinity
-                        let keyBase = shared.keys + layerBase + kvHead * hd
+                        let keyBase = shared.keys + layerBase + kvHead * hd + first * kvStride
                         for p in 0..<visible {
                             scores[p] = AttentionMath.dot(keyBase + p * kvStride, q16, count: hd, batched: batched) * scale
                             maximum = max(maximum, scores[p])
@@ -130,14 +137,15 @@ extension LlamaModel {
                         let inverse = Float(1 / sum)
                         // The weights meet the f16 values as f16, as in ggml's V x softmax product.
                         for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
-                        let valueBase = shared.values + layerBase + kvHead * hd
+                        let valueBase = shared.values + layerBase + kvHead * hd + first * kvStride
                         AttentionMath.weightedSum(scores, positions: visible, row: { valueBase + $0 * kvStride }, width: hd,
-                                                  batched: batched, slots: slots, into: shared.out + t * dim + h * hd)
+                                                  batched: batched, slots: slots, into: shared.out + t * qWidth + h * hd)
                     }
                 }
             }
         }
         apply(layer.output, s.attended, tokens: n, into: &s.projected, vectors: s.vectors, pool: pool)
+        if let w = layer.postAttentionNorm { Self.rmsNormRows(&s.projected, width: dim, rows: n, weight: w, epsilon: config.rmsEpsilon) }
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
     }
 
@@ -147,25 +155,31 @@ extension LlamaModel {
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon)
         apply(layer.gate, s.normed, tokens: n, into: &s.gate, vectors: s.vectors, pool: pool)
         apply(layer.up, s.normed, tokens: n, into: &s.up, vectors: s.vectors, pool: pool)
-        // SwiGLU is the largest element-wise step of a token (an exp per element): spread it too.
+        // The gated activation is the largest element-wise step of a token (an exp per element): spread it too.
         s.gate.withUnsafeMutableBufferPointer { gate in
             s.up.withUnsafeBufferPointer { up in
                 let g = SendablePointer(gate.baseAddress!), u = SendableRaw(UnsafeRawPointer(up.baseAddress!))
+                let gelu = config.activation == .gelu
                 pool.forEachChunk(n * ff) { range in
                     let upValues = u.pointer.assumingMemoryBound(to: Float.self)
-                    for i in range { g.pointer[i] = GGMLMath.silu(g.pointer[i]) * upValues[i] }
+                    if gelu {
+                        for i in range { g.pointer[i] = GGMLMath.gelu(g.pointer[i]) * upValues[i] }
+                    } else {
+                        for i in range { g.pointer[i] = GGMLMath.silu(g.pointer[i]) * upValues[i] }
+                    }
                 }
             }
         }
         apply(layer.down, s.gate, tokens: n, into: &s.projected, vectors: s.vectors, pool: pool)
+        if let w = layer.postFeedForwardNorm { Self.rmsNormRows(&s.projected, width: dim, rows: n, weight: w, epsilon: config.rmsEpsilon) }
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
     }
 
     /// Rotates each head of the row at `offset` by its position, as ggml's rope does (angles
     /// advanced by repeated multiplication in float).
-    func rope(_ v: inout [Float], offset: Int, heads: Int, position: Int) {
+    func rope(_ v: inout [Float], offset: Int, heads: Int, position: Int, base: Float) {
         let hd = config.headSize, dims = config.ropeDimensions
-        let thetaScale = powf(config.ropeBase, -2 / Float(dims))
+        let thetaScale = powf(base, -2 / Float(dims))
         var cosines = [Float](repeating: 0, count: dims / 2), sines = [Float](repeating: 0, count: dims / 2)
         var theta = Float(position)
         for i in 0..<(dims / 2) {

@@ -1,14 +1,20 @@
 import VetBytes
 import VetGGUF
 
-/// A llama-family transformer (llama, mistral, qwen2 as GGUF publishes them) over a memory-mapped
-/// GGUF file: grouped-query attention, RoPE, RMSNorm, SwiGLU, tied or separate output embeddings.
+/// A llama-family transformer (llama, mistral, qwen2, gemma3 as GGUF publishes them) over a
+/// memory-mapped GGUF file: grouped-query attention, RoPE, RMSNorm, SwiGLU or GeGLU, tied or
+/// separate output embeddings; optionally query/key norms, norms after attention and feed-forward,
+/// and sliding-window layers (Gemma 3).
 public final class LlamaModel: @unchecked Sendable {
     /// One transformer block's weights.
     struct Layer {
         var attentionNorm: [Float]
         var query: WeightMatrix, key: WeightMatrix, value: WeightMatrix, output: WeightMatrix
         var queryBias: [Float]?, keyBias: [Float]?, valueBias: [Float]?
+        /// Per-head RMSNorm weights of queries and keys, applied before RoPE (Gemma 3, Qwen 3).
+        var queryNorm: [Float]?, keyNorm: [Float]?
+        /// RMSNorm of the attention and feed-forward outputs before the residual add (Gemma 2/3).
+        var postAttentionNorm: [Float]?, postFeedForwardNorm: [Float]?
         var feedForwardNorm: [Float]
         var gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix
     }
@@ -43,6 +49,7 @@ public final class LlamaModel: @unchecked Sendable {
             guard let info = byName[name] else { throw EngineError(.invalidModel, "tensor \(name) is missing") }
             return try WeightMatrix(info, file: file, source: source, expectColumns: columns, expectRows: rows)
         }
+        let p0 = "blk.0."
         func vector(_ name: String, count: Int, required: Bool = true) throws -> [Float]? {
             guard byName[name] != nil else {
                 if required { throw EngineError(.invalidModel, "tensor \(name) is missing") }
@@ -53,22 +60,30 @@ public final class LlamaModel: @unchecked Sendable {
             values.withUnsafeMutableBufferPointer { m.row(0, into: $0.baseAddress!) }
             return values
         }
-        let dim = config.embeddingSize, kvDim = config.kvHeadCount * config.headSize
+        let dim = config.embeddingSize, kvDim = config.kvHeadCount * config.headSize, qDim = config.queryWidth
         tokenEmbedding = try matrix("token_embd.weight", columns: dim, rows: config.vocabularySize)
         outputNorm = try vector("output_norm.weight", count: dim)!
         output = byName["output.weight"] != nil ? try matrix("output.weight", columns: dim, rows: config.vocabularySize) : tokenEmbedding
+        let gemma = config.architecture == "gemma3"
+        if gemma, byName[p0 + "attn_q_norm.weight"] == nil || byName[p0 + "attn_k_norm.weight"] == nil {
+            throw EngineError(.invalidModel, "gemma3 layers need attn_q_norm and attn_k_norm")
+        }
         var layers: [Layer] = []
         for i in 0..<config.layerCount {
             let p = "blk.\(i)."
             layers.append(Layer(
                 attentionNorm: try vector(p + "attn_norm.weight", count: dim)!,
-                query: try matrix(p + "attn_q.weight", columns: dim, rows: dim),
+                query: try matrix(p + "attn_q.weight", columns: dim, rows: qDim),
                 key: try matrix(p + "attn_k.weight", columns: dim, rows: kvDim),
                 value: try matrix(p + "attn_v.weight", columns: dim, rows: kvDim),
-                output: try matrix(p + "attn_output.weight", columns: dim, rows: dim),
-                queryBias: try vector(p + "attn_q.bias", count: dim, required: false),
+                output: try matrix(p + "attn_output.weight", columns: qDim, rows: dim),
+                queryBias: try vector(p + "attn_q.bias", count: qDim, required: false),
                 keyBias: try vector(p + "attn_k.bias", count: kvDim, required: false),
                 valueBias: try vector(p + "attn_v.bias", count: kvDim, required: false),
+                queryNorm: try vector(p + "attn_q_norm.weight", count: config.headSize, required: false),
+                keyNorm: try vector(p + "attn_k_norm.weight", count: config.headSize, required: false),
+                postAttentionNorm: try vector(p + "post_attention_norm.weight", count: dim, required: gemma),
+                postFeedForwardNorm: try vector(p + "post_ffw_norm.weight", count: dim, required: gemma),
                 feedForwardNorm: try vector(p + "ffn_norm.weight", count: dim)!,
                 gate: try matrix(p + "ffn_gate.weight", columns: dim, rows: config.feedForwardSize),
                 up: try matrix(p + "ffn_up.weight", columns: dim, rows: config.feedForwardSize),

@@ -2,6 +2,9 @@ import VetGGUF
 
 /// Hyperparameters of a llama-family model, read from GGUF metadata.
 public struct ModelConfig: Sendable {
+    /// The feed-forward gate's activation.
+    public enum Activation: Sendable { case silu, gelu }
+
     /// `general.architecture`.
     public var architecture: String
     public var layerCount: Int
@@ -10,9 +13,22 @@ public struct ModelConfig: Sendable {
     public var headCount: Int
     public var kvHeadCount: Int
     public var headSize: Int
+    /// Width of the queries and of the attention output (`headCount * headSize`; Gemma 3's heads
+    /// are wider than `embeddingSize / headCount`).
+    public var queryWidth: Int
     /// Dimensions RoPE rotates (usually `headSize`).
     public var ropeDimensions: Int
     public var ropeBase: Float
+    /// RoPE base of sliding-window layers (Gemma 3 uses 10,000 there and `ropeBase` on global ones).
+    public var ropeBaseLocal: Float
+    /// Keys a sliding-window layer attends to (the query's own position and the window-1 before it);
+    /// nil when every layer is global.
+    public var slidingWindow: Int?
+    /// Every `slidingPattern`-th layer is global and the others slide (Gemma 3: 6).
+    public var slidingPattern: Int
+    /// Multiplier of the token embeddings (Gemma: sqrt(embeddingSize)).
+    public var embeddingScale: Float
+    public var activation: Activation
     /// Linear position scaling (1 when none).
     public var ropeScale: Float
     /// Whether RoPE rotates pairs (i, i + d/2) (Qwen2) instead of adjacent pairs (llama).
@@ -23,7 +39,12 @@ public struct ModelConfig: Sendable {
     public var vocabularySize: Int
 
     /// Architectures the engine runs, with whether RoPE is NeoX-style.
-    static let supported: [String: Bool] = ["llama": false, "mistral": false, "qwen2": true]
+    static let supported: [String: Bool] = ["llama": false, "mistral": false, "qwen2": true, "gemma3": true]
+
+    /// Whether layer `index` uses the sliding window.
+    public func slides(_ index: Int) -> Bool {
+        slidingWindow != nil && (index + 1) % slidingPattern != 0
+    }
 
     /// Reads and checks the hyperparameters.
     /// - Throws: `EngineError` naming the missing key or the unsupported architecture.
@@ -53,17 +74,43 @@ public struct ModelConfig: Sendable {
         embeddingSize = try int("embedding_length")
         feedForwardSize = try int("feed_forward_length")
         headCount = try int("attention.head_count")
-        kvHeadCount = (try? int("attention.head_count_kv")) ?? headCount
+        kvHeadCount = file.value(arch + ".attention.head_count_kv") == nil ? headCount : try int("attention.head_count_kv")
         trainedContext = try int("context_length")
-        guard embeddingSize % headCount == 0, headCount % kvHeadCount == 0 else {
-            throw EngineError(.invalidModel, "\(headCount) heads and \(kvHeadCount) key/value heads do not divide \(embeddingSize)")
+        guard headCount % kvHeadCount == 0 else {
+            throw EngineError(.invalidModel, "\(kvHeadCount) key/value heads do not divide \(headCount) heads")
         }
-        headSize = embeddingSize / headCount
-        ropeDimensions = (try? int("rope.dimension_count")) ?? headSize
+        let keyLength = file.value(arch + ".attention.key_length")?.integer
+        let valueLength = file.value(arch + ".attention.value_length")?.integer
+        guard keyLength == valueLength else {
+            throw EngineError(.unsupported, "key length \(keyLength ?? 0) differs from value length \(valueLength ?? 0)")
+        }
+        guard keyLength != nil || embeddingSize % headCount == 0 else {
+            throw EngineError(.invalidModel, "\(headCount) heads do not divide \(embeddingSize)")
+        }
+        headSize = keyLength ?? embeddingSize / headCount
+        guard headSize > 0, headSize % 2 == 0, headSize <= 4096 else {
+            throw EngineError(.invalidModel, "head size \(headSize) is not a positive even number up to 4096")
+        }
+        queryWidth = headCount * headSize
+        ropeDimensions = file.value(arch + ".rope.dimension_count") == nil ? headSize : try int("rope.dimension_count")
         guard ropeDimensions <= headSize, ropeDimensions % 2 == 0 else {
             throw EngineError(.invalidModel, "rope.dimension_count \(ropeDimensions) does not fit head size \(headSize)")
         }
         ropeBase = float("rope.freq_base") ?? 10_000
+        ropeBaseLocal = ropeBase
+        slidingPattern = 1
+        slidingWindow = nil
+        embeddingScale = 1
+        activation = .silu
+        if arch == "gemma3" {
+            // llama.cpp's gemma3 hyperparameters: five sliding layers then a global one, local RoPE
+            // base 10,000, embeddings scaled by sqrt(width), GELU-gated feed-forward.
+            slidingPattern = 6
+            slidingWindow = try int("attention.sliding_window")
+            ropeBaseLocal = 10_000
+            embeddingScale = Float(embeddingSize).squareRoot()
+            activation = .gelu
+        }
         ropeNeox = neox
         ropeScale = 1
         if let type = file.value(arch + ".rope.scaling.type")?.string, type != "none" {

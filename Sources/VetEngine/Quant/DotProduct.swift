@@ -178,69 +178,6 @@ enum DotProduct {
         return horizontalSum(acc.lowHalf, acc.highHalf) + minimums
     }
 
-    static func q45K(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, fifthBit: Bool) -> Float {
-        let blockBytes = fifthBit ? 176 : 144
-        var total: Float = 0
-        for b in 0..<blocks {
-            let block = row + b * blockBytes
-            let scales = block + 4
-            let qh = block + 16
-            let ql = block + (fifthBit ? 48 : 16)
-            let a = v.quants + b * 256
-            var sumScaled: Int32 = 0, sumMinimums: Int32 = 0
-            for group in 0..<4 {
-                let packed = ql.loadUnaligned(fromByteOffset: group * 32, as: SIMD32<UInt8>.self)
-                var lo = SIMD32<Int16>(truncatingIfNeeded: packed & 0x0F)
-                var hi = SIMD32<Int16>(truncatingIfNeeded: packed &>> 4)
-                if fifthBit {
-                    let h = SIMD32<Int16>(truncatingIfNeeded: qh.loadUnaligned(as: SIMD32<UInt8>.self))
-                    lo |= ((h &>> Int16(2 * group)) & 1) &<< 4
-                    hi |= ((h &>> Int16(2 * group + 1)) & 1) &<< 4
-                }
-                let a0 = SIMD32<Int16>(truncatingIfNeeded: UnsafeRawPointer(a + group * 64).loadUnaligned(as: SIMD32<Int8>.self))
-                let a1 = SIMD32<Int16>(truncatingIfNeeded: UnsafeRawPointer(a + group * 64 + 32).loadUnaligned(as: SIMD32<Int8>.self))
-                let (sc1, m1) = Dequantize.scaleMin(group * 2, scales)
-                let (sc2, m2) = Dequantize.scaleMin(group * 2 + 1, scales)
-                sumScaled &+= Int32(sc1) &* SIMD32<Int32>(truncatingIfNeeded: lo &* a0).wrappedSum()
-                sumScaled &+= Int32(sc2) &* SIMD32<Int32>(truncatingIfNeeded: hi &* a1).wrappedSum()
-                let s = v.sums + b * 16 + group * 4
-                sumMinimums &+= Int32(m1) &* Int32(s[0] + s[1]) &+ Int32(m2) &* Int32(s[2] + s[3])
-            }
-            let da = v.scales[b]
-            total += Dequantize.half(block, 0) * da * Float(sumScaled)
-            total -= Dequantize.half(block, 2) * da * Float(sumMinimums)
-        }
-        return total
-    }
-
-    static func q6K(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var total: Float = 0
-        for b in 0..<blocks {
-            let block = row + b * 210
-            let a = v.quants + b * 256
-            var sumi: Int32 = 0
-            for half in 0..<2 {
-                let ql = block + half * 64, qh = block + 128 + half * 32, sc = block + 192 + half * 8
-                let low0 = ql.loadUnaligned(as: SIMD32<UInt8>.self)
-                let low1 = ql.loadUnaligned(fromByteOffset: 32, as: SIMD32<UInt8>.self)
-                let h = qh.loadUnaligned(as: SIMD32<UInt8>.self)
-                let parts: [SIMD32<UInt8>] = [low0 & 0x0F | (h & 3) &<< 4, low1 & 0x0F | (h &>> 2 & 3) &<< 4,
-                                              low0 &>> 4 | (h &>> 4 & 3) &<< 4, low1 &>> 4 | (h &>> 6 & 3) &<< 4]
-                for (p, q) in parts.enumerated() {
-                    let w = SIMD32<Int16>(truncatingIfNeeded: q) &- 32
-                    let x = SIMD32<Int16>(truncatingIfNeeded: UnsafeRawPointer(a + half * 128 + p * 32).loadUnaligned(as: SIMD32<Int8>.self))
-                    let products = SIMD32<Int32>(truncatingIfNeeded: w &* x)
-                    let s0 = Int32(sc.load(fromByteOffset: p * 2, as: Int8.self))
-                    let s1 = Int32(sc.load(fromByteOffset: p * 2 + 1, as: Int8.self))
-                    let first = products.lowHalf.wrappedSum(), second = products.highHalf.wrappedSum()
-                    sumi &+= s0 &* first &+ s1 &* second
-                }
-            }
-            total += Dequantize.half(block, 208) * v.scales[b] * Float(sumi)
-        }
-        return total
-    }
-
     static func f32(_ row: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = SIMD8<Float>()
         var i = 0

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The exponential ggml's CPU backend evaluates in its vector code (softmax, SiLU), reproduced so
 /// the engine rounds as llama.cpp does: tiny differences in `exp` flip the rounding of 8-bit
 /// activation quants now and then, and over thirty layers such flips grow into visible logit
@@ -23,4 +25,11 @@ enum GGMLMath {
     /// x / (1 + exp(-x)), as ggml's vector SiLU.
     @inline(__always)
     static func silu(_ x: Float) -> Float { x / (1 + exp(-x)) }
+
+    /// The tanh approximation of GELU that ggml's `gelu` computes (Gemma's feed-forward gate).
+    @inline(__always)
+    static func gelu(_ x: Float) -> Float {
+        let sqrtTwoOverPi: Float = 0.7978845608028654, coefficient: Float = 0.044715
+        return 0.5 * x * (1 + tanhf(sqrtTwoOverPi * x * (1 + coefficient * x * x)))
+    }
 }

@@ -14,7 +14,7 @@ public final class QuantizedVector: @unchecked Sendable {
     private var capacity = 0
     /// One signed byte per element.
     private(set) var quants = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
-    /// Q8_0/Q8_1: the quants widened to 16 bits and split the way the kernels multiply them: per
+    /// The quants widened to 16 bits and split the way the kernels multiply them: per
     /// 32-element block, the even then odd elements of 0-15, then of 16-31 (four vectors of eight).
     private(set) var split = UnsafeMutablePointer<Int16>.allocate(capacity: 1)
     /// Per block: the scale (Q8_0/Q8_1 rounded through f16 as ggml stores it).
@@ -97,13 +97,8 @@ public final class QuantizedVector: @unchecked Sendable {
                 }
                 scales[b] = Float(Float16(d))
                 if layout == .q8_1 { sums[b] = Float(Float16(d * Float(sum))) }
-                for half in 0..<2 {
-                    for k in 0..<8 {
-                        split[b * 32 + half * 16 + k] = Int16(q[b * 32 + half * 16 + 2 * k])
-                        split[b * 32 + half * 16 + 8 + k] = Int16(q[b * 32 + half * 16 + 2 * k + 1])
-                    }
-                }
             }
+            splitQuants(blocks: blocks)
         case .q8_K:
             let blocks = count / 256
             for b in 0..<blocks {
@@ -129,6 +124,19 @@ public final class QuantizedVector: @unchecked Sendable {
                     sums[b * 16 + j] = Float(s)
                 }
                 scales[b] = 1 / iscale
+            }
+            splitQuants(blocks: blocks * 8)
+        }
+    }
+
+    /// Fills `split` from `quants` for `blocks` blocks of 32.
+    private func splitQuants(blocks: Int) {
+        for b in 0..<blocks {
+            for half in 0..<2 {
+                for k in 0..<8 {
+                    split[b * 32 + half * 16 + k] = Int16(quants[b * 32 + half * 16 + 2 * k])
+                    split[b * 32 + half * 16 + 8 + k] = Int16(quants[b * 32 + half * 16 + 2 * k + 1])
+                }
             }
         }
     }
