@@ -58,21 +58,27 @@ struct KernelTests {
         }
     }
 
-    @Test("the four-vector Q4_1 kernel gives each vector exactly the single-vector result")
-    func fourAtOnce() {
-        let count = 576
-        let row = randomBlocks(.q4_1, count: count, seed: 42)
-        let vectors = (0..<4).map { k -> QuantizedVector in
+    @Test("several vectors at once (four-vector kernels plus the rest) give each vector exactly the single-vector result",
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K])
+    func severalAtOnce(type: GGMLType) {
+        let count = 768
+        let row = randomBlocks(type, count: count, seed: 42)
+        let vectors = (0..<6).map { k -> QuantizedVector in
             var random = SeededGenerator(seed: UInt64(k))
             let x = (0..<count).map { _ in Float.random(in: -3...3, using: &random) }
             let v = QuantizedVector()
-            x.withUnsafeBufferPointer { v.quantize($0, as: .q8_1) }
+            x.withUnsafeBufferPointer { v.quantize($0, as: QuantizedVector.layout(for: type)) }
             return v
         }
         row.withUnsafeBytes { raw in
-            let four = DotProduct.q4_1x4(raw.baseAddress!, (vectors[0].view, vectors[1].view, vectors[2].view, vectors[3].view), blocks: count / 32)
-            let single = vectors.map { DotProduct.q4_1(raw.baseAddress!, $0.view, blocks: count / 32) }
-            #expect([four.0, four.1, four.2, four.3].map(\.bitPattern) == single.map(\.bitPattern))
+            var together = [Float](repeating: .nan, count: vectors.count)
+            vectors.map(\.view).withUnsafeBufferPointer { views in
+                together.withUnsafeMutableBufferPointer {
+                    DotProduct.dots(type, raw.baseAddress!, views, count: count, into: $0.baseAddress!, stride: 1)
+                }
+            }
+            let single = vectors.map { DotProduct.dot(type, raw.baseAddress!, $0.view, count: count) }
+            #expect(together.map(\.bitPattern) == single.map(\.bitPattern), "\(type)")
         }
     }
 

@@ -73,24 +73,9 @@ public struct WeightMatrix: @unchecked Sendable {
         // The vectors stay alive (and unchanged) until the pool returns.
         let views = SendableViews(vectors.map(\.view))
         pool.forEachChunk(rows) { range in
-            let vs = views.views
-            for r in range {
-                let row = base.pointer + r * rowBytes
-                var t = 0
-                if type == .q4_1 {
-                    // Four tokens at a time share the weight unpacking.
-                    while t + 4 <= vs.count {
-                        let (a, b, c, d) = DotProduct.q4_1x4(row, (vs[t], vs[t + 1], vs[t + 2], vs[t + 3]), blocks: columns / 32)
-                        output.pointer[t * rows + r] = a
-                        output.pointer[(t + 1) * rows + r] = b
-                        output.pointer[(t + 2) * rows + r] = c
-                        output.pointer[(t + 3) * rows + r] = d
-                        t += 4
-                    }
-                }
-                while t < vs.count {
-                    output.pointer[t * rows + r] = DotProduct.dot(type, row, vs[t], count: columns)
-                    t += 1
+            views.views.withUnsafeBufferPointer { vs in
+                for r in range {
+                    DotProduct.dots(type, base.pointer + r * rowBytes, vs, count: columns, into: output.pointer + r, stride: rows)
                 }
             }
         }

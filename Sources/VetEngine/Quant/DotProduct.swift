@@ -70,19 +70,6 @@ enum DotProduct {
         acc = acc.addingProduct(SIMD8<Float>(repeating: scale), SIMD8<Float>(sums))
     }
 
-    /// The 16-bit products of a Q4 block (values 0-15 minus `offset`) with its pre-split
-    /// activations, paired so that `accumulate` gives lanes 0-3 for elements 0-15 and 4-7 for 16-31.
-    @inline(__always)
-    static func q4Products(_ qs: UnsafeRawPointer, _ a: UnsafePointer<Int16>, offset: Int16) -> SIMD16<Int16> {
-        var (w0, w1, w2, w3) = nibbles(qs)
-        if offset != 0 { w0 &-= offset; w1 &-= offset; w2 &-= offset; w3 &-= offset }
-        let raw = UnsafeRawPointer(a)
-        let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
-        let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-        // Each 16-bit lane sums two products of at most 15 * 127 (or 8 * 127).
-        return SIMD16<Int16>(lowHalf: w0 &* a0 &+ w1 &* a1, highHalf: w2 &* a2 &+ w3 &* a3)
-    }
-
     /// ggml's hsum_float_8 over lanes lo = 0-3 and hi = 4-7.
     @inline(__always)
     static func horizontalSum(_ lo: SIMD4<Float>, _ hi: SIMD4<Float>) -> Float {
@@ -90,92 +77,102 @@ enum DotProduct {
         return (r[0] + r[2]) + (r[1] + r[3])
     }
 
-    static func q4_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var acc = SIMD8<Float>()
-        for b in 0..<blocks {
-            let block = row + b * 18
-            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b], q4Products(block + 2, v.split + b * 32, offset: 8))
-        }
-        return horizontalSum(acc.lowHalf, acc.highHalf)
-    }
-
-    static func q4_1(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
+    /// A row of 32-element blocks against one vector: per block, the unpacked weights meet the
+    /// activation's split lanes (`splitProducts`), scaled by weight scale × activation scale.
+    @inline(__always)
+    static func blocks<F: Block32Format>(_: F.Type, _ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
         var acc = SIMD8<Float>()
         var minimums: Float = 0
         for b in 0..<blocks {
-            let block = row + b * 20
-            minimums = minimums.addingProduct(Dequantize.half(block, 2), v.sums[b])
-            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b], q4Products(block + 4, v.split + b * 32, offset: 0))
+            let block = row + b * F.blockBytes
+            if F.hasMinimum { minimums = minimums.addingProduct(F.minimum(block), v.sums[b]) }
+            let w = F.unpack(block)
+            accumulate(&acc, F.scale(block) * v.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.split + b * 32))
         }
-        return horizontalSum(acc.lowHalf, acc.highHalf) + minimums
+        let sum = horizontalSum(acc.lowHalf, acc.highHalf)
+        return F.hasMinimum ? sum + minimums : sum
     }
 
-    /// Q4_1 row against four vectors at once: the weights are unpacked and their scales converted
-    /// once per block for all four; each vector's arithmetic is exactly that of `q4_1`.
-    static func q4_1x4(_ row: UnsafeRawPointer, _ v: (VectorView, VectorView, VectorView, VectorView), blocks: Int)
-        -> (Float, Float, Float, Float) {
+    /// A row of 32-element blocks against four vectors at once: each block is unpacked and its
+    /// scales converted once for all four; each vector's arithmetic is exactly that of `blocks`.
+    @inline(__always)
+    static func blocks4<F: Block32Format>(_: F.Type, _ row: UnsafeRawPointer, _ v: (VectorView, VectorView, VectorView, VectorView),
+                                           blocks: Int) -> (Float, Float, Float, Float) {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
         var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
-        @inline(__always)
-        func products(_ w: (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>), _ a: UnsafePointer<Int16>) -> SIMD16<Int16> {
-            let raw = UnsafeRawPointer(a)
-            let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
-            let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-            return SIMD16<Int16>(lowHalf: w.0 &* a0 &+ w.1 &* a1, highHalf: w.2 &* a2 &+ w.3 &* a3)
-        }
         for b in 0..<blocks {
-            let block = row + b * 20
-            let d = Dequantize.half(block, 0), m = Dequantize.half(block, 2)
-            let w = nibbles(block + 4)
-            m0 = m0.addingProduct(m, v.0.sums[b]); m1 = m1.addingProduct(m, v.1.sums[b])
-            m2 = m2.addingProduct(m, v.2.sums[b]); m3 = m3.addingProduct(m, v.3.sums[b])
-            accumulate(&acc0, d * v.0.scales[b], products(w, v.0.split + b * 32))
-            accumulate(&acc1, d * v.1.scales[b], products(w, v.1.split + b * 32))
-            accumulate(&acc2, d * v.2.scales[b], products(w, v.2.split + b * 32))
-            accumulate(&acc3, d * v.3.scales[b], products(w, v.3.split + b * 32))
+            let block = row + b * F.blockBytes
+            if F.hasMinimum {
+                let m = F.minimum(block)
+                m0 = m0.addingProduct(m, v.0.sums[b]); m1 = m1.addingProduct(m, v.1.sums[b])
+                m2 = m2.addingProduct(m, v.2.sums[b]); m3 = m3.addingProduct(m, v.3.sums[b])
+            }
+            let d = F.scale(block)
+            let w = F.unpack(block)
+            accumulate(&acc0, d * v.0.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.0.split + b * 32))
+            accumulate(&acc1, d * v.1.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.1.split + b * 32))
+            accumulate(&acc2, d * v.2.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.2.split + b * 32))
+            accumulate(&acc3, d * v.3.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.3.split + b * 32))
         }
-        return (horizontalSum(acc0.lowHalf, acc0.highHalf) + m0, horizontalSum(acc1.lowHalf, acc1.highHalf) + m1,
-                horizontalSum(acc2.lowHalf, acc2.highHalf) + m2, horizontalSum(acc3.lowHalf, acc3.highHalf) + m3)
+        func total(_ acc: SIMD8<Float>, _ m: Float) -> Float {
+            let sum = horizontalSum(acc.lowHalf, acc.highHalf)
+            return F.hasMinimum ? sum + m : sum
+        }
+        return (total(acc0, m0), total(acc1, m1), total(acc2, m2), total(acc3, m3))
     }
 
-    static func q8_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
-        var acc = SIMD8<Float>()
-        for b in 0..<blocks {
-            let block = row + b * 34
-            let a = UnsafeRawPointer(v.split + b * 32)
-            let w0 = signedBytes(block + 2), w1 = signedBytes(block + 18)
-            let a0 = a.loadUnaligned(as: SIMD8<Int16>.self), a1 = a.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
-            let a2 = a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = a.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-            // Two products of at most 128 * 127 fit 16 bits.
-            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b],
-                       SIMD16<Int16>(lowHalf: w0.even &* a0 &+ w0.odd &* a1, highHalf: w1.even &* a2 &+ w1.odd &* a3))
+    @inline(never) static func q4_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(Q4_0Blocks.self, row, v, blocks: n) }
+    @inline(never) static func q4_1(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(Q4_1Blocks.self, row, v, blocks: n) }
+    @inline(never) static func q8_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(Q8_0Blocks.self, row, v, blocks: n) }
+    @inline(never) static func q5(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int, withMinimum: Bool) -> Float {
+        withMinimum ? blocks(Q5_1Blocks.self, row, v, blocks: n) : blocks(Q5_0Blocks.self, row, v, blocks: n)
+    }
+    static func q4_1x4(_ row: UnsafeRawPointer, _ v: (VectorView, VectorView, VectorView, VectorView), blocks n: Int)
+        -> (Float, Float, Float, Float) { blocks4(Q4_1Blocks.self, row, v, blocks: n) }
+
+    /// `row · vs[t]` for every vector into `output[t * stride]`, four at a time where the type has a
+    /// four-vector kernel (the weights are then read and unpacked once per four vectors).
+    @inline(__always)
+    static func dots(_ type: GGMLType, _ row: UnsafeRawPointer, _ vs: UnsafeBufferPointer<VectorView>, count: Int,
+                     into output: UnsafeMutablePointer<Float>, stride: Int) {
+        var t = 0
+        if vs.count >= 4 {
+            switch type {
+            case .q4_0: t = fours(Q4_0Blocks.self, row, vs, count: count, into: output, stride: stride)
+            case .q4_1: t = fours(Q4_1Blocks.self, row, vs, count: count, into: output, stride: stride)
+            case .q5_0: t = fours(Q5_0Blocks.self, row, vs, count: count, into: output, stride: stride)
+            case .q5_1: t = fours(Q5_1Blocks.self, row, vs, count: count, into: output, stride: stride)
+            case .q8_0: t = fours(Q8_0Blocks.self, row, vs, count: count, into: output, stride: stride)
+            case .q4_K, .q5_K, .q6_K:
+                while t + 4 <= vs.count {
+                    let r = kQuants4(type, row, [vs[t], vs[t + 1], vs[t + 2], vs[t + 3]], blocks: count / 256)
+                    for i in 0..<4 { output[(t + i) * stride] = r[i] }
+                    t += 4
+                }
+            default: break
+            }
         }
-        return horizontalSum(acc.lowHalf, acc.highHalf)
+        while t < vs.count {
+            output[t * stride] = dot(type, row, vs[t], count: count)
+            t += 1
+        }
     }
 
-    static func q5(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, withMinimum: Bool) -> Float {
-        let blockBytes = withMinimum ? 24 : 22
-        let highOffset = withMinimum ? 4 : 2
-        var acc = SIMD8<Float>()
-        var minimums: Float = 0
-        // Bit j of the 32-bit mask is element j's fifth bit; lanes follow the even/odd split.
-        let evenBits = SIMD8<UInt32>(0, 2, 4, 6, 8, 10, 12, 14), oddBits = evenBits &+ 1
-        for b in 0..<blocks {
-            let block = row + b * blockBytes
-            if withMinimum { minimums = minimums.addingProduct(Dequantize.half(block, 2), v.sums[b]) }
-            let high = SIMD8<UInt32>(repeating: block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian)
-            var (w0, w1, w2, w3) = nibbles(block + highOffset + 4)
-            w0 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> evenBits) & 1) &<< 4
-            w1 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> oddBits) & 1) &<< 4
-            w2 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (evenBits &+ 16)) & 1) &<< 4
-            w3 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (oddBits &+ 16)) & 1) &<< 4
-            if !withMinimum { w0 &-= 16; w1 &-= 16; w2 &-= 16; w3 &-= 16 }
-            let a = UnsafeRawPointer(v.split + b * 32)
-            let a0 = a.loadUnaligned(as: SIMD8<Int16>.self), a1 = a.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
-            let a2 = a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = a.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-            accumulate(&acc, Dequantize.half(block, 0) * v.scales[b], SIMD16<Int16>(lowHalf: w0 &* a0 &+ w1 &* a1, highHalf: w2 &* a2 &+ w3 &* a3))
+    /// The whole groups of four of `dots`; returns how many vectors it did. Kept out of line so the
+    /// single-vector path of `dots` (every generated token) stays a small loop.
+    @inline(never)
+    static func fours<F: Block32Format>(_ format: F.Type, _ row: UnsafeRawPointer, _ vs: UnsafeBufferPointer<VectorView>, count: Int,
+                                         into output: UnsafeMutablePointer<Float>, stride: Int) -> Int {
+        var t = 0
+        while t + 4 <= vs.count {
+            let r = blocks4(format, row, (vs[t], vs[t + 1], vs[t + 2], vs[t + 3]), blocks: count / 32)
+            output[t * stride] = r.0
+            output[(t + 1) * stride] = r.1
+            output[(t + 2) * stride] = r.2
+            output[(t + 3) * stride] = r.3
+            t += 4
         }
-        return horizontalSum(acc.lowHalf, acc.highHalf) + minimums
+        return t
     }
 
     static func f32(_ row: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {

@@ -1,3 +1,5 @@
+import VetGGUF
+
 /// Dot products of K-quant weight rows (256-element super-blocks) with a Q8_K activation.
 ///
 /// The activation's pre-split 16-bit quants (`VectorView.split`, per 32 elements the even then
@@ -27,22 +29,45 @@ extension DotProduct {
     @inline(__always)
     static func lanes(_ x: SIMD8<UInt16>) -> SIMD8<Int16> { unsafeBitCast(x, to: SIMD8<Int16>.self) }
 
-    /// Q4_K (`fifthBit` false, 144-byte blocks) and Q5_K (176-byte blocks): eight sub-blocks of 32
-    /// with 6-bit scales and minimums; the minimums meet the activation's 16-element sums.
+    /// Q4_K (`fifthBit` false, 144-byte blocks) and Q5_K (176-byte blocks) against one vector.
+    @inline(never)
     static func q45K(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int, fifthBit: Bool) -> Float {
+        fifthBit ? q45K(row, [v] as InlineArray<1, VectorView>, blocks: blocks, fifthBit: true)[0]
+            : q45K(row, [v] as InlineArray<1, VectorView>, blocks: blocks, fifthBit: false)[0]
+    }
+
+    /// Q6_K against one vector.
+    @inline(never)
+    static func q6K(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
+        q6K(row, [v] as InlineArray<1, VectorView>, blocks: blocks)[0]
+    }
+
+    /// A K-quant row against four vectors at once; each result is bit for bit the single-vector one.
+    @inline(never)
+    static func kQuants4(_ type: GGMLType, _ row: UnsafeRawPointer, _ v: InlineArray<4, VectorView>, blocks: Int) -> InlineArray<4, Float> {
+        switch type {
+        case .q4_K: q45K(row, v, blocks: blocks, fifthBit: false)
+        case .q5_K: q45K(row, v, blocks: blocks, fifthBit: true)
+        default: q6K(row, v, blocks: blocks)
+        }
+    }
+
+    /// Q4_K and Q5_K against N vectors: eight sub-blocks of 32 with 6-bit scales and minimums; the
+    /// minimums meet the activation's 16-element sums. The weights are unpacked once for all N.
+    @inline(__always)
+    static func q45K<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int, fifthBit: Bool)
+        -> InlineArray<N, Float> {
         let blockBytes = fifthBit ? 176 : 144
         let mask = SIMD8<UInt16>(repeating: 0x0F)
-        var total = SIMD8<Float>()
-        var minimums: Float = 0
+        var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
+        var minimums = InlineArray<N, Float>(repeating: 0)
         for b in 0..<blocks {
             let block = row + b * blockBytes
             let scales = block + 4
             let qh = block + 16
             let qs = block + (fifthBit ? 48 : 16)
-            let a = v.split + b * 256
-            let bsums = v.sums + b * 16
-            var acc = SIMD8<Int32>()
-            var mins: Int32 = 0
+            var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
+            var mins = InlineArray<N, Int32>(repeating: 0)
             // The fifth bits: bit k of byte j belongs to element j of sub-block k.
             let h0 = fifthBit ? qh.loadUnaligned(as: SIMD8<UInt16>.self) : SIMD8<UInt16>()
             let h1 = fifthBit ? qh.loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self) : SIMD8<UInt16>()
@@ -61,29 +86,40 @@ extension DotProduct {
                 }
                 let (sc1, m1) = Dequantize.scaleMin(group * 2, scales)
                 let (sc2, m2) = Dequantize.scaleMin(group * 2 + 1, scales)
-                let low = splitProducts(lanes(l0), lanes(l1), lanes(l2), lanes(l3), a + group * 64)
-                let high = splitProducts(lanes(u0), lanes(u1), lanes(u2), lanes(u3), a + group * 64 + 32)
-                acc &+= pairSums(low) &* SIMD8<Int32>(repeating: Int32(sc1))
-                acc &+= pairSums(high) &* SIMD8<Int32>(repeating: Int32(sc2))
-                let s = bsums + group * 4
-                mins &+= Int32(m1) &* Int32(s[0] + s[1]) &+ Int32(m2) &* Int32(s[2] + s[3])
+                let s1 = SIMD8<Int32>(repeating: Int32(sc1)), s2 = SIMD8<Int32>(repeating: Int32(sc2))
+                for i in 0..<N {
+                    let a = v[i].split + b * 256 + group * 64
+                    let low = splitProducts(lanes(l0), lanes(l1), lanes(l2), lanes(l3), a)
+                    let high = splitProducts(lanes(u0), lanes(u1), lanes(u2), lanes(u3), a + 32)
+                    acc[i] &+= pairSums(low) &* s1
+                    acc[i] &+= pairSums(high) &* s2
+                    let s = v[i].sums + b * 16 + group * 4
+                    mins[i] &+= Int32(m1) &* Int32(s[0] + s[1]) &+ Int32(m2) &* Int32(s[2] + s[3])
+                }
             }
-            let da = v.scales[b]
-            total = total.addingProduct(SIMD8<Float>(repeating: Dequantize.half(block, 0) * da), SIMD8<Float>(acc))
-            minimums = minimums.addingProduct(Dequantize.half(block, 2) * da, Float(mins))
+            let d = Dequantize.half(block, 0), dmin = Dequantize.half(block, 2)
+            for i in 0..<N {
+                let da = v[i].scales[b]
+                total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * da), SIMD8<Float>(acc[i]))
+                minimums[i] = minimums[i].addingProduct(dmin * da, Float(mins[i]))
+            }
         }
-        return horizontalSum(total.lowHalf, total.highHalf) - minimums
+        var out = InlineArray<N, Float>(repeating: 0)
+        for i in 0..<N { out[i] = horizontalSum(total[i].lowHalf, total[i].highHalf) - minimums[i] }
+        return out
     }
 
-    /// Q6_K (210-byte blocks): sixteen sub-blocks of 16 with signed 8-bit scales; each half of 128
-    /// elements takes its low four bits from 64 bytes of `ql` and its top two from 32 bytes of `qh`.
-    static func q6K(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
+    /// Q6_K (210-byte blocks) against N vectors: sixteen sub-blocks of 16 with signed 8-bit scales;
+    /// each half of 128 elements takes its low four bits from 64 bytes of `ql` and its top two from
+    /// 32 bytes of `qh`.
+    @inline(__always)
+    static func q6K<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int) -> InlineArray<N, Float> {
         let mask = SIMD8<UInt16>(repeating: 0x0F), three = SIMD8<UInt16>(repeating: 3)
         let bias = SIMD8<Int16>(repeating: 32)
-        var total = SIMD8<Float>()
+        var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         for b in 0..<blocks {
             let block = row + b * 210
-            var acc = SIMD8<Int32>()
+            var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
             for half in 0..<2 {
                 let ql = block + half * 64, qh = block + 128 + half * 32, sc = block + 192 + half * 8
                 let h0 = qh.loadUnaligned(as: SIMD8<UInt16>.self), h1 = qh.loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self)
@@ -94,19 +130,26 @@ extension DotProduct {
                     let source = ql + (part & 1) * 32
                     let q0 = source.loadUnaligned(as: SIMD8<UInt16>.self), q1 = source.loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self)
                     let ns = UInt16(part >> 1) * 4, hs = UInt16(2 * part)
-                    let w0 = ((q0 &>> ns) & mask) | (((h0 &>> hs) & three) &<< 4)
-                    let w1 = ((q0 &>> (ns + 8)) & mask) | (((h0 &>> (hs + 8)) & three) &<< 4)
-                    let w2 = ((q1 &>> ns) & mask) | (((h1 &>> hs) & three) &<< 4)
-                    let w3 = ((q1 &>> (ns + 8)) & mask) | (((h1 &>> (hs + 8)) & three) &<< 4)
-                    let products = splitProducts(lanes(w0) &- bias, lanes(w1) &- bias, lanes(w2) &- bias, lanes(w3) &- bias,
-                                                 v.split + b * 256 + half * 128 + part * 32)
+                    let w0 = lanes(((q0 &>> ns) & mask) | (((h0 &>> hs) & three) &<< 4)) &- bias
+                    let w1 = lanes(((q0 &>> (ns + 8)) & mask) | (((h0 &>> (hs + 8)) & three) &<< 4)) &- bias
+                    let w2 = lanes(((q1 &>> ns) & mask) | (((h1 &>> hs) & three) &<< 4)) &- bias
+                    let w3 = lanes(((q1 &>> (ns + 8)) & mask) | (((h1 &>> (hs + 8)) & three) &<< 4)) &- bias
                     let s0 = Int32(sc.load(fromByteOffset: part * 2, as: Int8.self))
                     let s1 = Int32(sc.load(fromByteOffset: part * 2 + 1, as: Int8.self))
-                    acc &+= pairSums(products) &* SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)
+                    let scale = SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)
+                    for i in 0..<N {
+                        let products = splitProducts(w0, w1, w2, w3, v[i].split + b * 256 + half * 128 + part * 32)
+                        acc[i] &+= pairSums(products) &* scale
+                    }
                 }
             }
-            total = total.addingProduct(SIMD8<Float>(repeating: Dequantize.half(block, 208) * v.scales[b]), SIMD8<Float>(acc))
+            let d = Dequantize.half(block, 208)
+            for i in 0..<N {
+                total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * v[i].scales[b]), SIMD8<Float>(acc[i]))
+            }
         }
-        return horizontalSum(total.lowHalf, total.highHalf)
+        var out = InlineArray<N, Float>(repeating: 0)
+        for i in 0..<N { out[i] = horizontalSum(total[i].lowHalf, total[i].highHalf) }
+        return out
     }
 }

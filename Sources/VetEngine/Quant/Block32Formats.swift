@@ -1,0 +1,75 @@
+/// Weights of one 32-element block unpacked into the activation's split lanes: per 8-lane vector,
+/// the even then odd elements of 0-15, then of 16-31 (see `QuantizedVector.split`).
+typealias SplitLanes = (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>)
+
+/// A ggml block type of 32 elements: how to read its scale, its minimum (when it has one) and its
+/// quants. `DotProduct.blocks` and `blocks4` are written once over this.
+protocol Block32Format {
+    static var blockBytes: Int { get }
+    static var hasMinimum: Bool { get }
+    static func scale(_ block: UnsafeRawPointer) -> Float
+    static func minimum(_ block: UnsafeRawPointer) -> Float
+    static func unpack(_ block: UnsafeRawPointer) -> SplitLanes
+}
+
+extension Block32Format {
+    static var hasMinimum: Bool { false }
+    @inline(__always) static func scale(_ block: UnsafeRawPointer) -> Float { Dequantize.half(block, 0) }
+    @inline(__always) static func minimum(_ block: UnsafeRawPointer) -> Float { Dequantize.half(block, 2) }
+}
+
+/// Q4_0: f16 scale, 16 bytes of nibbles, value (q - 8) · d.
+enum Q4_0Blocks: Block32Format {
+    static var blockBytes: Int { 18 }
+    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes {
+        var (w0, w1, w2, w3) = DotProduct.nibbles(block + 2)
+        w0 &-= 8; w1 &-= 8; w2 &-= 8; w3 &-= 8
+        return (w0, w1, w2, w3)
+    }
+}
+
+/// Q4_1: f16 scale, f16 minimum, 16 bytes of nibbles, value q · d + m.
+enum Q4_1Blocks: Block32Format {
+    static var blockBytes: Int { 20 }
+    static var hasMinimum: Bool { true }
+    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes { DotProduct.nibbles(block + 4) }
+}
+
+/// Q8_0: f16 scale, 32 signed bytes. Two products of at most 128 · 127 fit 16 bits.
+enum Q8_0Blocks: Block32Format {
+    static var blockBytes: Int { 34 }
+    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes {
+        let w0 = DotProduct.signedBytes(block + 2), w1 = DotProduct.signedBytes(block + 18)
+        return (w0.even, w0.odd, w1.even, w1.odd)
+    }
+}
+
+/// The fifth bits of a Q5 block (bit j of the 32-bit word is element j's) or'ed into its nibbles.
+@inline(__always)
+private func q5Lanes(_ block: UnsafeRawPointer, highOffset: Int) -> SplitLanes {
+    let evenBits = SIMD8<UInt32>(0, 2, 4, 6, 8, 10, 12, 14), oddBits = evenBits &+ 1
+    let high = SIMD8<UInt32>(repeating: block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian)
+    var (w0, w1, w2, w3) = DotProduct.nibbles(block + highOffset + 4)
+    w0 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> evenBits) & 1) &<< 4
+    w1 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> oddBits) & 1) &<< 4
+    w2 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (evenBits &+ 16)) & 1) &<< 4
+    w3 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (oddBits &+ 16)) & 1) &<< 4
+    return (w0, w1, w2, w3)
+}
+
+/// Q5_0: f16 scale, 32 fifth bits, 16 bytes of nibbles, value (q - 16) · d.
+enum Q5_0Blocks: Block32Format {
+    static var blockBytes: Int { 22 }
+    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes {
+        var (w0, w1, w2, w3) = q5Lanes(block, highOffset: 2)
+        w0 &-= 16; w1 &-= 16; w2 &-= 16; w3 &-= 16
+        return (w0, w1, w2, w3)
+    }
+}
+
+/// Q5_1: f16 scale, f16 minimum, 32 fifth bits, 16 bytes of nibbles, value q · d + m.
+enum Q5_1Blocks: Block32Format {
+    static var blockBytes: Int { 24 }
+    static var hasMinimum: Bool { true }
+    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes { q5Lanes(block, highOffset: 4) }
+}
