@@ -45,15 +45,23 @@ enum Q8_0Blocks: Block32Format {
 }
 
 /// The fifth bits of a Q5 block (bit j of the 32-bit word is element j's) or'ed into its nibbles.
+/// Each lane masks its bit, a multiply moves it to bit 15 and a shift down to bit 4: three 16-bit
+/// vector instructions per lane group (AVX2 has no per-lane 16-bit shift, and Swift's widening
+/// conversions compile to calls here).
 @inline(__always)
 private func q5Lanes(_ block: UnsafeRawPointer, highOffset: Int) -> SplitLanes {
-    let evenBits = SIMD8<UInt32>(0, 2, 4, 6, 8, 10, 12, 14), oddBits = evenBits &+ 1
-    let high = SIMD8<UInt32>(repeating: block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian)
+    let bits = block.loadUnaligned(fromByteOffset: highOffset, as: UInt32.self).littleEndian
+    let low = SIMD8<UInt16>(repeating: UInt16(truncatingIfNeeded: bits)), high = SIMD8<UInt16>(repeating: UInt16(truncatingIfNeeded: bits >> 16))
+    let evenMask = SIMD8<UInt16>(1 << 0, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14), oddMask = evenMask &<< 1
+    let evenLift = SIMD8<UInt16>(1 << 15, 1 << 13, 1 << 11, 1 << 9, 1 << 7, 1 << 5, 1 << 3, 1 << 1), oddLift = evenLift &>> 1
+    @inline(__always) func fifth(_ x: SIMD8<UInt16>, _ mask: SIMD8<UInt16>, _ lift: SIMD8<UInt16>) -> SIMD8<Int16> {
+        unsafeBitCast(((x & mask) &* lift) &>> 11, to: SIMD8<Int16>.self)
+    }
     var (w0, w1, w2, w3) = DotProduct.nibbles(block + highOffset + 4)
-    w0 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> evenBits) & 1) &<< 4
-    w1 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> oddBits) & 1) &<< 4
-    w2 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (evenBits &+ 16)) & 1) &<< 4
-    w3 |= SIMD8<Int16>(truncatingIfNeeded: (high &>> (oddBits &+ 16)) & 1) &<< 4
+    w0 |= fifth(low, evenMask, evenLift)
+    w1 |= fifth(low, oddMask, oddLift)
+    w2 |= fifth(high, evenMask, evenLift)
+    w3 |= fifth(high, oddMask, oddLift)
     return (w0, w1, w2, w3)
 }
 
