@@ -152,12 +152,17 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --format json: the K most likely tokens and their log-probabilities at every generated step (field top_logprobs, as OpenAI's).", valueName: "K"))
     var logprobs: Int = 0
 
+    @Option(name: .long, help: ArgumentHelp("Generate N continuations of the prompt together, reading the weights once per step for all (sampled ones use seeds --seed, --seed+1, ...).", valueName: "N"))
+    var batch: Int = 1
+
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
         if logprobs < 0 || logprobs > 100 { throw ValidationError("--logprobs is between 0 and 100") }
         if logprobs > 0 && format != .json { throw ValidationError("--logprobs needs --format json") }
+        if !(1...64).contains(batch) { throw ValidationError("--batch is between 1 and 64") }
+        if batch > 1 && (logprobs > 0 || !engine.stop.isEmpty) { throw ValidationError("--batch does not combine with --logprobs or --stop") }
     }
 
     func run() throws {
@@ -171,6 +176,7 @@ struct GenerateCommand: ParsableCommand {
             text = try engine.render(template, messages, session)
         }
         let tokens = session.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        if batch > 1 { return try runBatch(session, tokens: tokens, prompt: text) }
         let generation: Generation
         do {
             generation = try session.generate(promptTokens: tokens, maxTokens: engine.maxTokens, sampling: engine.sampling,
@@ -188,6 +194,39 @@ struct GenerateCommand: ParsableCommand {
         case .json: Terminal.write(Self.json(generation, prompt: text, tokenizer: session.tokenizer) + "\n")
         }
         engine.report(generation)
+    }
+
+    /// `--batch N`: N sequences decoded together; the timings are for all of them.
+    func runBatch(_ session: InferenceSession, tokens: [Int], prompt: String) throws {
+        let generations: [Generation]
+        do {
+            generations = try session.generate(batch: Array(repeating: tokens, count: batch), maxTokens: engine.maxTokens,
+                                               sampling: engine.sampling, ignoreEndOfGeneration: engine.ignoreEos)
+        } catch let error as EngineError {
+            Terminal.error(error.message)
+            throw ExitCode(2)
+        }
+        let seconds = generations.first?.generationSeconds ?? 0
+        let total = generations.reduce(0) { $0 + $1.tokens.count }
+        let rate = seconds > 0 ? Double(total) / seconds : 0
+        switch format {
+        case .text:
+            for (i, g) in generations.enumerated() { Terminal.write("--- \(i + 1) ---\n" + g.text + "\n") }
+        case .json:
+            Terminal.write(JSONText.encode([
+                "prompt": prompt, "prompt_tokens": tokens,
+                "generations": generations.map { g in
+                    ["text": g.text, "tokens": g.tokens, "logprobs": g.logProbabilities.map { Double($0) },
+                     "stop_reason": g.stopReason.rawValue] as [String: Any]
+                },
+                "timings": ["generation_seconds": seconds, "generated_tokens": total, "generation_tokens_per_second": rate,
+                            "prompt_seconds": generations.reduce(0) { $0 + $1.promptSeconds }],
+            ] as [String: Any]) + "\n")
+        }
+        if engine.verbose {
+            FileHandleOutput.standardError(String(format: "\n%d sequences: %d tokens in %.2f s, %.1f tokens/s together\n",
+                                                  generations.count, total, seconds, rate))
+        }
     }
 
     static func json(_ g: Generation, prompt: String, tokenizer: Tokenizer) -> String {

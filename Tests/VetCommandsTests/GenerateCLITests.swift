@@ -76,6 +76,21 @@ struct GenerateCLITests {
         #expect(bad.status != 0 && bad.stderr.contains("--text"))
     }
 
+    @Test("--batch N decodes N continuations together; greedy ones equal the single run",
+          .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func batch() throws {
+        let result = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "8",
+                                  "--format", "json", "--batch", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let generations = try #require(object["generations"] as? [[String: Any]])
+        #expect(generations.count == 3)
+        #expect(generations.allSatisfy { $0["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553] })
+        #expect((object["timings"] as? [String: Any])?["generated_tokens"] as? Int == 24)
+        let refused = try CLI.run(["generate", Self.model, "--prompt", "x", "--batch", "0"])
+        #expect(refused.status != 0 && refused.stderr.contains("--batch"))
+    }
+
     @Test("--chat renders the model's template; --verbose reports speed on standard error",
           .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
     func chatTemplate() throws {

@@ -82,6 +82,36 @@ struct TinyModelTests {
         #expect(reused.logProbabilities == fresh.logProbabilities)
     }
 
+    @Test("batched decoding gives each sequence exactly what decoding it alone gives, for every batch size",
+          arguments: [GGMLType.q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .f32])
+    func batched(type: GGMLType) throws {
+        let model = try TinyModel.model(TinyModel.builder(type: type).bytes())
+        let session = try InferenceSession(model: model, context: 64, threads: 2)
+        let prompts = ["hello", "hello world", "world hello hello", "he", "hell", "hello hello world"].map { session.tokenizer.encode($0) }
+        let alone = try prompts.map { try InferenceSession(model: model, context: 64, threads: 2).generate(promptTokens: $0, maxTokens: 7) }
+        for size in [1, 2, 4, 5, 6] {
+            let together = try session.generate(batch: Array(prompts.prefix(size)), maxTokens: 7)
+            #expect(together.count == size)
+            for (a, b) in zip(alone, together) {
+                #expect(a.tokens == b.tokens, "\(type) batch \(size)")
+                #expect(a.logProbabilities == b.logProbabilities, "\(type) batch \(size)")
+                #expect(a.stopReason == b.stopReason)
+            }
+        }
+        // Sampled sequences use consecutive seeds: sequence i is what a lone run with seed + i gives.
+        var sampling = SamplingOptions.greedy
+        sampling.temperature = 1
+        sampling.seed = 11
+        let sampled = try session.generate(batch: [prompts[0], prompts[0]], maxTokens: 6, sampling: sampling)
+        for i in 0..<2 {
+            var own = sampling
+            own.seed = 11 + UInt64(i)
+            let lone = try InferenceSession(model: model, context: 64, threads: 2).generate(promptTokens: prompts[0], maxTokens: 6, sampling: own)
+            #expect(sampled[i].tokens == lone.tokens)
+        }
+        #expect(throws: EngineError.self) { try session.generate(batch: [[]], maxTokens: 2) }
+    }
+
     @Test("seeded sampling repeats with the same seed; filters keep the choice among allowed tokens")
     func sampling() throws {
         let model = try TinyModel.model(TinyModel.builder().bytes())

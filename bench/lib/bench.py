@@ -711,6 +711,15 @@ def write_report(path: str, data: dict) -> None:
               f"{r['modelvet']['pp']:.1f} | {r['ratio'].get('pp', 0):.2f} | {r['llama_cpp'].get('tg', 0):.1f} | "
               f"{r['modelvet']['tg']:.1f} | {r['ratio'].get('tg', 0):.2f} | {rss} |")
         w("\nSpeeds are tokens per second. The model file is memory-mapped; the KV cache is f16.\n")
+        if any("batch8_tg" in r["modelvet"] for r in runs):
+            w("Batched decoding (`modelvet generate --batch 8 --ignore-eos --max-tokens 64`, median of three): eight "
+              "sequences decoded together, each weight matrix read once per step for all of them.\n")
+            w("| Model | One sequence (tokens/s) | Eight together (tokens/s, all sequences) | Gain |\n|---|---:|---:|---:|")
+            for r in runs:
+                b = r["modelvet"].get("batch8_tg")
+                if b:
+                    w(f"| {r['model']} | {r['modelvet']['tg']:.1f} | {b:.1f} | {b / r['modelvet']['tg']:.2f}x |")
+            w("")
 
     w("## Exact commands\n")
     w("```sh\n" + data["invocation"] + "\n```\n")

@@ -130,6 +130,60 @@ public final class InferenceSession {
         return Score(tokens: tokens, logProbabilities: result)
     }
 
+    /// Generates up to `maxTokens` tokens after each of several prompts, decoding all sequences
+    /// together: every step reads each weight matrix once for all of them, which is where a small
+    /// model spends its time. Each sequence has its own key/value cache (this session's cache is not
+    /// used or changed) and its own sampler, seeded `sampling.seed + index`; greedy results are
+    /// exactly those of `generate` on each prompt alone. A sequence ends at end-of-generation (unless
+    /// `ignoreEndOfGeneration`), at `maxTokens` or when its context is full.
+    /// - Throws: `EngineError` for an empty prompt, a token outside the vocabulary or a prompt longer
+    ///   than the context.
+    public func generate(batch prompts: [[Int]], maxTokens: Int, sampling: SamplingOptions = .greedy,
+                         ignoreEndOfGeneration: Bool = false) throws -> [Generation] {
+        guard !prompts.isEmpty else { return [] }
+        let caches = try prompts.map { _ in try KVCache(config: model.config, capacity: cache.capacity) }
+        var logits: [[Float]] = [], promptSeconds: [Double] = []
+        for (i, prompt) in prompts.enumerated() {
+            guard !prompt.isEmpty else { throw EngineError(.badRequest, "prompt \(i) has no tokens") }
+            let started = DispatchTime.now()
+            logits.append(try model.forward(prompt, cache: caches[i], pool: pool))
+            promptSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+        }
+        let decodeStarted = DispatchTime.now()
+        var samplers = prompts.indices.map { i -> Sampler in
+            var options = sampling
+            options.seed = sampling.seed &+ UInt64(i)
+            return Sampler(options)
+        }
+        var generated = [[Int]](repeating: [], count: prompts.count), logProbabilities = [[Float]](repeating: [], count: prompts.count)
+        var reasons = [StopReason](repeating: .maxTokens, count: prompts.count)
+        var active = maxTokens > 0 ? Array(prompts.indices) : []
+        while !active.isEmpty {
+            var next: [Int] = [], still: [Int] = []
+            for i in active {
+                let token = samplers[i].next(logits[i], recent: prompts[i] + generated[i])
+                if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(token) { reasons[i] = .endOfGeneration; continue }
+                generated[i].append(token)
+                logProbabilities[i].append(Sampler.logProbability(of: token, in: logits[i]))
+                if generated[i].count >= maxTokens { continue }
+                if caches[i].count >= caches[i].capacity { reasons[i] = .contextFull; continue }
+                next.append(token)
+                still.append(i)
+            }
+            active = still
+            guard !active.isEmpty else { break }
+            let rows = try model.forward(batch: next, caches: active.map { caches[$0] }, pool: pool)
+            let vocabulary = model.config.vocabularySize
+            for (k, i) in active.enumerated() { logits[i] = Array(rows[(k * vocabulary)..<((k + 1) * vocabulary)]) }
+        }
+        let decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStarted.uptimeNanoseconds) / 1e9
+        return prompts.indices.map { i in
+            Generation(text: tokenizer.decode(generated[i]), tokens: generated[i], logProbabilities: logProbabilities[i],
+                       promptTokens: prompts[i], reusedPromptTokens: 0, promptSeconds: promptSeconds[i],
+                       generationSeconds: decodeSeconds, stopReason: reasons[i])
+        }
+    }
+
     /// Generates up to `maxTokens` tokens after `promptTokens`.
     /// - Parameters:
     ///   - stop: strings that end generation (not included in the text).

@@ -6,15 +6,49 @@ extension LlamaModel {
     /// of every token (`tokens.count` rows of `vocabularySize`, one after another).
     /// - Throws: `EngineError` when the cache is full or a token id is outside the vocabulary.
     public func forward(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool = false) throws -> [Float] {
-        guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
         guard cache.count + tokens.count <= cache.capacity else {
             throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
         }
+        let start = cache.count
+        let logits = try run(tokens, slots: tokens.indices.map { Slot(cache: cache, position: start + $0) }, prompt: true,
+                             pool: pool, allPositions: allPositions)
+        cache.count = start + tokens.count
+        return logits
+    }
+
+    /// One next token for each of several sequences, each with its own cache: every weight matrix
+    /// is read once for all of them (batched decoding). `tokens[i]` goes to `caches[i]` at position
+    /// `caches[i].count`; returns `tokens.count` rows of logits. Each sequence's numbers are exactly
+    /// those of decoding it alone.
+    /// - Throws: `EngineError` when a cache is full or appears twice, or a token id is outside the vocabulary.
+    public func forward(batch tokens: [Int], caches: [KVCache], pool: WorkerPool) throws -> [Float] {
+        guard tokens.count == caches.count else { throw EngineError(.badRequest, "\(tokens.count) tokens for \(caches.count) caches") }
+        guard Set(caches.map(ObjectIdentifier.init)).count == caches.count else {
+            throw EngineError(.badRequest, "a cache appears twice in one batch")
+        }
+        if let full = caches.first(where: { $0.count >= $0.capacity }) {
+            throw EngineError(.badRequest, "the context is full: \(full.count) tokens")
+        }
+        let logits = try run(tokens, slots: caches.map { Slot(cache: $0, position: $0.count) }, prompt: false,
+                             pool: pool, allPositions: true)
+        for cache in caches { cache.count += 1 }
+        return logits
+    }
+
+    /// Where one token's keys and values go.
+    struct Slot {
+        let cache: KVCache
+        let position: Int
+    }
+
+    /// The transformer over `tokens`, token t stored in `slots[t]`. `prompt` marks consecutive
+    /// positions of one sequence (attention then sums as llama.cpp's batched kernels do).
+    func run(_ tokens: [Int], slots: [Slot], prompt: Bool, pool: WorkerPool, allPositions: Bool) throws -> [Float] {
+        guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
         if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
             throw EngineError(.badRequest, "token id \(bad) is outside the vocabulary of \(config.vocabularySize)")
         }
         let n = tokens.count, dim = config.embeddingSize
-        let start = cache.count
         var x = [Float](repeating: 0, count: n * dim)
         x.withUnsafeMutableBufferPointer { buffer in
             for (t, token) in tokens.enumerated() { tokenEmbedding.row(token, into: buffer.baseAddress! + t * dim) }
@@ -22,10 +56,9 @@ extension LlamaModel {
         if config.embeddingScale != 1 { for i in 0..<(n * dim) { x[i] *= config.embeddingScale } }
         var scratch = Scratch(config: config, tokens: n)
         for (index, layer) in layers.enumerated() {
-            attention(layer, index: index, x: &x, tokens: n, start: start, cache: cache, scratch: &scratch, pool: pool)
+            attention(layer, index: index, x: &x, slots: slots, batched: prompt && n > 1, scratch: &scratch, pool: pool)
             feedForward(layer, x: &x, tokens: n, scratch: &scratch, pool: pool)
         }
-        cache.count = start + n
         // Generation needs only the last position's logits; scoring needs every position's.
         let first = allPositions ? 0 : n - 1, rows = n - first
         var hidden = Array(x[(first * dim)..<(n * dim)])
@@ -73,8 +106,9 @@ extension LlamaModel {
         out.withUnsafeMutableBufferPointer { o in matrix.multiply(vectors[0..<tokens], into: o.baseAddress!, pool: pool) }
     }
 
-    func attention(_ layer: Layer, index: Int, x: inout [Float], tokens n: Int, start: Int, cache: KVCache,
+    func attention(_ layer: Layer, index: Int, x: inout [Float], slots: [Slot], batched: Bool,
                    scratch s: inout Scratch, pool: WorkerPool) {
+        let n = slots.count
         let dim = config.embeddingSize, hd = config.headSize, kvWidth = config.kvHeadCount * hd, qWidth = config.queryWidth
         for t in 0..<n {
             for i in 0..<dim { s.normed[t * dim + i] = x[t * dim + i] }
@@ -91,7 +125,7 @@ extension LlamaModel {
         let slides = config.slides(index), window = config.slidingWindow ?? Int.max
         let ropeBase = slides ? config.ropeBaseLocal : config.ropeBase
         for t in 0..<n {
-            let position = start + t
+            let position = slots[t].position, cache = slots[t].cache
             rope(&s.query, offset: t * qWidth, heads: config.headCount, position: position, base: ropeBase)
             rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position, base: ropeBase)
             let base = cache.offset(layer: index, position: position)
@@ -105,14 +139,17 @@ extension LlamaModel {
         // (token, head) pairs are independent: they are spread over the pool, each worker with its own
         // scratch (scores, the f16 query, accumulator slots).
         let workers = pool.count
-        let scoresStride = start + n + 16, slotsStride = 64 * hd
+        let scoresStride = (slots.map(\.position).max() ?? 0) + 17, slotsStride = 64 * hd
         let scratchMemory = UnsafeMutablePointer<Float>.allocate(capacity: workers * (scoresStride + hd + slotsStride))
         defer { scratchMemory.deallocate() }
-        let layerBase = cache.offset(layer: index, position: 0), kvStride = cache.width
-        let heads = config.headCount, batched = n > 1
+        let kvStride = kvWidth
+        let heads = config.headCount
         s.attended.withUnsafeMutableBufferPointer { attended in
             s.query.withUnsafeBufferPointer { query in
-                let shared = SendableAttention(keys: UnsafePointer(cache.keys), values: UnsafePointer(cache.values), query: query.baseAddress!,
+                // Each token's cache, from this layer's first position; the caches outlive the pool run.
+                let shared = SendableAttention(keys: slots.map { UnsafePointer($0.cache.keys + $0.cache.offset(layer: index, position: 0)) },
+                                               values: slots.map { UnsafePointer($0.cache.values + $0.cache.offset(layer: index, position: 0)) },
+                                               positions: slots.map(\.position), query: query.baseAddress!,
                                                out: attended.baseAddress!, scratch: scratchMemory)
                 pool.run { worker in
                     let scores = shared.scratch + worker * (scoresStride + hd + slotsStride)
@@ -122,13 +159,14 @@ extension LlamaModel {
                         let t = pair / heads, h = pair % heads
                         pair += workers
                         // A sliding layer sees its own position and the window-1 before it.
-                        let first = slides ? max(0, start + t + 1 - window) : 0
-                        let visible = start + t + 1 - first
+                        let position = shared.positions[t]
+                        let first = slides ? max(0, position + 1 - window) : 0
+                        let visible = position + 1 - first
                         let kvHead = h / group
                         // ggml multiplies f16 keys by the query converted to f16.
                         for i in 0..<hd { q16[i] = Float(Float16(shared.query[t * qWidth + h * hd + i])) }
                         var maximum = -Float.infinity
-                        let keyBase = shared.keys + layerBase + kvHead * hd + first * kvStride
+                        let keyBase = shared.keys[t] + kvHead * hd + first * kvStride
                         for p in 0..<visible {
                             scores[p] = AttentionMath.dot(keyBase + p * kvStride, q16, count: hd, batched: batched) * scale
                             maximum = max(maximum, scores[p])
@@ -137,7 +175,7 @@ extension LlamaModel {
                         let inverse = Float(1 / sum)
                         // The weights meet the f16 values as f16, as in ggml's V x softmax product.
                         for p in 0..<visible { scores[p] = Float(Float16(scores[p] * inverse)) }
-                        let valueBase = shared.values + layerBase + kvHead * hd + first * kvStride
+                        let valueBase = shared.values[t] + kvHead * hd + first * kvStride
                         AttentionMath.weightedSum(scores, positions: visible, row: { valueBase + $0 * kvStride }, width: hd,
                                                   batched: batched, slots: slots, into: shared.out + t * qWidth + h * hd)
                     }
@@ -225,8 +263,10 @@ extension LlamaModel {
 /// Pointers the attention workers share: read-only keys, values and queries, disjoint outputs and
 /// per-worker scratch, all alive until the pool returns.
 struct SendableAttention: @unchecked Sendable {
-    let keys: UnsafePointer<Float>
-    let values: UnsafePointer<Float>
+    /// Per token: its cache's keys and values for this layer, and its position.
+    let keys: [UnsafePointer<Float>]
+    let values: [UnsafePointer<Float>]
+    let positions: [Int]
     let query: UnsafePointer<Float>
     let out: UnsafeMutablePointer<Float>
     let scratch: UnsafeMutablePointer<Float>
