@@ -29,6 +29,8 @@ mapfile -t protobuf_seeds < <(find "$cache" /usr/share/libonnx-testdata/data/nod
   -size -256k 2>/dev/null | sort || true)
 for f in "${protobuf_seeds[@]:0:200}"; do cp "$f" "corpus-protobuf/$(echo "$f" | md5sum | cut -c1-12)-$(basename "$f")"; done
 cp ../Fixtures/files/keras/*.h5 corpus-hdf5/ 2>/dev/null || true
+# The engine's synthetic models (qwen3 with query/key norms, llama with RoPE frequency factors).
+mkdir -p corpus-engine && cp ../Tests/VetEngineTests/Synthetic/*.gguf corpus-engine/ 2>/dev/null || true
 # ScanFuzz inputs are one name-selector byte followed by the file.
 i=0; for f in ../Fixtures/files/* ../Fixtures/files/keras/* ../Fixtures/adversarial/files/*; do
   [ -f "$f" ] || continue; i=$((i+1)); { printf "\\$(printf '%03o' $((i % 17)))"; cat "$f"; } > "corpus-scan/seed-$i"
