@@ -6,6 +6,7 @@
 Writes, with the PyPI `gguf` package's writer and seeded random weights:
   qwen3-tiny.gguf        qwen3: query/key RMS norms, no biases, heads wider than width/heads
                          (key_length 48 on a 64-wide model), NeoX RoPE, Q8_0 matrices
+  phi3-tiny.gguf         phi3: fused query/key/value matrix and fused gate/up matrix, NeoX RoPE
   llama3-scaled.gguf     llama with Llama 3 RoPE frequency factors (rope_freqs.weight, computed
                          as Meta's "llama3" rope_scaling does: factor 8, low/high frequency factors
                          1 and 4, original context 64), Q8_0 and F16 matrices
@@ -48,7 +49,7 @@ def norm(w: GGUFWriter, rng, name: str, n: int) -> None:
     w.add_tensor(name, (1 + 0.1 * rng.standard_normal(n)).astype(np.float32))
 
 
-def model(path: str, arch: str, seed: int, head_dim: int, matrices: Q, qk_norm: bool, rope_factors) -> None:
+def model(path: str, arch: str, seed: int, head_dim: int, matrices: Q, qk_norm: bool, rope_factors, fused: bool = False) -> None:
     rng = np.random.default_rng(seed)
     dim, heads, kv_heads, ff, layers = 64, 4, 2, 128, 2
     w = GGUFWriter(path, arch)
@@ -73,16 +74,26 @@ def model(path: str, arch: str, seed: int, head_dim: int, matrices: Q, qk_norm: 
         p = f"blk.{i}."
         norm(w, rng, p + "attn_norm.weight", dim)
         # Large query and key weights make attention peaked, so positions (RoPE) move the logits.
-        tensor(w, rng, p + "attn_q.weight", heads * head_dim, dim, matrices, scale=4.0)
-        tensor(w, rng, p + "attn_k.weight", kv_heads * head_dim, dim, matrices, scale=4.0)
-        tensor(w, rng, p + "attn_v.weight", kv_heads * head_dim, dim, matrices)
+        if fused:
+            q = rng.standard_normal((heads * head_dim, dim)) * 4.0 / math.sqrt(dim)
+            k = rng.standard_normal((kv_heads * head_dim, dim)) * 4.0 / math.sqrt(dim)
+            v = rng.standard_normal((kv_heads * head_dim, dim)) * 0.5 / math.sqrt(dim)
+            packed = quantize(np.concatenate([q, k, v]).astype(np.float32), matrices)
+            w.add_tensor(p + "attn_qkv.weight", packed, raw_shape=packed.shape, raw_dtype=matrices)
+        else:
+            tensor(w, rng, p + "attn_q.weight", heads * head_dim, dim, matrices, scale=4.0)
+            tensor(w, rng, p + "attn_k.weight", kv_heads * head_dim, dim, matrices, scale=4.0)
+            tensor(w, rng, p + "attn_v.weight", kv_heads * head_dim, dim, matrices)
         tensor(w, rng, p + "attn_output.weight", dim, heads * head_dim, matrices)
         if qk_norm:
             norm(w, rng, p + "attn_q_norm.weight", head_dim)
             norm(w, rng, p + "attn_k_norm.weight", head_dim)
         norm(w, rng, p + "ffn_norm.weight", dim)
-        tensor(w, rng, p + "ffn_gate.weight", ff, dim, matrices)
-        tensor(w, rng, p + "ffn_up.weight", ff, dim, matrices)
+        if fused:
+            tensor(w, rng, p + "ffn_up.weight", 2 * ff, dim, matrices)
+        else:
+            tensor(w, rng, p + "ffn_gate.weight", ff, dim, matrices)
+            tensor(w, rng, p + "ffn_up.weight", ff, dim, matrices)
         tensor(w, rng, p + "ffn_down.weight", dim, ff, Q.F16 if matrices == Q.Q8_0 and arch == "llama" else matrices)
     w.write_header_to_file()
     w.write_kv_data_to_file()
@@ -112,6 +123,7 @@ def main() -> None:
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     model(os.path.join(out, "qwen3-tiny.gguf"), "qwen3", 3, 48, Q.Q8_0, True, None)
+    model(os.path.join(out, "phi3-tiny.gguf"), "phi3", 5, 32, Q.Q8_0, False, None, fused=True)
     model(os.path.join(out, "llama3-scaled.gguf"), "llama", 31, 16, Q.Q8_0, False, llama3_factors(16, 500000.0))
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A float64 reference forward pass for the GGUF architectures the engine runs (llama with or
-without Llama 3 frequency factors, mistral, qwen2, qwen3, gemma3).
+without Llama 3 frequency factors, mistral, qwen2, qwen3, gemma3, phi3).
 
 Weights are dequantised with the PyPI `gguf` package (its reference dequantisers) and every
 operation after that runs in numpy float64: no activation quantisation, no f16 KV cache, exact
@@ -55,7 +55,7 @@ class Model:
         self.eps = hp("attention.layer_norm_rms_epsilon", 1e-5)
         self.rope_base = hp("rope.freq_base", 10000.0)
         self.rope_dims = hp("rope.dimension_count", self.head_dim)
-        self.neox = a in ("qwen2", "qwen3", "gemma3")
+        self.neox = a in ("qwen2", "qwen3", "gemma3", "phi3")
         self.gemma = a == "gemma3"
         self.window = hp("attention.sliding_window") if self.gemma else None
         self.tensors = {}
@@ -64,6 +64,19 @@ class Model:
             shape = [int(x) for x in reversed(t.shape.tolist())]  # ggml lists columns first
             self.tensors[t.name] = np.asarray(w, dtype=np.float64).reshape(shape)
         self.output = self.tensors.get("output.weight", self.tensors["token_embd.weight"])
+        # Phi-3's fused matrices: query, key, value rows in one; the gate's rows above the up rows.
+        q_rows, kv_rows = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        for i in range(self.layers):
+            p = f"blk.{i}."
+            qkv = self.tensors.pop(p + "attn_qkv.weight", None)
+            if qkv is not None:
+                self.tensors[p + "attn_q.weight"] = qkv[:q_rows]
+                self.tensors[p + "attn_k.weight"] = qkv[q_rows:q_rows + kv_rows]
+                self.tensors[p + "attn_v.weight"] = qkv[q_rows + kv_rows:]
+            if p + "ffn_gate.weight" not in self.tensors:
+                up = self.tensors[p + "ffn_up.weight"]
+                half = up.shape[0] // 2
+                self.tensors[p + "ffn_gate.weight"], self.tensors[p + "ffn_up.weight"] = up[:half], up[half:]
 
     def t(self, name):
         return self.tensors.get(name)

@@ -6,7 +6,7 @@ import VetRules
 
 /// Options shared by `generate` and `chat`: the model, sampling and resources.
 struct EngineOptions: ParsableArguments {
-    @Argument(help: "A GGUF model file (llama, mistral, qwen2, qwen3 or gemma3 architecture).")
+    @Argument(help: "A GGUF model file (llama, mistral, qwen2, qwen3, gemma3 or phi3 architecture).")
     var model: String
 
     @Option(name: .long, help: "Most tokens to generate.")

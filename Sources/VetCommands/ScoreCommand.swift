@@ -22,7 +22,7 @@ struct ScoreCommand: ParsableCommand {
         Exit codes: 0 success; 2 usage error, unreadable or unsupported model, or a text the context cannot hold.
         """)
 
-    @Argument(help: "A GGUF model file (llama, mistral, qwen2, qwen3 or gemma3 architecture).")
+    @Argument(help: "A GGUF model file (llama, mistral, qwen2, qwen3, gemma3 or phi3 architecture).")
     var model: String
 
     @Option(name: .long, help: "The text to score.")

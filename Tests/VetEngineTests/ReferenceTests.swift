@@ -37,8 +37,12 @@ struct ReferenceTests {
 
     /// Largest log-probability difference allowed on tokens the reference gives at least 1%.
     static let tolerance = 0.6
-    /// The same for the synthetic models (measured: 0.08 on qwen3-tiny, 0.16 on llama3-scaled).
-    static let syntheticTolerance = 0.25
+    /// The same for the synthetic models (measured: 0.08 on qwen3-tiny, 0.27 on phi3-tiny, 0.16 on
+    /// llama3-scaled; with F32 weights, which keep activations in float, phi3 and qwen3 match the
+    /// reference to 0.0005, so the rest is 8-bit activation noise). Dropping the frequency factors
+    /// moves llama3-scaled by 3.9, dropping the query/key norms moves qwen3-tiny by 3.5, and
+    /// swapping Phi-3's gate and up halves moves phi3-tiny by 0.94.
+    static let syntheticTolerance = 0.35
     /// Largest difference allowed anywhere in the reference's top twenty (rare tokens move more).
     static let toleranceTop = 1.5
     /// log(0.01).
@@ -53,6 +57,7 @@ struct ReferenceTests {
         ("qwen2.5-coder-0.5b", ModelCache.path("qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")),
         ("gemma3-270m", ModelCache.path("gemma3-270m/gemma-3-270m-q4_k_m.gguf")),
         ("qwen3-tiny", Self.here.appendingPathComponent("Synthetic/qwen3-tiny.gguf").path),
+        ("phi3-tiny", Self.here.appendingPathComponent("Synthetic/phi3-tiny.gguf").path),
         ("llama3-scaled", Self.here.appendingPathComponent("Synthetic/llama3-scaled.gguf").path),
     ]
 
@@ -66,7 +71,7 @@ struct ReferenceTests {
     static func available(_ index: Int) -> Bool { FileManager.default.fileExists(atPath: models[index].path) }
 
     @Test("teacher-forced along the float64 reference: log-probabilities close, greedy choices equal or near-ties",
-          arguments: [0, 1, 2, 3, 4])
+          arguments: [0, 1, 2, 3, 4, 5])
     func matchesReference(index: Int) throws {
         let (name, path) = Self.models[index]
         try #require(Self.available(index), "\(path) is missing (Fixtures/download_engine_models.sh)")
@@ -99,8 +104,8 @@ struct ReferenceTests {
         print("reference \(name): \(steps) steps; largest log-probability difference \(worstLikely) on tokens of p >= 1%, "
               + "\(worstTop) on the top 20; greedy flips at reference gaps \(flipGaps)")
         // The synthetic models are small and shallow: the 8-bit activations move them far less, and
-        // dropping their distinguishing feature (frequency factors, query/key norms) moves them by
-        // about 3.5 to 3.9, so a tighter bound applies.
+        // dropping or mis-reading their distinguishing feature (frequency factors, query/key norms,
+        // Phi-3's fused matrices) moves them by whole units, so a tighter bound applies.
         let tolerance = index >= 3 ? Self.syntheticTolerance : Self.tolerance
         #expect(worstLikely <= tolerance, "\(name): log-probabilities of likely tokens differ by up to \(worstLikely)")
         #expect(worstTop <= Self.toleranceTop, "\(name): log-probabilities of the top 20 differ by up to \(worstTop)")

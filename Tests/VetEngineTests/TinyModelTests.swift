@@ -165,6 +165,20 @@ struct TinyModelTests {
         refused(TinyModel.builder(architecture: "gpt2").bytes(), .unsupported, "architecture `gpt2`")
         refused(Array("not a model at all".utf8), .invalidModel, "")
         refused(TinyModel.builder(dim: 100, feedForward: 96).bytes(), .invalidModel, "blocks")
+        // Metadata the newer architectures read.
+        func vector(_ name: String, _ values: [Float]) -> GGUFBuilder.Tensor {
+            .init(name, dimensions: [UInt64(values.count)], typeID: 0,
+                  data: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+        }
+        refused(TinyModel.builder(architecture: "qwen3").bytes(), .invalidModel, "attn_q_norm")
+        refused(TinyModel.builder().tensor(vector("rope_factors_long.weight", [Float](repeating: 1, count: 32))).bytes(),
+                .unsupported, "LongRoPE")
+        refused(TinyModel.builder().tensor(vector("rope_freqs.weight", [1, 2, 0] + [Float](repeating: 1, count: 29))).bytes(),
+                .invalidModel, "rope_freqs")
+        refused(TinyModel.builder().tensor(vector("rope_freqs.weight", [1, 2])).bytes(), .invalidModel, "rope_freqs")
+        refused(TinyModel.builder().meta("llama.attention.key_length", .uint(64, .uint32)).bytes(), .unsupported, "value length")
+        refused(TinyModel.builder().meta("llama.attention.key_length", .uint(7, .uint32))
+                    .meta("llama.attention.value_length", .uint(7, .uint32)).bytes(), .invalidModel, "head size")
     }
 
     @Test("absurd requests are errors: context, token ids, empty prompts")

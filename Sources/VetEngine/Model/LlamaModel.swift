@@ -77,13 +77,22 @@ public final class LlamaModel: @unchecked Sendable {
             throw EngineError(.invalidModel, "\(config.architecture) layers need attn_q_norm and attn_k_norm")
         }
         var layers: [Layer] = []
+        if byName["rope_factors_long.weight"] != nil || byName["rope_factors_short.weight"] != nil {
+            throw EngineError(.unsupported, "LongRoPE frequency factors (rope_factors_long/short, Phi-3 128k) are not supported")
+        }
+        let ff = config.feedForwardSize
         for i in 0..<config.layerCount {
             let p = "blk.\(i)."
+            // Phi-3 stores query, key and value as one matrix, and the gate above the up projection
+            // in one `ffn_up`; each part is a run of rows of it.
+            let fused = byName[p + "attn_qkv.weight"] != nil
+            let qkv = fused ? try matrix(p + "attn_qkv.weight", columns: dim, rows: qDim + 2 * kvDim) : nil
+            let gateUp = byName[p + "ffn_gate.weight"] == nil ? try matrix(p + "ffn_up.weight", columns: dim, rows: 2 * ff) : nil
             layers.append(Layer(
                 attentionNorm: try vector(p + "attn_norm.weight", count: dim)!,
-                query: try matrix(p + "attn_q.weight", columns: dim, rows: qDim),
-                key: try matrix(p + "attn_k.weight", columns: dim, rows: kvDim),
-                value: try matrix(p + "attn_v.weight", columns: dim, rows: kvDim),
+                query: try qkv?.rows(0..<qDim) ?? matrix(p + "attn_q.weight", columns: dim, rows: qDim),
+                key: try qkv?.rows(qDim..<(qDim + kvDim)) ?? matrix(p + "attn_k.weight", columns: dim, rows: kvDim),
+                value: try qkv?.rows((qDim + kvDim)..<(qDim + 2 * kvDim)) ?? matrix(p + "attn_v.weight", columns: dim, rows: kvDim),
                 output: try matrix(p + "attn_output.weight", columns: qDim, rows: dim),
                 queryBias: try vector(p + "attn_q.bias", count: qDim, required: false),
                 keyBias: try vector(p + "attn_k.bias", count: kvDim, required: false),
@@ -93,8 +102,8 @@ public final class LlamaModel: @unchecked Sendable {
                 postAttentionNorm: try vector(p + "post_attention_norm.weight", count: dim, required: gemma),
                 postFeedForwardNorm: try vector(p + "post_ffw_norm.weight", count: dim, required: gemma),
                 feedForwardNorm: try vector(p + "ffn_norm.weight", count: dim)!,
-                gate: try matrix(p + "ffn_gate.weight", columns: dim, rows: config.feedForwardSize),
-                up: try matrix(p + "ffn_up.weight", columns: dim, rows: config.feedForwardSize),
+                gate: try gateUp?.rows(0..<ff) ?? matrix(p + "ffn_gate.weight", columns: dim, rows: ff),
+                up: try gateUp?.rows(ff..<(2 * ff)) ?? matrix(p + "ffn_up.weight", columns: dim, rows: ff),
                 down: try matrix(p + "ffn_down.weight", columns: config.feedForwardSize, rows: dim)))
         }
         self.config = config

@@ -39,7 +39,7 @@ public struct ModelConfig: Sendable {
     public var vocabularySize: Int
 
     /// Architectures the engine runs, with whether RoPE is NeoX-style.
-    static let supported: [String: Bool] = ["llama": false, "mistral": false, "qwen2": true, "qwen3": true, "gemma3": true]
+    static let supported: [String: Bool] = ["llama": false, "mistral": false, "qwen2": true, "qwen3": true, "gemma3": true, "phi3": true]
 
     /// Whether layer `index` uses the sliding window.
     public func slides(_ index: Int) -> Bool {

@@ -56,6 +56,23 @@ public struct WeightMatrix: @unchecked Sendable {
         self.source = data
     }
 
+    /// Rows `range` of this matrix as a matrix of their own (the same bytes, nothing copied).
+    func rows(_ range: Range<Int>) -> WeightMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "row range outside the matrix")
+        return WeightMatrix(name: "\(name)[\(range.lowerBound)..<\(range.upperBound)]", type: type, rows: range.count, columns: columns,
+                            rowBytes: rowBytes, base: base + range.lowerBound * rowBytes, source: source)
+    }
+
+    private init(name: String, type: GGMLType, rows: Int, columns: Int, rowBytes: Int, base: UnsafeRawPointer, source: ByteSource) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.rowBytes = rowBytes
+        self.base = base
+        self.source = source
+    }
+
     /// The activation layout this matrix's dot product wants.
     var activationLayout: QuantizedVector.Layout { QuantizedVector.layout(for: type) }
 
