@@ -81,3 +81,22 @@ enum Q5_1Blocks: Block32Format {
     static var hasMinimum: Bool { true }
     @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes { q5Lanes(block, highOffset: 4) }
 }
+
+/// IQ4_NL: f16 scale, 16 bytes of nibbles that index a fixed table of sixteen signed levels, value
+/// level · d. Two products of at most 127 · 128 fit 16 bits. The table look-up is scalar (Swift's
+/// SIMD types have no byte shuffle), so this type is slower per weight than Q4_0.
+enum IQ4_NLBlocks: Block32Format {
+    static var blockBytes: Int { 18 }
+    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes {
+        var w0 = SIMD8<Int16>(), w1 = SIMD8<Int16>(), w2 = SIMD8<Int16>(), w3 = SIMD8<Int16>()
+        Dequantize.iq4nlValues.withUnsafeBufferPointer { levels in
+            for k in 0..<8 {
+                // Elements 2k and 2k+1 (low nibbles of bytes 2k, 2k+1), 16+2k and 17+2k (their high nibbles).
+                let even = block.load(fromByteOffset: 2 + 2 * k, as: UInt8.self), odd = block.load(fromByteOffset: 3 + 2 * k, as: UInt8.self)
+                w0[k] = Int16(levels[Int(even & 0x0F)]); w1[k] = Int16(levels[Int(odd & 0x0F)])
+                w2[k] = Int16(levels[Int(even >> 4)]); w3[k] = Int16(levels[Int(odd >> 4)])
+            }
+        }
+        return (w0, w1, w2, w3)
+    }
+}

@@ -15,9 +15,12 @@ import VetGGUF
 ///   values (q - 32) * d * scale.
 public enum Dequantize {
     /// Whether the engine can convert this type.
+    /// IQ4_NL's sixteen levels (ggml's kvalues_iq4nl): a non-uniform 4-bit grid, denser near zero.
+    static let iq4nlValues: [Int8] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
+
     public static func supports(_ type: GGMLType) -> Bool {
         switch type {
-        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K: true
+        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .iq4_nl: true
         default: false
         }
     }
@@ -51,6 +54,17 @@ public enum Dequantize {
                         y[j] = Float(byte & 0x0F) * d + m
                         y[j + 16] = Float(byte >> 4) * d + m
                     }
+                }
+            }
+        case .iq4_nl:
+            for b in 0..<blocks {
+                let block = source + b * blockBytes
+                let d = half(block, 0)
+                let y = output + b * 32
+                for j in 0..<16 {
+                    let byte = block.load(fromByteOffset: 2 + j, as: UInt8.self)
+                    y[j] = d * Float(iq4nlValues[Int(byte & 0x0F)])
+                    y[j + 16] = d * Float(iq4nlValues[Int(byte >> 4)])
                 }
             }
         case .q5_0, .q5_1:

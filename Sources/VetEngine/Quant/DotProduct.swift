@@ -22,6 +22,7 @@ enum DotProduct {
         case .q4_1: return q4_1(row, vector, blocks: count / 32)
         case .q5_0, .q5_1: return q5(row, vector, blocks: count / 32, withMinimum: type == .q5_1)
         case .q8_0: return q8_0(row, vector, blocks: count / 32)
+        case .iq4_nl: return iq4_nl(row, vector, blocks: count / 32)
         case .q4_K, .q5_K: return q45K(row, vector, blocks: count / 256, fifthBit: type == .q5_K)
         case .q6_K: return q6K(row, vector, blocks: count / 256)
         case .f32: return f32(row.assumingMemoryBound(to: Float.self), vector.floats, count: count)
@@ -124,6 +125,7 @@ enum DotProduct {
     @inline(never) static func q4_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(Q4_0Blocks.self, row, v, blocks: n) }
     @inline(never) static func q4_1(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(Q4_1Blocks.self, row, v, blocks: n) }
     @inline(never) static func q8_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(Q8_0Blocks.self, row, v, blocks: n) }
+    @inline(never) static func iq4_nl(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(IQ4_NLBlocks.self, row, v, blocks: n) }
     @inline(never) static func q5(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int, withMinimum: Bool) -> Float {
         withMinimum ? blocks(Q5_1Blocks.self, row, v, blocks: n) : blocks(Q5_0Blocks.self, row, v, blocks: n)
     }
@@ -143,6 +145,7 @@ enum DotProduct {
             case .q5_0: t = fours(Q5_0Blocks.self, row, vs, count: count, into: output, stride: stride)
             case .q5_1: t = fours(Q5_1Blocks.self, row, vs, count: count, into: output, stride: stride)
             case .q8_0: t = fours(Q8_0Blocks.self, row, vs, count: count, into: output, stride: stride)
+            case .iq4_nl: t = fours(IQ4_NLBlocks.self, row, vs, count: count, into: output, stride: stride)
             case .q4_K, .q5_K, .q6_K:
                 while t + 4 <= vs.count {
                     let r = kQuants4(type, row, [vs[t], vs[t + 1], vs[t + 2], vs[t + 3]], blocks: count / 256)

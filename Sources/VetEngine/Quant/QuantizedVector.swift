@@ -66,7 +66,7 @@ public final class QuantizedVector: @unchecked Sendable {
     /// The activation layout a weight type's dot product uses.
     public static func layout(for type: GGMLType) -> Layout {
         switch type {
-        case .q4_0, .q5_0, .q8_0: .q8_0
+        case .q4_0, .q5_0, .q8_0, .iq4_nl: .q8_0
         case .q4_1, .q5_1: .q8_1
         case .q4_K, .q5_K, .q6_K: .q8_K
         default: .float
