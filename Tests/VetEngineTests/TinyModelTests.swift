@@ -112,6 +112,20 @@ struct TinyModelTests {
         #expect(throws: EngineError.self) { try session.generate(batch: [[]], maxTokens: 2) }
     }
 
+    @Test("scoring in small chunks gives the log-probabilities of scoring in one pass")
+    func scoreChunks() throws {
+        let model = try TinyModel.model(TinyModel.builder().bytes())
+        let session = try InferenceSession(model: model, context: 64, threads: 2)
+        let tokens = session.tokenizer.encode("hello world, hello hello world hell")
+        let whole = try session.score(tokens)
+        let chunked = try session.score(tokens, chunk: 3)
+        #expect(whole.logProbabilities.count == tokens.count - 1)
+        for (a, b) in zip(whole.logProbabilities, chunked.logProbabilities) { #expect(abs(a - b) < 1e-3) }
+        // Chunks that cross the context end are refused, not written past the cache.
+        let long = [Int](repeating: tokens[0], count: 80)
+        #expect(throws: EngineError.self) { try session.score(long, chunk: 16) }
+    }
+
     @Test("seeded sampling repeats with the same seed; filters keep the choice among allowed tokens")
     func sampling() throws {
         let model = try TinyModel.model(TinyModel.builder().bytes())

@@ -110,22 +110,29 @@ public final class InferenceSession {
         return (logits, common)
     }
 
-    /// Teacher-forced log-likelihood of `tokens`: one forward pass over all of them, the logits of
-    /// every position kept, each next token's log-probability read from them.
+    /// Teacher-forced log-likelihood of `tokens`: the tokens run in chunks of `chunk` positions
+    /// (the logits of a chunk are kept only while its log-probabilities are read, so a long text
+    /// under a 262k vocabulary needs tens of megabytes, not gigabytes), each next token's
+    /// log-probability read from the position before it.
     /// - Throws: `EngineError` for fewer than two tokens, ids outside the vocabulary or a text
     ///   longer than the context.
-    public func score(_ tokens: [Int]) throws -> Score {
+    public func score(_ tokens: [Int], chunk: Int = 64) throws -> Score {
         guard tokens.count >= 2 else { throw EngineError(.badRequest, "scoring needs at least two tokens (the first is only context)") }
         cache.truncate(to: 0)
         cachedTokens = []
-        let all = try model.forward(Array(tokens.dropLast()), cache: cache, pool: pool, allPositions: true)
-        cachedTokens = Array(tokens.dropLast())
-        let vocabulary = model.config.vocabularySize
+        let inputs = Array(tokens.dropLast()), vocabulary = model.config.vocabularySize
         var result: [Float] = []
-        result.reserveCapacity(tokens.count - 1)
-        for i in 0..<(tokens.count - 1) {
-            let logits = Array(all[(i * vocabulary)..<((i + 1) * vocabulary)])
-            result.append(Sampler.logProbability(of: tokens[i + 1], in: logits))
+        result.reserveCapacity(inputs.count)
+        var start = 0
+        while start < inputs.count {
+            let end = min(inputs.count, start + max(1, chunk))
+            let logits = try model.forward(Array(inputs[start..<end]), cache: cache, pool: pool, allPositions: true)
+            for i in start..<end {
+                let row = Array(logits[((i - start) * vocabulary)..<((i - start + 1) * vocabulary)])
+                result.append(Sampler.logProbability(of: tokens[i + 1], in: row))
+            }
+            cachedTokens += inputs[start..<end]
+            start = end
         }
         return Score(tokens: tokens, logProbabilities: result)
     }
