@@ -35,13 +35,18 @@ def block(qtype: T) -> bytes:
         raw[2:4] = scale()
     elif qtype == T.Q6_K:
         raw[208:210] = scale()
+    elif qtype == T.Q2_K:
+        raw[80:82] = scale()
+        raw[82:84] = scale()
+    elif qtype == T.Q3_K:
+        raw[108:110] = scale()
     return bytes(raw)
 
 
 def main() -> None:
     records = []
     for qtype, blocks in [(T.Q4_0, 8), (T.Q4_1, 8), (T.Q5_0, 8), (T.Q5_1, 8), (T.Q8_0, 8),
-                          (T.Q4_K, 4), (T.Q5_K, 4), (T.Q6_K, 4), (T.IQ4_NL, 8)]:
+                          (T.Q4_K, 4), (T.Q5_K, 4), (T.Q6_K, 4), (T.IQ4_NL, 8), (T.Q2_K, 4), (T.Q3_K, 4)]:
         data = b"".join(block(qtype) for _ in range(blocks))
         values = dequantize(np.frombuffer(data, dtype=np.uint8), qtype).astype(np.float32).ravel()
         records.append((int(qtype), data, values))

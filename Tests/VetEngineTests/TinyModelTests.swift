@@ -56,7 +56,7 @@ enum TinyModel {
 @Suite("Engine on synthetic models", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct TinyModelTests {
     @Test("every tensor type runs, greedy decoding is deterministic",
-          arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .iq4_nl])
+          arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl])
     func types(type: GGMLType) throws {
         let model = try TinyModel.model(TinyModel.builder(type: type).bytes())
         let session = try InferenceSession(model: model, context: 64, threads: 2)
@@ -175,7 +175,7 @@ struct TinyModelTests {
         refused(Array(good.prefix(100)), .invalidModel, "header")
         refused(TinyModel.builder().tensor(.init("blk.0.attn_q.weight", dimensions: [256, 256], typeID: 8,
                                                  offset: 1 << 40, data: [])).bytes(), .invalidModel, "")
-        refused(TinyModel.builder(type: .q2_K).bytes(), .unsupported, "q2_K")
+        refused(TinyModel.builder(type: .iq2_xxs).bytes(), .unsupported, "iq2_xxs")
         refused(TinyModel.builder(architecture: "gpt2").bytes(), .unsupported, "architecture `gpt2`")
         refused(Array("not a model at all".utf8), .invalidModel, "")
         refused(TinyModel.builder(dim: 100, feedForward: 96).bytes(), .invalidModel, "blocks")

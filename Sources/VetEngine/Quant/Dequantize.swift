@@ -20,7 +20,7 @@ public enum Dequantize {
 
     public static func supports(_ type: GGMLType) -> Bool {
         switch type {
-        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .iq4_nl: true
+        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl: true
         default: false
         }
     }
@@ -56,6 +56,8 @@ public enum Dequantize {
                     }
                 }
             }
+        case .q2_K, .q3_K:
+            LowBitKQuants.dequantize(type, source, blocks: blocks, into: output)
         case .iq4_nl:
             for b in 0..<blocks {
                 let block = source + b * blockBytes

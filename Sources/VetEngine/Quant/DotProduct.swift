@@ -25,6 +25,7 @@ enum DotProduct {
         case .iq4_nl: return iq4_nl(row, vector, blocks: count / 32)
         case .q4_K, .q5_K: return q45K(row, vector, blocks: count / 256, fifthBit: type == .q5_K)
         case .q6_K: return q6K(row, vector, blocks: count / 256)
+        case .q2_K, .q3_K: return LowBitKQuants.dot(type, row, vector, blocks: count / 256)
         case .f32: return f32(row.assumingMemoryBound(to: Float.self), vector.floats, count: count)
         case .f16: return f16(row, vector.floats, count: count)
         case .bf16: return bf16(row, vector.floats, count: count)
