@@ -86,9 +86,9 @@ struct KernelTests {
 
     @Test("SIMD helpers: byte splitting and the lane sums are exact")
     func helpers() {
-        let bytes: [Int8] = (0..<16).map { Int8(truncatingIfNeeded: $0 * 37 - 100) }
+        let bytes: [Int8] = (0..<32).map { Int8(truncatingIfNeeded: $0 * 37 - 100) }
         let (even, odd) = bytes.withUnsafeBytes { DotProduct.signedBytes($0.baseAddress!) }
-        for k in 0..<8 {
+        for k in 0..<16 {
             #expect(even[k] == Int16(bytes[2 * k]))
             #expect(odd[k] == Int16(bytes[2 * k + 1]))
         }

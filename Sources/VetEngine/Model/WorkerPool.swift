@@ -11,6 +11,8 @@ public final class WorkerPool: @unchecked Sendable {
         let generation = Atomic<Int>(0)
         let pending = Atomic<Int>(0)
         let stopping = Atomic<Bool>(false)
+        /// `forEachChunk`'s next unclaimed index.
+        let cursor = Atomic<Int>(0)
         // Written by `run` before `generation` is released, read by workers after they acquire it.
         nonisolated(unsafe) var job: (@Sendable (Int) -> Void)?
     }
@@ -46,14 +48,21 @@ public final class WorkerPool: @unchecked Sendable {
         state.job = nil
     }
 
-    /// Splits `0..<total` into one contiguous chunk per thread.
+    /// Calls `body` on contiguous chunks covering `0..<total`, in parallel. Threads claim chunks
+    /// (about eight per thread) from a shared counter, so a thread that starts late or runs on a
+    /// busier core does less and nobody waits long at the end of the step.
     public func forEachChunk(_ total: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
         let workers = max(1, min(count, total / 8))
         guard workers > 1 else { return body(0..<total) }
-        let chunk = (total + workers - 1) / workers
-        run { worker in
-            let lower = worker * chunk, upper = min(total, lower + chunk)
-            if worker < workers, lower < upper { body(lower..<upper) }
+        let chunk = max(8, (total + workers * 8 - 1) / (workers * 8))
+        let cursor = state
+        cursor.cursor.store(0, ordering: .relaxed)
+        run { _ in
+            while true {
+                let lower = cursor.cursor.wrappingAdd(chunk, ordering: .relaxed).oldValue
+                guard lower < total else { return }
+                body(lower..<min(total, lower + chunk))
+            }
         }
     }
 

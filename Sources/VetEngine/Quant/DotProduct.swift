@@ -40,21 +40,31 @@ enum DotProduct {
     // summed pairwise into 32-bit lanes, converted to floats and scaled per block in one vector, and
     // the row is reduced once at the end.
 
-    /// Even and odd signed bytes of 16 bytes at `p`, as 16-bit lanes.
+    /// The even and odd signed bytes of 32 bytes at `p`, as 16-bit lanes: the split order of
+    /// `QuantizedVector.split` for a block of 32 one-byte quants.
     @inline(__always)
-    static func signedBytes(_ p: UnsafeRawPointer) -> (even: SIMD8<Int16>, odd: SIMD8<Int16>) {
-        let x = p.loadUnaligned(as: SIMD8<Int16>.self)
+    static func signedBytes(_ p: UnsafeRawPointer) -> SplitLanes {
+        let x = p.loadUnaligned(as: SIMD16<Int16>.self)
         return ((x &<< 8) &>> 8, x &>> 8)
     }
 
-    /// The four nibble groups of a Q4 block's 16 bytes, as 16-bit lanes matching `signedBytes`'
-    /// even/odd split: low nibbles of even and odd bytes (elements 0-15), high nibbles (16-31).
+    /// A 32-element block of nibbles (element j < 16 the low nibble of byte j, element 16 + j its
+    /// high nibble) in split order: lanes 0-7 of `even` are the low nibbles of the even bytes,
+    /// lanes 8-15 their high nibbles; `odd` the same for the odd bytes.
     @inline(__always)
-    static func nibbles(_ p: UnsafeRawPointer) -> (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>) {
+    static func nibbles(_ p: UnsafeRawPointer) -> SplitLanes {
         let q = p.loadUnaligned(as: SIMD8<UInt16>.self)
-        let mask = SIMD8<UInt16>(repeating: 0x000F)
-        return (unsafeBitCast(q & mask, to: SIMD8<Int16>.self), unsafeBitCast((q &>> 8) & mask, to: SIMD8<Int16>.self),
-                unsafeBitCast((q &>> 4) & mask, to: SIMD8<Int16>.self), unsafeBitCast(q &>> 12, to: SIMD8<Int16>.self))
+        let both = SIMD16<UInt16>(lowHalf: q, highHalf: q &>> 4), mask = SIMD16<UInt16>(repeating: 0x000F)
+        return (unsafeBitCast(both & mask, to: SIMD16<Int16>.self), unsafeBitCast((both &>> 8) & mask, to: SIMD16<Int16>.self))
+    }
+
+    /// The 16-bit products of 32 weights in split order with 32 activation quants in split order,
+    /// each lane the sum of two (lane k < 8: elements 2k and 2k+1; lane 8 + k: 16 + 2k and 17 + 2k):
+    /// two 256-bit multiplies and an add.
+    @inline(__always)
+    static func products(_ w: SplitLanes, _ a: UnsafePointer<Int16>) -> SIMD16<Int16> {
+        let raw = UnsafeRawPointer(a)
+        return w.even &* raw.loadUnaligned(as: SIMD16<Int16>.self) &+ w.odd &* raw.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
     }
 
     // The 32-element block kernels follow the lane structure of ggml's AVX2 kernels, so their
@@ -89,7 +99,7 @@ enum DotProduct {
             let block = row + b * F.blockBytes
             if F.hasMinimum { minimums = minimums.addingProduct(F.minimum(block), v.sums[b]) }
             let w = F.unpack(block)
-            accumulate(&acc, F.scale(block) * v.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.split + b * 32))
+            accumulate(&acc, F.scale(block) * v.scales[b], products(w, v.split + b * 32))
         }
         let sum = horizontalSum(acc.lowHalf, acc.highHalf)
         return F.hasMinimum ? sum + minimums : sum
@@ -111,10 +121,10 @@ enum DotProduct {
             }
             let d = F.scale(block)
             let w = F.unpack(block)
-            accumulate(&acc0, d * v.0.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.0.split + b * 32))
-            accumulate(&acc1, d * v.1.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.1.split + b * 32))
-            accumulate(&acc2, d * v.2.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.2.split + b * 32))
-            accumulate(&acc3, d * v.3.scales[b], splitProducts(w.0, w.1, w.2, w.3, v.3.split + b * 32))
+            accumulate(&acc0, d * v.0.scales[b], products(w, v.0.split + b * 32))
+            accumulate(&acc1, d * v.1.scales[b], products(w, v.1.split + b * 32))
+            accumulate(&acc2, d * v.2.scales[b], products(w, v.2.split + b * 32))
+            accumulate(&acc3, d * v.3.scales[b], products(w, v.3.split + b * 32))
         }
         func total(_ acc: SIMD8<Float>, _ m: Float) -> Float {
             let sum = horizontalSum(acc.lowHalf, acc.highHalf)

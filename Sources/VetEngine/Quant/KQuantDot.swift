@@ -3,8 +3,8 @@ import VetGGUF
 /// Dot products of K-quant weight rows (256-element super-blocks) with a Q8_K activation.
 ///
 /// The activation's pre-split 16-bit quants (`VectorView.split`, per 32 elements the even then
-/// odd elements of 0-15, then of 16-31) meet the weights unpacked into the same four 8-lane
-/// vectors, so every multiply is one 16-bit vector instruction. Products of a sub-block are summed
+/// the odd elements) meet the weights unpacked into the same two 16-lane vectors, so every
+/// multiply is one 256-bit instruction. Products of a sub-block are summed
 /// pairwise into 32-bit lanes, multiplied by the sub-block's integer scale and accumulated in
 /// integers for the whole super-block, which is then converted and scaled once; this is the order
 /// of ggml's AVX2 kernels, so no rounding is added beyond one float conversion per super-block.
@@ -16,18 +16,8 @@ extension DotProduct {
         return ((wide &<< 16) &>> 16) &+ (wide &>> 16)
     }
 
-    /// The 16-bit products of 32 unpacked weights (even/odd split) with 32 pre-split activations.
     @inline(__always)
-    static func splitProducts(_ w0: SIMD8<Int16>, _ w1: SIMD8<Int16>, _ w2: SIMD8<Int16>, _ w3: SIMD8<Int16>,
-                              _ a: UnsafePointer<Int16>) -> SIMD16<Int16> {
-        let raw = UnsafeRawPointer(a)
-        let a0 = raw.loadUnaligned(as: SIMD8<Int16>.self), a1 = raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)
-        let a2 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self), a3 = raw.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self)
-        return SIMD16<Int16>(lowHalf: w0 &* a0 &+ w1 &* a1, highHalf: w2 &* a2 &+ w3 &* a3)
-    }
-
-    @inline(__always)
-    static func lanes(_ x: SIMD8<UInt16>) -> SIMD8<Int16> { unsafeBitCast(x, to: SIMD8<Int16>.self) }
+    static func lanes(_ x: SIMD16<UInt16>) -> SIMD16<Int16> { unsafeBitCast(x, to: SIMD16<Int16>.self) }
 
     /// Q4_K (`fifthBit` false, 144-byte blocks) and Q5_K (176-byte blocks) against one vector.
     @inline(never)
@@ -58,7 +48,7 @@ extension DotProduct {
     static func q45K<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int, fifthBit: Bool)
         -> InlineArray<N, Float> {
         let blockBytes = fifthBit ? 176 : 144
-        let mask = SIMD8<UInt16>(repeating: 0x0F)
+        let mask = SIMD16<UInt16>(repeating: 0x0F), one = SIMD16<UInt16>(repeating: 1)
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         var minimums = InlineArray<N, Float>(repeating: 0)
         for b in 0..<blocks {
@@ -68,31 +58,27 @@ extension DotProduct {
             let qs = block + (fifthBit ? 48 : 16)
             var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
             var mins = InlineArray<N, Int32>(repeating: 0)
-            // The fifth bits: bit k of byte j belongs to element j of sub-block k.
-            let h0 = fifthBit ? qh.loadUnaligned(as: SIMD8<UInt16>.self) : SIMD8<UInt16>()
-            let h1 = fifthBit ? qh.loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self) : SIMD8<UInt16>()
+            // The fifth bits: bit k of byte j belongs to element j of sub-block k. As 16-bit lanes,
+            // lane m holds bytes 2m (an even element) and 2m + 1 (an odd one), the split order.
+            let h = fifthBit ? qh.loadUnaligned(as: SIMD16<UInt16>.self) : SIMD16<UInt16>()
             for group in 0..<4 {
-                let q0 = (qs + group * 32).loadUnaligned(as: SIMD8<UInt16>.self)
-                let q1 = (qs + group * 32).loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self)
-                var l0 = q0 & mask, l1 = (q0 &>> 8) & mask, l2 = q1 & mask, l3 = (q1 &>> 8) & mask
-                var u0 = (q0 &>> 4) & mask, u1 = q0 &>> 12, u2 = (q1 &>> 4) & mask, u3 = q1 &>> 12
+                // Sub-block 2·group in the low nibbles of 32 bytes, 2·group + 1 in the high ones.
+                let q = (qs + group * 32).loadUnaligned(as: SIMD16<UInt16>.self)
+                var lowEven = q & mask, lowOdd = (q &>> 8) & mask
+                var highEven = (q &>> 4) & mask, highOdd = q &>> 12
                 if fifthBit {
                     let lo = UInt16(2 * group), hi = UInt16(2 * group + 1)
-                    let one = SIMD8<UInt16>(repeating: 1)
-                    l0 |= ((h0 &>> lo) & one) &<< 4; l1 |= ((h0 &>> (lo + 8)) & one) &<< 4
-                    l2 |= ((h1 &>> lo) & one) &<< 4; l3 |= ((h1 &>> (lo + 8)) & one) &<< 4
-                    u0 |= ((h0 &>> hi) & one) &<< 4; u1 |= ((h0 &>> (hi + 8)) & one) &<< 4
-                    u2 |= ((h1 &>> hi) & one) &<< 4; u3 |= ((h1 &>> (hi + 8)) & one) &<< 4
+                    lowEven |= ((h &>> lo) & one) &<< 4; lowOdd |= ((h &>> (lo + 8)) & one) &<< 4
+                    highEven |= ((h &>> hi) & one) &<< 4; highOdd |= ((h &>> (hi + 8)) & one) &<< 4
                 }
+                let low = (even: lanes(lowEven), odd: lanes(lowOdd)), high = (even: lanes(highEven), odd: lanes(highOdd))
                 let (sc1, m1) = Dequantize.scaleMin(group * 2, scales)
                 let (sc2, m2) = Dequantize.scaleMin(group * 2 + 1, scales)
                 let s1 = SIMD8<Int32>(repeating: Int32(sc1)), s2 = SIMD8<Int32>(repeating: Int32(sc2))
                 for i in 0..<N {
                     let a = v[i].split + b * 256 + group * 64
-                    let low = splitProducts(lanes(l0), lanes(l1), lanes(l2), lanes(l3), a)
-                    let high = splitProducts(lanes(u0), lanes(u1), lanes(u2), lanes(u3), a + 32)
-                    acc[i] &+= pairSums(low) &* s1
-                    acc[i] &+= pairSums(high) &* s2
+                    acc[i] &+= pairSums(products(low, a)) &* s1
+                    acc[i] &+= pairSums(products(high, a + 32)) &* s2
                     let s = v[i].sums + b * 16 + group * 4
                     mins[i] &+= Int32(m1) &* Int32(s[0] + s[1]) &+ Int32(m2) &* Int32(s[2] + s[3])
                 }
@@ -114,32 +100,29 @@ extension DotProduct {
     /// 32 bytes of `qh`.
     @inline(__always)
     static func q6K<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int) -> InlineArray<N, Float> {
-        let mask = SIMD8<UInt16>(repeating: 0x0F), three = SIMD8<UInt16>(repeating: 3)
-        let bias = SIMD8<Int16>(repeating: 32)
+        let mask = SIMD16<UInt16>(repeating: 0x0F), three = SIMD16<UInt16>(repeating: 3)
+        let bias = SIMD16<Int16>(repeating: 32)
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         for b in 0..<blocks {
             let block = row + b * 210
             var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
             for half in 0..<2 {
                 let ql = block + half * 64, qh = block + 128 + half * 32, sc = block + 192 + half * 8
-                let h0 = qh.loadUnaligned(as: SIMD8<UInt16>.self), h1 = qh.loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self)
+                let h = qh.loadUnaligned(as: SIMD16<UInt16>.self)
                 for part in 0..<4 {
                     // Part p covers elements 32p...32p+31 of the half: low nibbles of ql[0..<32]
                     // (p = 0) or ql[32..<64] (p = 1), then their high nibbles (p = 2, 3); top bits
                     // from bits 2p and 2p+1 of qh.
                     let source = ql + (part & 1) * 32
-                    let q0 = source.loadUnaligned(as: SIMD8<UInt16>.self), q1 = source.loadUnaligned(fromByteOffset: 16, as: SIMD8<UInt16>.self)
+                    let q = source.loadUnaligned(as: SIMD16<UInt16>.self)
                     let ns = UInt16(part >> 1) * 4, hs = UInt16(2 * part)
-                    let w0 = lanes(((q0 &>> ns) & mask) | (((h0 &>> hs) & three) &<< 4)) &- bias
-                    let w1 = lanes(((q0 &>> (ns + 8)) & mask) | (((h0 &>> (hs + 8)) & three) &<< 4)) &- bias
-                    let w2 = lanes(((q1 &>> ns) & mask) | (((h1 &>> hs) & three) &<< 4)) &- bias
-                    let w3 = lanes(((q1 &>> (ns + 8)) & mask) | (((h1 &>> (hs + 8)) & three) &<< 4)) &- bias
+                    let w = (even: lanes(((q &>> ns) & mask) | (((h &>> hs) & three) &<< 4)) &- bias,
+                             odd: lanes(((q &>> (ns + 8)) & mask) | (((h &>> (hs + 8)) & three) &<< 4)) &- bias)
                     let s0 = Int32(sc.load(fromByteOffset: part * 2, as: Int8.self))
                     let s1 = Int32(sc.load(fromByteOffset: part * 2 + 1, as: Int8.self))
                     let scale = SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)
                     for i in 0..<N {
-                        let products = splitProducts(w0, w1, w2, w3, v[i].split + b * 256 + half * 128 + part * 32)
-                        acc[i] &+= pairSums(products) &* scale
+                        acc[i] &+= pairSums(products(w, v[i].split + b * 256 + half * 128 + part * 32)) &* scale
                     }
                 }
             }

@@ -10,7 +10,7 @@ enum LowBitKQuants {
     /// d, dmin (84 bytes); Q3_K is hmask[32], qs[64], scales[12] (sixteen 6-bit values, offset 32), d
     /// (110 bytes).
     struct Unpacked {
-        /// Quants in split order: per 32 elements, the even then odd elements of 0-15, then of 16-31.
+        /// Quants in split order: per 32 elements, the even elements then the odd ones.
         var quants = [Int16](repeating: 0, count: 256)
         var scales = [Int32](repeating: 0, count: 16)
         /// Q2_K's per-sub-block minimums (zero for Q3_K).
@@ -22,8 +22,7 @@ enum LowBitKQuants {
     /// Where element `e` of a super-block sits in split order.
     @inline(__always)
     static func splitIndex(_ e: Int) -> Int {
-        let i = e & 31, j = i & 15
-        return (e & ~31) + (i & 16) + (j & 1) * 8 + j >> 1
+        (e & ~31) + (e & 1) * 16 + (e & 31) >> 1
     }
 
     static func unpack(_ type: GGMLType, _ block: UnsafeRawPointer, into u: inout Unpacked) {
@@ -93,14 +92,11 @@ enum LowBitKQuants {
             u.quants.withUnsafeBufferPointer { q in
                 for group in 0..<8 {
                     let w = UnsafeRawPointer(q.baseAddress! + group * 32)
-                    let products = DotProduct.splitProducts(w.loadUnaligned(as: SIMD8<Int16>.self),
-                                                            w.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self),
-                                                            w.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self),
-                                                            w.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self),
-                                                            v.split + b * 256 + group * 32)
-                    let lanes = DotProduct.pairSums(products)
+                    let lanes = (even: w.loadUnaligned(as: SIMD16<Int16>.self), odd: w.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self))
+                    let products = DotProduct.products(lanes, v.split + b * 256 + group * 32)
+                    let sums = DotProduct.pairSums(products)
                     let s0 = u.scales[2 * group], s1 = u.scales[2 * group + 1]
-                    sumi &+= (lanes &* SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)).wrappedSum()
+                    sumi &+= (sums &* SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)).wrappedSum()
                 }
             }
             if type == .q2_K {

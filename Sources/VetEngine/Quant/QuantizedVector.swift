@@ -15,7 +15,7 @@ public final class QuantizedVector: @unchecked Sendable {
     /// One signed byte per element.
     private(set) var quants = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
     /// The quants widened to 16 bits and split the way the kernels multiply them: per
-    /// 32-element block, the even then odd elements of 0-15, then of 16-31 (four vectors of eight).
+    /// 32-element block, the even elements (0, 2, …, 30) then the odd ones (two vectors of 16).
     private(set) var split = UnsafeMutablePointer<Int16>.allocate(capacity: 1)
     /// Per block: the scale (Q8_0/Q8_1 rounded through f16 as ggml stores it).
     private(set) var scales = UnsafeMutablePointer<Float>.allocate(capacity: 1)
@@ -132,11 +132,9 @@ public final class QuantizedVector: @unchecked Sendable {
     /// Fills `split` from `quants` for `blocks` blocks of 32.
     private func splitQuants(blocks: Int) {
         for b in 0..<blocks {
-            for half in 0..<2 {
-                for k in 0..<8 {
-                    split[b * 32 + half * 16 + k] = Int16(quants[b * 32 + half * 16 + 2 * k])
-                    split[b * 32 + half * 16 + 8 + k] = Int16(quants[b * 32 + half * 16 + 2 * k + 1])
-                }
+            for k in 0..<16 {
+                split[b * 32 + k] = Int16(quants[b * 32 + 2 * k])
+                split[b * 32 + 16 + k] = Int16(quants[b * 32 + 2 * k + 1])
             }
         }
     }
