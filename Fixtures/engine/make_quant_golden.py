@@ -28,7 +28,7 @@ def block(qtype: T) -> bytes:
     per, size = GGML_QUANT_SIZES[qtype]
     raw = bytearray(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
     scale = lambda: f16(float(rng.uniform(-2, 2)))  # noqa: E731
-    if qtype in (T.Q4_0, T.Q5_0, T.Q8_0, T.IQ4_NL):
+    if qtype in (T.Q4_0, T.Q5_0, T.Q8_0, T.IQ4_NL, T.IQ4_XS):
         raw[0:2] = scale()
     elif qtype in (T.Q4_1, T.Q5_1, T.Q4_K, T.Q5_K):
         raw[0:2] = scale()
@@ -46,7 +46,7 @@ def block(qtype: T) -> bytes:
 def main() -> None:
     records = []
     for qtype, blocks in [(T.Q4_0, 8), (T.Q4_1, 8), (T.Q5_0, 8), (T.Q5_1, 8), (T.Q8_0, 8),
-                          (T.Q4_K, 4), (T.Q5_K, 4), (T.Q6_K, 4), (T.IQ4_NL, 8), (T.Q2_K, 4), (T.Q3_K, 4)]:
+                          (T.Q4_K, 4), (T.Q5_K, 4), (T.Q6_K, 4), (T.IQ4_NL, 8), (T.Q2_K, 4), (T.Q3_K, 4), (T.IQ4_XS, 4)]:
         data = b"".join(block(qtype) for _ in range(blocks))
         values = dequantize(np.frombuffer(data, dtype=np.uint8), qtype).astype(np.float32).ravel()
         records.append((int(qtype), data, values))

@@ -41,7 +41,7 @@ struct DequantizeTests {
     @Test("every supported type matches the gguf package's dequantiser, block by block")
     func golden() throws {
         let records = try goldenRecords()
-        #expect(Set(records.map(\.type)) == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .iq4_nl, .q2_K, .q3_K])
+        #expect(Set(records.map(\.type)) == [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K, .iq4_nl, .q2_K, .q3_K, .iq4_xs])
         for record in records {
             #expect(Dequantize.supports(record.type))
             var output = [Float](repeating: .nan, count: record.expected.count)
@@ -65,7 +65,8 @@ struct DequantizeTests {
     @Test("types the engine cannot run are refused")
     func unsupported() {
         #expect(!Dequantize.supports(.iq2_xxs))
-        #expect(!Dequantize.supports(.iq4_xs))
+        #expect(!Dequantize.supports(.iq3_s))
+        #expect(!Dequantize.supports(.iq1_s))
     }
 }
 

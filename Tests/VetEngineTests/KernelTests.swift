@@ -16,7 +16,7 @@ func randomBlocks(_ type: GGMLType, count: Int, seed: UInt64) -> [UInt8] {
     for b in 0..<(count / perBlock) {
         let base = b * blockBytes
         switch type {
-        case .q4_0, .q5_0, .q8_0, .iq4_nl: half(base)
+        case .q4_0, .q5_0, .q8_0, .iq4_nl, .iq4_xs: half(base)
         case .q4_1, .q5_1, .q4_K, .q5_K: half(base); half(base + 2)
         case .q6_K: half(base + 208)
         case .q2_K: half(base + 80); half(base + 82)
@@ -38,7 +38,7 @@ func randomBlocks(_ type: GGMLType, count: Int, seed: UInt64) -> [UInt8] {
 @Suite("Quantised dot products", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct KernelTests {
     @Test("every kernel agrees with dequantise-then-multiply within the activation's 8-bit quantisation",
-          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .f32, .f16, .bf16])
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .iq4_xs, .f32, .f16, .bf16])
     func kernel(type: GGMLType) {
         let count = 512
         for seed in 0..<8 as Range<UInt64> {
@@ -61,7 +61,7 @@ struct KernelTests {
     }
 
     @Test("several vectors at once (four-vector kernels plus the rest) give each vector exactly the single-vector result",
-          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl])
+          arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .iq4_xs])
     func severalAtOnce(type: GGMLType) {
         let count = 768
         let row = randomBlocks(type, count: count, seed: 42)

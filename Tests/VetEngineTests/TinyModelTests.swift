@@ -56,7 +56,7 @@ enum TinyModel {
 @Suite("Engine on synthetic models", .enabled(if: EngineHost.supported, Comment(rawValue: EngineHost.notice)))
 struct TinyModelTests {
     @Test("every tensor type runs, greedy decoding is deterministic",
-          arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl])
+          arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .iq4_xs])
     func types(type: GGMLType) throws {
         let model = try TinyModel.model(TinyModel.builder(type: type).bytes())
         let session = try InferenceSession(model: model, context: 64, threads: 2)
@@ -83,7 +83,7 @@ struct TinyModelTests {
     }
 
     @Test("batched decoding gives each sequence exactly what decoding it alone gives, for every batch size",
-          arguments: [GGMLType.q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .iq4_nl, .f32])
+          arguments: [GGMLType.q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .iq4_nl, .iq4_xs, .f32])
     func batched(type: GGMLType) throws {
         let model = try TinyModel.model(TinyModel.builder(type: type).bytes())
         let session = try InferenceSession(model: model, context: 64, threads: 2)

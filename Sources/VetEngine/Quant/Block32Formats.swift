@@ -84,16 +84,21 @@ enum Q5_1Blocks: Block32Format {
 /// SIMD types have no byte shuffle), so this type is slower per weight than Q4_0.
 enum IQ4_NLBlocks: Block32Format {
     static var blockBytes: Int { 18 }
-    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes {
-        var even = SIMD16<Int16>(), odd = SIMD16<Int16>()
-        Dequantize.iq4nlValues.withUnsafeBufferPointer { levels in
-            for k in 0..<8 {
-                // Elements 2k and 2k+1 (low nibbles of bytes 2k, 2k+1), 16+2k and 17+2k (their high nibbles).
-                let e = block.load(fromByteOffset: 2 + 2 * k, as: UInt8.self), o = block.load(fromByteOffset: 3 + 2 * k, as: UInt8.self)
-                even[k] = Int16(levels[Int(e & 0x0F)]); odd[k] = Int16(levels[Int(o & 0x0F)])
-                even[8 + k] = Int16(levels[Int(e >> 4)]); odd[8 + k] = Int16(levels[Int(o >> 4)])
-            }
+    @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> SplitLanes { iq4Levels(block + 2) }
+}
+
+/// 16 bytes of IQ4 level indices (element j < 16 the low nibble of byte j, 16 + j the high one),
+/// looked up in the level table, in split order; IQ4_NL blocks and IQ4_XS sub-blocks share it.
+@inline(__always)
+func iq4Levels(_ qs: UnsafeRawPointer) -> SplitLanes {
+    var even = SIMD16<Int16>(), odd = SIMD16<Int16>()
+    Dequantize.iq4nlValues.withUnsafeBufferPointer { levels in
+        for k in 0..<8 {
+            // Elements 2k and 2k+1 (low nibbles of bytes 2k, 2k+1), 16+2k and 17+2k (their high nibbles).
+            let e = qs.load(fromByteOffset: 2 * k, as: UInt8.self), o = qs.load(fromByteOffset: 2 * k + 1, as: UInt8.self)
+            even[k] = Int16(levels[Int(e & 0x0F)]); odd[k] = Int16(levels[Int(o & 0x0F)])
+            even[8 + k] = Int16(levels[Int(e >> 4)]); odd[8 + k] = Int16(levels[Int(o >> 4)])
         }
-        return (even, odd)
     }
+    return (even, odd)
 }

@@ -18,9 +18,19 @@ public enum Dequantize {
     /// IQ4_NL's sixteen levels (ggml's kvalues_iq4nl): a non-uniform 4-bit grid, denser near zero.
     static let iq4nlValues: [Int8] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
 
+    /// IQ4_XS (136-byte blocks of 256: f16 d, u16 scales_h, 4 bytes scales_l, 128 bytes of level
+    /// indices in eight sub-blocks of 32 laid out as IQ4_NL's): sub-block `sub`'s signed scale, six
+    /// bits (low four from scales_l, top two from scales_h) less 32.
+    @inline(__always)
+    static func iq4xsScale(_ block: UnsafeRawPointer, _ sub: Int) -> Int32 {
+        let high = block.loadUnaligned(fromByteOffset: 2, as: UInt16.self).littleEndian
+        let low = block.load(fromByteOffset: 4 + sub / 2, as: UInt8.self)
+        return (Int32((low >> (4 * UInt8(sub % 2))) & 0x0F) | Int32((high >> (2 * UInt16(sub))) & 3) << 4) - 32
+    }
+
     public static func supports(_ type: GGMLType) -> Bool {
         switch type {
-        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl: true
+        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .iq4_xs: true
         default: false
         }
     }
@@ -67,6 +77,20 @@ public enum Dequantize {
                     let byte = block.load(fromByteOffset: 2 + j, as: UInt8.self)
                     y[j] = d * Float(iq4nlValues[Int(byte & 0x0F)])
                     y[j + 16] = d * Float(iq4nlValues[Int(byte >> 4)])
+                }
+            }
+        case .iq4_xs:
+            for b in 0..<blocks {
+                let block = source + b * blockBytes
+                let d = half(block, 0)
+                for sub in 0..<8 {
+                    let scale = d * Float(iq4xsScale(block, sub))
+                    let y = output + b * 256 + sub * 32
+                    for j in 0..<16 {
+                        let byte = block.load(fromByteOffset: 8 + sub * 16 + j, as: UInt8.self)
+                        y[j] = scale * Float(iq4nlValues[Int(byte & 0x0F)])
+                        y[j + 16] = scale * Float(iq4nlValues[Int(byte >> 4)])
+                    }
                 }
             }
         case .q5_0, .q5_1:

@@ -25,6 +25,7 @@ enum DotProduct {
         case .iq4_nl: return iq4_nl(row, vector, blocks: count / 32)
         case .q4_K, .q5_K: return q45K(row, vector, blocks: count / 256, fifthBit: type == .q5_K)
         case .q6_K: return q6K(row, vector, blocks: count / 256)
+        case .iq4_xs: return iq4XS(row, vector, blocks: count / 256)
         case .q2_K, .q3_K: return LowBitKQuants.dot(type, row, vector, blocks: count / 256)
         case .f32: return f32(row.assumingMemoryBound(to: Float.self), vector.floats, count: count)
         case .f16: return f16(row, vector.floats, count: count)
@@ -157,7 +158,7 @@ enum DotProduct {
             case .q5_1: t = fours(Q5_1Blocks.self, row, vs, count: count, into: output, stride: stride)
             case .q8_0: t = fours(Q8_0Blocks.self, row, vs, count: count, into: output, stride: stride)
             case .iq4_nl: t = fours(IQ4_NLBlocks.self, row, vs, count: count, into: output, stride: stride)
-            case .q4_K, .q5_K, .q6_K:
+            case .q4_K, .q5_K, .q6_K, .iq4_xs:
                 while t + 4 <= vs.count {
                     let r = kQuants4(type, row, [vs[t], vs[t + 1], vs[t + 2], vs[t + 3]], blocks: count / 256)
                     for i in 0..<4 { output[(t + i) * stride] = r[i] }

@@ -32,12 +32,43 @@ extension DotProduct {
         q6K(row, [v] as InlineArray<1, VectorView>, blocks: blocks)[0]
     }
 
+    /// IQ4_XS against one vector.
+    @inline(never)
+    static func iq4XS(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
+        iq4XS(row, [v] as InlineArray<1, VectorView>, blocks: blocks)[0]
+    }
+
+    /// IQ4_XS against N vectors: eight sub-blocks of 32 table-looked-up levels with signed 6-bit
+    /// scales, integer sums per super-block as for Q4_K. Two products of at most 127 · 127 fit 16
+    /// bits; the level look-up is scalar (`iq4Levels`).
+    @inline(__always)
+    static func iq4XS<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int) -> InlineArray<N, Float> {
+        var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
+        for b in 0..<blocks {
+            let block = row + b * 136
+            var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
+            for sub in 0..<8 {
+                let w = iq4Levels(block + 8 + sub * 16)
+                let scale = SIMD8<Int32>(repeating: Dequantize.iq4xsScale(block, sub))
+                for i in 0..<N { acc[i] &+= pairSums(products(w, v[i].split + b * 256 + sub * 32)) &* scale }
+            }
+            let d = Dequantize.half(block, 0)
+            for i in 0..<N {
+                total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * v[i].scales[b]), SIMD8<Float>(acc[i]))
+            }
+        }
+        var out = InlineArray<N, Float>(repeating: 0)
+        for i in 0..<N { out[i] = horizontalSum(total[i].lowHalf, total[i].highHalf) }
+        return out
+    }
+
     /// A K-quant row against four vectors at once; each result is bit for bit the single-vector one.
     @inline(never)
     static func kQuants4(_ type: GGMLType, _ row: UnsafeRawPointer, _ v: InlineArray<4, VectorView>, blocks: Int) -> InlineArray<4, Float> {
         switch type {
         case .q4_K: q45K(row, v, blocks: blocks, fifthBit: false)
         case .q5_K: q45K(row, v, blocks: blocks, fifthBit: true)
+        case .iq4_xs: iq4XS(row, v, blocks: blocks)
         default: q6K(row, v, blocks: blocks)
         }
     }

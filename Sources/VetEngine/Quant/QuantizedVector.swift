@@ -68,7 +68,7 @@ public final class QuantizedVector: @unchecked Sendable {
         switch type {
         case .q4_0, .q5_0, .q8_0, .iq4_nl: .q8_0
         case .q4_1, .q5_1: .q8_1
-        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: .q8_K
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs: .q8_K
         default: .float
         }
     }
