@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds llama.cpp from the llama-cpp-python source distribution on PyPI, plus ModelVet's oracle
+# Builds llama.cpp (llama-bench, llama-quantize) from the llama-cpp-python source distribution on PyPI, plus ModelVet's oracle
 # program (bench/engine/oracle.cpp) against it, under bench/out/llama.cpp/ (not committed).
-# Used by bench/engine/make_golden.sh and bench/engine/speed.sh; never by the test suite or CI.
+# Used by bench/engine/make_golden.sh, speed.sh and requantized.sh; never by the test suite or CI.
 #
 #   bench/engine/build_llama_cpp.sh        # prints the directory holding llama-bench and oracle
 #
@@ -28,10 +28,10 @@ fi
 src="$OUT/llama_cpp_python-$VERSION/vendor/llama.cpp"
 [ -d "$src" ] || tar xzf "$sdist" -C "$OUT"
 build="$OUT/build"
-if [ ! -x "$build/bin/llama-bench" ]; then
+if [ ! -x "$build/bin/llama-bench" ] || [ ! -x "$build/bin/llama-quantize" ]; then
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
     -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_OPENMP=ON -DBUILD_SHARED_LIBS=ON >&2
-  cmake --build "$build" --target llama llama-bench -j "$(nproc)" >&2
+  cmake --build "$build" --target llama llama-bench llama-quantize -j "$(nproc)" >&2
 fi
 if [ ! -x "$build/bin/oracle" ] || [ "$ROOT/bench/engine/oracle.cpp" -nt "$build/bin/oracle" ]; then
   g++ -O2 -std=c++17 -I "$src/include" -I "$src/ggml/include" "$ROOT/bench/engine/oracle.cpp" \

@@ -1,5 +1,6 @@
 // The llama.cpp side of ModelVet's engine checks: for each prompt, the prompt's tokens, the greedy
-// continuation and the top logits at the last prompt position, as JSON lines. Built against the
+// continuation and the top logits at the last prompt position (with the log-sum-exp of all of
+// them, so that log-probabilities follow), as JSON lines. Built against the
 // llama.cpp in the llama-cpp-python sdist by bench/engine/build_llama_cpp.sh; never run in CI.
 //
 //   oracle MODEL.gguf PROMPTS.txt N_PREDICT THREADS TOP_K > golden.jsonl
@@ -12,6 +13,7 @@
 #include "llama.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -105,6 +107,7 @@ int main(int argc, char ** argv) {
 
         std::vector<llama_token> generated;
         std::vector<std::pair<float, int>> top;
+        double logsumexp = 0;
         llama_batch batch = llama_batch_get_one(tokens.data(), (int) tokens.size());
         llama_token next = 0;
         for (int step = 0; step < n_predict; step++) {
@@ -113,6 +116,9 @@ int main(int argc, char ** argv) {
             next = 0;
             for (int i = 1; i < n_vocab; i++) if (logits[i] > logits[next]) next = i;
             if (step == 0) {
+                double sum = 0;
+                for (int i = 0; i < n_vocab; i++) sum += exp((double) logits[i] - (double) logits[next]);
+                logsumexp = (double) logits[next] + log(sum);
                 for (int i = 0; i < n_vocab; i++) top.push_back({logits[i], i});
                 std::partial_sort(top.begin(), top.begin() + top_k, top.end(),
                                   [](const auto & a, const auto & b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
@@ -129,7 +135,7 @@ int main(int argc, char ** argv) {
         for (size_t i = 0; i < generated.size(); i++) printf("%s%d", i ? ", " : "", generated[i]);
         printf("], \"top_logits\": [");
         for (size_t i = 0; i < top.size(); i++) printf("%s[%d, %.6f]", i ? ", " : "", top[i].second, top[i].first);
-        printf("]}\n");
+        printf("], \"logsumexp\": %.6f}\n", logsumexp);
         fflush(stdout);
         llama_free(ctx);
         index++;
