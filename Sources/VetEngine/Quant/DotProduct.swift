@@ -54,8 +54,12 @@ enum DotProduct {
     /// lanes 8-15 their high nibbles; `odd` the same for the odd bytes.
     @inline(__always)
     static func nibbles(_ p: UnsafeRawPointer) -> SplitLanes {
+        // The 16 bytes in both halves of a 256-bit register, the upper half shifted down by four
+        // (one variable 32-bit shift: bits crossing into a lane's neighbour are masked off).
         let q = p.loadUnaligned(as: SIMD8<UInt16>.self)
-        let both = SIMD16<UInt16>(lowHalf: q, highHalf: q &>> 4), mask = SIMD16<UInt16>(repeating: 0x000F)
+        let doubled = unsafeBitCast(SIMD16<UInt16>(lowHalf: q, highHalf: q), to: SIMD8<UInt32>.self)
+        let both = unsafeBitCast(doubled &>> SIMD8<UInt32>(0, 0, 0, 0, 4, 4, 4, 4), to: SIMD16<UInt16>.self)
+        let mask = SIMD16<UInt16>(repeating: 0x000F)
         return (unsafeBitCast(both & mask, to: SIMD16<Int16>.self), unsafeBitCast((both &>> 8) & mask, to: SIMD16<Int16>.self))
     }
 
@@ -97,10 +101,10 @@ enum DotProduct {
         var acc = SIMD8<Float>()
         var minimums: Float = 0
         for b in 0..<blocks {
-            let block = row + b * F.blockBytes
+            let block = row + b &* F.blockBytes
             if F.hasMinimum { minimums = minimums.addingProduct(F.minimum(block), v.sums[b]) }
             let w = F.unpack(block)
-            accumulate(&acc, F.scale(block) * v.scales[b], products(w, v.split + b * 32))
+            accumulate(&acc, F.scale(block) * v.scales[b], products(w, v.split + b &* 32))
         }
         let sum = horizontalSum(acc.lowHalf, acc.highHalf)
         return F.hasMinimum ? sum + minimums : sum
@@ -114,7 +118,7 @@ enum DotProduct {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
         var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
         for b in 0..<blocks {
-            let block = row + b * F.blockBytes
+            let block = row + b &* F.blockBytes
             if F.hasMinimum {
                 let m = F.minimum(block)
                 m0 = m0.addingProduct(m, v.0.sums[b]); m1 = m1.addingProduct(m, v.1.sums[b])
@@ -122,10 +126,10 @@ enum DotProduct {
             }
             let d = F.scale(block)
             let w = F.unpack(block)
-            accumulate(&acc0, d * v.0.scales[b], products(w, v.0.split + b * 32))
-            accumulate(&acc1, d * v.1.scales[b], products(w, v.1.split + b * 32))
-            accumulate(&acc2, d * v.2.scales[b], products(w, v.2.split + b * 32))
-            accumulate(&acc3, d * v.3.scales[b], products(w, v.3.split + b * 32))
+            accumulate(&acc0, d * v.0.scales[b], products(w, v.0.split + b &* 32))
+            accumulate(&acc1, d * v.1.scales[b], products(w, v.1.split + b &* 32))
+            accumulate(&acc2, d * v.2.scales[b], products(w, v.2.split + b &* 32))
+            accumulate(&acc3, d * v.3.scales[b], products(w, v.3.split + b &* 32))
         }
         func total(_ acc: SIMD8<Float>, _ m: Float) -> Float {
             let sum = horizontalSum(acc.lowHalf, acc.highHalf)

@@ -45,12 +45,12 @@ extension DotProduct {
     static func iq4XS<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int) -> InlineArray<N, Float> {
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         for b in 0..<blocks {
-            let block = row + b * 136
+            let block = row + b &* 136
             var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
             for sub in 0..<8 {
                 let w = iq4Levels(block + 8 + sub * 16)
                 let scale = SIMD8<Int32>(repeating: Dequantize.iq4xsScale(block, sub))
-                for i in 0..<N { acc[i] &+= pairSums(products(w, v[i].split + b * 256 + sub * 32)) &* scale }
+                for i in 0..<N { acc[i] &+= pairSums(products(w, v[i].split + b &* 256 + sub * 32)) &* scale }
             }
             let d = Dequantize.half(block, 0)
             for i in 0..<N {
@@ -83,7 +83,7 @@ extension DotProduct {
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         var minimums = InlineArray<N, Float>(repeating: 0)
         for b in 0..<blocks {
-            let block = row + b * blockBytes
+            let block = row + b &* blockBytes
             let scales = block + 4
             let qh = block + 16
             let qs = block + (fifthBit ? 48 : 16)
@@ -107,10 +107,10 @@ extension DotProduct {
                 let (sc2, m2) = Dequantize.scaleMin(group * 2 + 1, scales)
                 let s1 = SIMD8<Int32>(repeating: Int32(sc1)), s2 = SIMD8<Int32>(repeating: Int32(sc2))
                 for i in 0..<N {
-                    let a = v[i].split + b * 256 + group * 64
+                    let a = v[i].split + b &* 256 + group * 64
                     acc[i] &+= pairSums(products(low, a)) &* s1
                     acc[i] &+= pairSums(products(high, a + 32)) &* s2
-                    let s = v[i].sums + b * 16 + group * 4
+                    let s = v[i].sums + b &* 16 + group * 4
                     mins[i] &+= Int32(m1) &* Int32(s[0] + s[1]) &+ Int32(m2) &* Int32(s[2] + s[3])
                 }
             }
@@ -135,7 +135,7 @@ extension DotProduct {
         let bias = SIMD16<Int16>(repeating: 32)
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         for b in 0..<blocks {
-            let block = row + b * 210
+            let block = row + b &* 210
             var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
             for half in 0..<2 {
                 let ql = block + half * 64, qh = block + 128 + half * 32, sc = block + 192 + half * 8
@@ -153,7 +153,7 @@ extension DotProduct {
                     let s1 = Int32(sc.load(fromByteOffset: part * 2 + 1, as: Int8.self))
                     let scale = SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)
                     for i in 0..<N {
-                        acc[i] &+= pairSums(products(w, v[i].split + b * 256 + half * 128 + part * 32)) &* scale
+                        acc[i] &+= pairSums(products(w, v[i].split + b &* 256 + half * 128 + part * 32)) &* scale
                     }
                 }
             }
