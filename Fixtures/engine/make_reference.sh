@@ -35,6 +35,6 @@ done
 # prompts given directly, one of them longer than the llama3 factors' original context of 64.
 python3 Fixtures/engine/make_synthetic.py Tests/VetEngineTests/Synthetic
 SYNTHETIC_PROMPTS="$(python3 -c 'import json, random; r = random.Random(7); print(json.dumps([[1, 5, 17, 33], [1] + [r.randrange(3, 96) for _ in range(30)], [1] + [r.randrange(3, 96) for _ in range(80)]]))')"
-for name in qwen3-tiny phi3-tiny llama3-scaled; do
+for name in qwen3-tiny phi3-tiny llama3-scaled phi3-longrope; do
   python3 Fixtures/engine/reference.py "Tests/VetEngineTests/Synthetic/$name.gguf" "$OUT/$name.json" "$SYNTHETIC_PROMPTS" --steps 8
 done

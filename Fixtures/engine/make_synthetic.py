@@ -10,7 +10,10 @@ Writes, with the PyPI `gguf` package's writer and seeded random weights:
   llama3-scaled.gguf     llama with Llama 3 RoPE frequency factors (rope_freqs.weight, computed
                          as Meta's "llama3" rope_scaling does: factor 8, low/high frequency factors
                          1 and 4, original context 64), Q8_0 and F16 matrices
-Both carry a SentencePiece-style vocabulary of 96 tokens so the engine can open them; the tests
+  phi3-longrope.gguf     phi3 with LongRoPE (Phi-3 128k's scaling): rope_factors_long/short,
+                         original context 64 of 256, attention factor; the tests run it with a
+                         context of 256, so the long factors apply
+All carry a SentencePiece-style vocabulary of 96 tokens so the engine can open them; the tests
 feed token ids directly. Fixtures/engine/reference.py computes their float64 reference.
 """
 import math
@@ -49,7 +52,8 @@ def norm(w: GGUFWriter, rng, name: str, n: int) -> None:
     w.add_tensor(name, (1 + 0.1 * rng.standard_normal(n)).astype(np.float32))
 
 
-def model(path: str, arch: str, seed: int, head_dim: int, matrices: Q, qk_norm: bool, rope_factors, fused: bool = False) -> None:
+def model(path: str, arch: str, seed: int, head_dim: int, matrices: Q, qk_norm: bool, rope_factors, fused: bool = False,
+          longrope=None) -> None:
     rng = np.random.default_rng(seed)
     dim, heads, kv_heads, ff, layers = 64, 4, 2, 128, 2
     w = GGUFWriter(path, arch)
@@ -70,6 +74,14 @@ def model(path: str, arch: str, seed: int, head_dim: int, matrices: Q, qk_norm: 
     tensor(w, rng, "output.weight", VOCAB, dim, matrices, scale=4.0)
     if rope_factors is not None:
         w.add_tensor("rope_freqs.weight", rope_factors.astype(np.float32))
+    if longrope is not None:
+        # As llama.cpp's converter writes Phi-3 128k: the original context, the attention factor
+        # sqrt(1 + ln(scale) / ln(original)) and the two sets of per-pair divisors.
+        original, long, short = longrope
+        w.add_rope_scaling_orig_ctx_len(original)
+        w.add_rope_scaling_attn_factors(math.sqrt(1 + math.log(256 / original) / math.log(original)))
+        w.add_tensor("rope_factors_long.weight", long.astype(np.float32))
+        w.add_tensor("rope_factors_short.weight", short.astype(np.float32))
     for i in range(layers):
         p = f"blk.{i}."
         norm(w, rng, p + "attn_norm.weight", dim)
@@ -125,6 +137,9 @@ def main() -> None:
     model(os.path.join(out, "qwen3-tiny.gguf"), "qwen3", 3, 48, Q.Q8_0, True, None)
     model(os.path.join(out, "phi3-tiny.gguf"), "phi3", 5, 32, Q.Q8_0, False, None, fused=True)
     model(os.path.join(out, "llama3-scaled.gguf"), "llama", 31, 16, Q.Q8_0, False, llama3_factors(16, 500000.0))
+    pairs = np.arange(16) / 15
+    model(os.path.join(out, "phi3-longrope.gguf"), "phi3", 7, 32, Q.Q8_0, False, None, fused=True,
+          longrope=(64, 1 + 15 * pairs ** 2, 1 + 0.5 * pairs))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def field(reader, key):
 
 
 class Model:
-    def __init__(self, path):
+    def __init__(self, path, context=256):
         reader = GGUFReader(path)
         self.arch = field(reader, "general.architecture")
         a = self.arch
@@ -58,6 +58,12 @@ class Model:
         self.neox = a in ("qwen2", "qwen3", "gemma3", "phi3")
         self.gemma = a == "gemma3"
         self.window = hp("attention.sliding_window") if self.gemma else None
+        # LongRoPE (Phi-3 128k): per-pair divisors for contexts up to the original length (short)
+        # and beyond it (long), chosen by the context the model runs with, as llama.cpp chooses;
+        # the rotated values are scaled by the attention factor (ggml's mscale).
+        self.context = context
+        self.original_context = hp("rope.scaling.original_context_length", hp("context_length", context))
+        self.attn_factor = hp("rope.scaling.attn_factor", 1.0)
         self.tensors = {}
         for t in reader.tensors:
             w = dequantize(t.data, t.tensor_type)
@@ -89,10 +95,12 @@ class Model:
         d = self.rope_dims
         inv = base ** (-np.arange(0, d, 2, dtype=np.float64) / d)
         factors = self.t("rope_freqs.weight")
-        if factors is not None:  # Llama 3 scaling: each pair's frequency divided by its factor
+        if factors is None and self.t("rope_factors_long.weight") is not None:
+            factors = self.t("rope_factors_long.weight" if self.context > self.original_context else "rope_factors_short.weight")
+        if factors is not None:  # Llama 3 scaling or LongRoPE: each pair's frequency divided by its factor
             inv = inv / factors
         ang = positions[:, None].astype(np.float64) * inv[None, :]
-        cos, sin = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
+        cos, sin = np.cos(ang)[:, None, :] * self.attn_factor, np.sin(ang)[:, None, :] * self.attn_factor
         x = x.copy()
         if self.neox:
             x0, x1 = x[..., : d // 2].copy(), x[..., d // 2: d].copy()
@@ -178,12 +186,13 @@ def main():
     ap.add_argument("prompts", help="JSON list of token-id lists")
     ap.add_argument("--steps", type=int, default=12)
     ap.add_argument("--top", type=int, default=20)
+    ap.add_argument("--context", type=int, default=256, help="the context the engine runs with (LongRoPE picks its factors by it)")
     args = ap.parse_args()
     digest = hashlib.sha256()
     with open(args.model, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-    model = Model(args.model)
+    model = Model(args.model, args.context)
     cases = []
     for prompt in json.loads(args.prompts):
         tokens = list(prompt)

@@ -37,8 +37,8 @@ struct ReferenceTests {
 
     /// Largest log-probability difference allowed on tokens the reference gives at least 1%.
     static let tolerance = 0.6
-    /// The same for the synthetic models (measured: 0.08 on qwen3-tiny, 0.27 on phi3-tiny, 0.16 on
-    /// llama3-scaled; with F32 weights, which keep activations in float, phi3 and qwen3 match the
+    /// The same for the synthetic models (measured: 0.08 on qwen3-tiny, 0.27 on phi3-tiny, 0.28 on
+    /// phi3-longrope, 0.16 on llama3-scaled; with F32 weights, which keep activations in float, phi3 and qwen3 match the
     /// reference to 0.0005, so the rest is 8-bit activation noise). Dropping the frequency factors
     /// moves llama3-scaled by 3.9, dropping the query/key norms moves qwen3-tiny by 3.5, and
     /// swapping Phi-3's gate and up halves moves phi3-tiny by 0.94.
@@ -58,6 +58,7 @@ struct ReferenceTests {
         ("gemma3-270m", ModelCache.path("gemma3-270m/gemma-3-270m-q4_k_m.gguf")),
         ("qwen3-tiny", Self.here.appendingPathComponent("Synthetic/qwen3-tiny.gguf").path),
         ("phi3-tiny", Self.here.appendingPathComponent("Synthetic/phi3-tiny.gguf").path),
+        ("phi3-longrope", Self.here.appendingPathComponent("Synthetic/phi3-longrope.gguf").path),
         ("llama3-scaled", Self.here.appendingPathComponent("Synthetic/llama3-scaled.gguf").path),
     ]
 
@@ -70,8 +71,22 @@ struct ReferenceTests {
 
     static func available(_ index: Int) -> Bool { FileManager.default.fileExists(atPath: models[index].path) }
 
+    /// The reference for phi3-longrope is computed for a context of 256 (long factors); with the
+    /// short ones the reference's log-probabilities move by up to 1.9, so the test above tells the
+    /// two apart. This pins the choice itself.
+    @Test("LongRoPE: short factors up to the original context, long ones beyond it, attention factor read")
+    func longRopeChoice() throws {
+        let model = try LlamaModel(path: Self.here.appendingPathComponent("Synthetic/phi3-longrope.gguf").path)
+        let factors = try #require(model.longRopeFactors)
+        #expect(factors.long != factors.short)
+        #expect(model.config.ropeOriginalContext == 64)
+        #expect(model.ropeFactors(context: 64) == factors.short)
+        #expect(model.ropeFactors(context: 65) == factors.long)
+        #expect(abs(model.config.ropeAttentionFactor - 1.1547005) < 1e-6)
+    }
+
     @Test("teacher-forced along the float64 reference: log-probabilities close, greedy choices equal or near-ties",
-          arguments: [0, 1, 2, 3, 4, 5])
+          arguments: [0, 1, 2, 3, 4, 5, 6])
     func matchesReference(index: Int) throws {
         let (name, path) = Self.models[index]
         try #require(Self.available(index), "\(path) is missing (Fixtures/download_engine_models.sh)")

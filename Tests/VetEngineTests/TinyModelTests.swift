@@ -186,7 +186,10 @@ struct TinyModelTests {
         }
         refused(TinyModel.builder(architecture: "qwen3").bytes(), .invalidModel, "attn_q_norm")
         refused(TinyModel.builder().tensor(vector("rope_factors_long.weight", [Float](repeating: 1, count: 32))).bytes(),
-                .unsupported, "LongRoPE")
+                .invalidModel, "LongRoPE needs both")
+        refused(TinyModel.builder().tensor(vector("rope_factors_long.weight", [Float](repeating: 1, count: 32)))
+                    .tensor(vector("rope_factors_short.weight", [-1] + [Float](repeating: 1, count: 31))).bytes(), .invalidModel, "rope_factors")
+        refused(TinyModel.builder().meta("llama.rope.scaling.attn_factor", .float(.nan, .float32)).bytes(), .invalidModel, "attn_factor")
         refused(TinyModel.builder().tensor(vector("rope_freqs.weight", [1, 2, 0] + [Float](repeating: 1, count: 29))).bytes(),
                 .invalidModel, "rope_freqs")
         refused(TinyModel.builder().tensor(vector("rope_freqs.weight", [1, 2])).bytes(), .invalidModel, "rope_freqs")

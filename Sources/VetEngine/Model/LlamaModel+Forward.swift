@@ -126,8 +126,9 @@ extension LlamaModel {
         let ropeBase = slides ? config.ropeBaseLocal : config.ropeBase
         for t in 0..<n {
             let position = slots[t].position, cache = slots[t].cache
-            rope(&s.query, offset: t * qWidth, heads: config.headCount, position: position, base: ropeBase)
-            rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position, base: ropeBase)
+            let factors = ropeFactors(context: cache.capacity)
+            rope(&s.query, offset: t * qWidth, heads: config.headCount, position: position, base: ropeBase, factors: factors)
+            rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position, base: ropeBase, factors: factors)
             let base = cache.offset(layer: index, position: position)
             for i in 0..<kvWidth {
                 cache.keys[base + i] = Float(Float16(s.key[t * kvWidth + i]))
@@ -213,18 +214,28 @@ extension LlamaModel {
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
     }
 
+    /// The per-pair frequency divisors for a session of `context` positions: Llama 3's
+    /// `rope_freqs`, or LongRoPE's long factors when the context exceeds the original training
+    /// context and its short ones otherwise (llama.cpp's choice); nil when the model has none.
+    func ropeFactors(context: Int) -> [Float]? {
+        if let ropeFactors { return ropeFactors }
+        guard let longRopeFactors else { return nil }
+        return context > config.ropeOriginalContext ? longRopeFactors.long : longRopeFactors.short
+    }
+
     /// Rotates each head of the row at `offset` by its position, as ggml's rope does (angles
-    /// advanced by repeated multiplication in float).
-    func rope(_ v: inout [Float], offset: Int, heads: Int, position: Int, base: Float) {
+    /// advanced by repeated multiplication in float, each pair's angle divided by its factor, the
+    /// cosines and sines scaled by the attention factor).
+    func rope(_ v: inout [Float], offset: Int, heads: Int, position: Int, base: Float, factors: [Float]?) {
         let hd = config.headSize, dims = config.ropeDimensions
         let thetaScale = powf(base, -2 / Float(dims))
         var cosines = [Float](repeating: 0, count: dims / 2), sines = [Float](repeating: 0, count: dims / 2)
         var theta = Float(position)
         for i in 0..<(dims / 2) {
             var angle = theta * config.ropeScale
-            if let factors = ropeFactors { angle /= factors[i] }
-            cosines[i] = cosf(angle)
-            sines[i] = sinf(angle)
+            if let factors { angle /= factors[i] }
+            cosines[i] = cosf(angle) * config.ropeAttentionFactor
+            sines[i] = sinf(angle) * config.ropeAttentionFactor
             theta *= thetaScale
         }
         for h in 0..<heads {

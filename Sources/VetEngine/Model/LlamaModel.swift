@@ -28,6 +28,9 @@ public final class LlamaModel: @unchecked Sendable {
     /// Per rotated pair, the divisor of its RoPE frequency (`rope_freqs.weight`, which the Llama 3.1+
     /// converters write for the "llama3" scaling); nil when the file has none.
     let ropeFactors: [Float]?
+    /// LongRoPE's divisors (`rope_factors_long/short.weight`, Phi-3 128k): `ropeFactors(context:)`
+    /// picks one set by the context a session runs with.
+    let longRopeFactors: (long: [Float], short: [Float])?
     let output: WeightMatrix
     let layers: [Layer]
 
@@ -77,8 +80,16 @@ public final class LlamaModel: @unchecked Sendable {
             throw EngineError(.invalidModel, "\(config.architecture) layers need attn_q_norm and attn_k_norm")
         }
         var layers: [Layer] = []
-        if byName["rope_factors_long.weight"] != nil || byName["rope_factors_short.weight"] != nil {
-            throw EngineError(.unsupported, "LongRoPE frequency factors (rope_factors_long/short, Phi-3 128k) are not supported")
+        let long = try vector("rope_factors_long.weight", count: config.ropeDimensions / 2, required: false)
+        let short = try vector("rope_factors_short.weight", count: config.ropeDimensions / 2, required: false)
+        switch (long, short) {
+        case let (long?, short?):
+            if let bad = (long + short).first(where: { !($0.isFinite && $0 > 0) }) {
+                throw EngineError(.invalidModel, "rope_factors_long/short hold \(bad); frequency factors must be positive")
+            }
+            longRopeFactors = (long, short)
+        case (nil, nil): longRopeFactors = nil
+        default: throw EngineError(.invalidModel, "LongRoPE needs both rope_factors_long.weight and rope_factors_short.weight")
         }
         let ff = config.feedForwardSize
         for i in 0..<config.layerCount {

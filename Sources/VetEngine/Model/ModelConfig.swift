@@ -31,6 +31,12 @@ public struct ModelConfig: Sendable {
     public var activation: Activation
     /// Linear position scaling (1 when none).
     public var ropeScale: Float
+    /// LongRoPE (Phi-3 128k): the context up to which the short factors apply (the original
+    /// training context; `rope.scaling.original_context_length`, else `trainedContext`).
+    public var ropeOriginalContext: Int
+    /// Multiplier of the rotated values (`rope.scaling.attn_factor`, LongRoPE's attention scale; 1
+    /// when absent), as ggml's rope applies it to the cosines and sines.
+    public var ropeAttentionFactor: Float
     /// Whether RoPE rotates pairs (i, i + d/2) (Qwen2) instead of adjacent pairs (llama).
     public var ropeNeox: Bool
     public var rmsEpsilon: Float
@@ -118,6 +124,15 @@ public struct ModelConfig: Sendable {
                 throw EngineError(.unsupported, "RoPE scaling `\(type)` is not supported (only linear)")
             }
             ropeScale = 1 / factor
+        }
+        ropeOriginalContext = file.value(arch + ".rope.scaling.original_context_length") == nil
+            ? trainedContext : try int("rope.scaling.original_context_length")
+        ropeAttentionFactor = 1
+        if file.value(arch + ".rope.scaling.attn_factor") != nil {
+            guard let factor = float("rope.scaling.attn_factor"), factor.isFinite, factor > 0, factor < 100 else {
+                throw EngineError(.invalidModel, "\(arch).rope.scaling.attn_factor must be a positive number")
+            }
+            ropeAttentionFactor = factor
         }
         rmsEpsilon = float("attention.layer_norm_rms_epsilon") ?? 1e-5
         if let count = file.value("tokenizer.ggml.tokens").flatMap({ if case let .array(_, items) = $0 { items.count } else { nil } }) {
