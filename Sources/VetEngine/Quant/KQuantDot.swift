@@ -32,6 +32,22 @@ extension DotProduct {
         q6K(row, [v] as InlineArray<1, VectorView>, blocks: blocks)[0]
     }
 
+    /// total[i] += d · (vector i's scale of super-block b) · acc[i]: a super-block's integer sums,
+    /// converted and scaled once.
+    @inline(__always)
+    static func addSuperBlock<let N: Int>(_ total: inout InlineArray<N, SIMD8<Float>>, _ acc: InlineArray<N, SIMD8<Int32>>, d: Float,
+                                          _ v: InlineArray<N, VectorView>, _ b: Int) {
+        for i in 0..<N { total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * v[i].scales[b]), SIMD8<Float>(acc[i])) }
+    }
+
+    /// Each vector's eight lanes added as ggml's hsum_float_8 adds them.
+    @inline(__always)
+    static func reduced<let N: Int>(_ total: InlineArray<N, SIMD8<Float>>) -> InlineArray<N, Float> {
+        var out = InlineArray<N, Float>(repeating: 0)
+        for i in 0..<N { out[i] = horizontalSum(total[i].lowHalf, total[i].highHalf) }
+        return out
+    }
+
     /// IQ4_XS against one vector.
     @inline(never)
     static func iq4XS(_ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
@@ -52,14 +68,9 @@ extension DotProduct {
                 let scale = SIMD8<Int32>(repeating: Dequantize.iq4xsScale(block, sub))
                 for i in 0..<N { acc[i] &+= pairSums(products(w, v[i].split + b &* 256 + sub * 32)) &* scale }
             }
-            let d = Dequantize.half(block, 0)
-            for i in 0..<N {
-                total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * v[i].scales[b]), SIMD8<Float>(acc[i]))
-            }
+            addSuperBlock(&total, acc, d: Dequantize.half(block, 0), v, b)
         }
-        var out = InlineArray<N, Float>(repeating: 0)
-        for i in 0..<N { out[i] = horizontalSum(total[i].lowHalf, total[i].highHalf) }
-        return out
+        return reduced(total)
     }
 
     /// A K-quant row against four vectors at once; each result is bit for bit the single-vector one.
@@ -157,13 +168,8 @@ extension DotProduct {
                     }
                 }
             }
-            let d = Dequantize.half(block, 208)
-            for i in 0..<N {
-                total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * v[i].scales[b]), SIMD8<Float>(acc[i]))
-            }
+            addSuperBlock(&total, acc, d: Dequantize.half(block, 208), v, b)
         }
-        var out = InlineArray<N, Float>(repeating: 0)
-        for i in 0..<N { out[i] = horizontalSum(total[i].lowHalf, total[i].highHalf) }
-        return out
+        return reduced(total)
     }
 }
