@@ -99,7 +99,10 @@ extension DotProduct {
             let qh = block + 16
             let qs = block + (fifthBit ? 48 : 16)
             var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
-            var mins = InlineArray<N, Int32>(repeating: 0)
+            // The minimums' integer sums, held in floats: every term and partial sum is an integer
+            // below 2^21 (6-bit minimums times sums of 32 quants), so float arithmetic is exact and
+            // gives ggml's integer result, without Swift's checked float-to-integer conversions.
+            var mins = InlineArray<N, Float>(repeating: 0)
             // The fifth bits: bit k of byte j belongs to element j of sub-block k. As 16-bit lanes,
             // lane m holds bytes 2m (an even element) and 2m + 1 (an odd one), the split order.
             let h = fifthBit ? qh.loadUnaligned(as: SIMD16<UInt16>.self) : SIMD16<UInt16>()
@@ -122,14 +125,14 @@ extension DotProduct {
                     acc[i] &+= pairSums(products(low, a)) &* s1
                     acc[i] &+= pairSums(products(high, a + 32)) &* s2
                     let s = v[i].sums + b &* 16 + group * 4
-                    mins[i] &+= Int32(m1) &* Int32(s[0] + s[1]) &+ Int32(m2) &* Int32(s[2] + s[3])
+                    mins[i] += Float(m1) * (s[0] + s[1]) + Float(m2) * (s[2] + s[3])
                 }
             }
             let d = Dequantize.half(block, 0), dmin = Dequantize.half(block, 2)
             for i in 0..<N {
                 let da = v[i].scales[b]
                 total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * da), SIMD8<Float>(acc[i]))
-                minimums[i] = minimums[i].addingProduct(dmin * da, Float(mins[i]))
+                minimums[i] = minimums[i].addingProduct(dmin * da, mins[i])
             }
         }
         var out = InlineArray<N, Float>(repeating: 0)
