@@ -14,8 +14,9 @@ protocol Block32Format {
 
 extension Block32Format {
     static var hasMinimum: Bool { false }
-    @inline(__always) static func scale(_ block: UnsafeRawPointer) -> Float { Dequantize.half(block, 0) }
-    @inline(__always) static func minimum(_ block: UnsafeRawPointer) -> Float { Dequantize.half(block, 2) }
+    // Every block type here is at least 18 bytes, so the 8 bytes `halves` reads are in the block.
+    @inline(__always) static func scale(_ block: UnsafeRawPointer) -> Float { Dequantize.halves(block)[0] }
+    @inline(__always) static func minimum(_ block: UnsafeRawPointer) -> Float { Dequantize.halves(block)[1] }
 }
 
 /// Q4_0: f16 scale, 16 bytes of nibbles, value (q - 8) · d.

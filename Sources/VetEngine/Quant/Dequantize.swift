@@ -200,6 +200,20 @@ public enum Dequantize {
         #endif
     }
 
+    /// The four f16 values at `base` (8 readable bytes) as floats. Kernels read a block's scale (and
+    /// minimum) through this: on x86-64 it is one `vcvtph2ps` from memory, where a single value is
+    /// inserted into a register first, which LLVM merges into whatever register is free, often the
+    /// accumulator: a false dependency that chained every block's scale to the previous block's
+    /// sum (seen in the kernels' assembly).
+    @inline(__always)
+    static func halves(_ base: UnsafeRawPointer) -> SIMD4<Float> {
+        #if arch(x86_64)
+        SIMD4<Float>(base.loadUnaligned(as: SIMD4<Float16>.self))
+        #else
+        SIMD4<Float>(half(base, 0), half(base, 2), half(base, 4), half(base, 6))
+        #endif
+    }
+
     /// f16 bits to `Float` without the library call the baseline x86-64 target makes for
     /// `Float(Float16)` (it has no conversion instruction): the exponent and mantissa are moved into
     /// place and rescaled by 2^112, which also normalises subnormals; infinities and NaNs are fixed

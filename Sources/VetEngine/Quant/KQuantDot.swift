@@ -68,7 +68,7 @@ extension DotProduct {
                 let scale = SIMD8<Int32>(repeating: Dequantize.iq4xsScale(block, sub))
                 for i in 0..<N { acc[i] &+= pairSums(products(w, v[i].split + b &* 256 + sub * 32)) &* scale }
             }
-            addSuperBlock(&total, acc, d: Dequantize.half(block, 0), v, b)
+            addSuperBlock(&total, acc, d: Dequantize.halves(block)[0], v, b)
         }
         return reduced(total)
     }
@@ -128,7 +128,7 @@ extension DotProduct {
                     mins[i] += Float(m1) * (s[0] + s[1]) + Float(m2) * (s[2] + s[3])
                 }
             }
-            let d = Dequantize.half(block, 0), dmin = Dequantize.half(block, 2)
+            let halves = Dequantize.halves(block), d = halves[0], dmin = halves[1]
             for i in 0..<N {
                 let da = v[i].scales[b]
                 total[i] = total[i].addingProduct(SIMD8<Float>(repeating: d * da), SIMD8<Float>(acc[i]))
