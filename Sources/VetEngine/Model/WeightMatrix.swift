@@ -22,8 +22,9 @@ public struct WeightMatrix: @unchecked Sendable {
             throw EngineError(.unsupported, "tensor \(info.name) has unknown type id \(info.typeID)")
         }
         guard Dequantize.supports(type) else {
+            let supported = GGMLType.allCases.filter(Dequantize.supports).map { "\($0)".uppercased() }
             throw EngineError(.unsupported, "tensor \(info.name) has type \(type), which the engine does not run "
-                              + "(supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL)")
+                              + "(supported: \(supported.joined(separator: ", ")))")
         }
         let dims = info.dimensions.map { Int(exactly: $0) ?? -1 }
         guard (1...2).contains(dims.count), dims.allSatisfy({ $0 > 0 }) else {

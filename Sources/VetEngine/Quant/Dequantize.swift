@@ -14,7 +14,6 @@ import VetGGUF
 /// - Q6_K: 128 bytes of low nibbles, 64 bytes of 2-bit high parts, 16 signed 8-bit scales, f16 scale;
 ///   values (q - 32) * d * scale.
 public enum Dequantize {
-    /// Whether the engine can convert this type.
     /// IQ4_NL's sixteen levels (ggml's kvalues_iq4nl): a non-uniform 4-bit grid, denser near zero.
     static let iq4nlValues: [Int8] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
 
@@ -28,6 +27,17 @@ public enum Dequantize {
         return (Int32((low >> (4 * UInt8(sub % 2))) & 0x0F) | Int32((high >> (2 * UInt16(sub))) & 3) << 4) - 32
     }
 
+    /// 32 IQ4 elements from 16 bytes of level indices (element j < 16 the low nibble of byte j,
+    /// 16 + j the high one), each level times `scale`: IQ4_NL blocks and IQ4_XS sub-blocks.
+    static func iq4Levels(_ qs: UnsafeRawPointer, scale: Float, into y: UnsafeMutablePointer<Float>) {
+        for j in 0..<16 {
+            let byte = qs.load(fromByteOffset: j, as: UInt8.self)
+            y[j] = scale * Float(iq4nlValues[Int(byte & 0x0F)])
+            y[j + 16] = scale * Float(iq4nlValues[Int(byte >> 4)])
+        }
+    }
+
+    /// Whether the engine can convert this type.
     public static func supports(_ type: GGMLType) -> Bool {
         switch type {
         case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .iq4_xs: true
@@ -71,26 +81,14 @@ public enum Dequantize {
         case .iq4_nl:
             for b in 0..<blocks {
                 let block = source + b * blockBytes
-                let d = half(block, 0)
-                let y = output + b * 32
-                for j in 0..<16 {
-                    let byte = block.load(fromByteOffset: 2 + j, as: UInt8.self)
-                    y[j] = d * Float(iq4nlValues[Int(byte & 0x0F)])
-                    y[j + 16] = d * Float(iq4nlValues[Int(byte >> 4)])
-                }
+                iq4Levels(block + 2, scale: half(block, 0), into: output + b * 32)
             }
         case .iq4_xs:
             for b in 0..<blocks {
                 let block = source + b * blockBytes
                 let d = half(block, 0)
                 for sub in 0..<8 {
-                    let scale = d * Float(iq4xsScale(block, sub))
-                    let y = output + b * 256 + sub * 32
-                    for j in 0..<16 {
-                        let byte = block.load(fromByteOffset: 8 + sub * 16 + j, as: UInt8.self)
-                        y[j] = scale * Float(iq4nlValues[Int(byte & 0x0F)])
-                        y[j + 16] = scale * Float(iq4nlValues[Int(byte >> 4)])
-                    }
+                    iq4Levels(block + 8 + sub * 16, scale: d * Float(iq4xsScale(block, sub)), into: output + b * 256 + sub * 32)
                 }
             }
         case .q5_0, .q5_1:

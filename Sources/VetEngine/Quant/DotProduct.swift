@@ -95,7 +95,7 @@ enum DotProduct {
     }
 
     /// A row of 32-element blocks against one vector: per block, the unpacked weights meet the
-    /// activation's split lanes (`splitProducts`), scaled by weight scale × activation scale.
+    /// activation's split lanes (`products`), scaled by weight scale × activation scale.
     @inline(__always)
     static func blocks<F: Block32Format>(_: F.Type, _ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
         var acc = SIMD8<Float>()
@@ -145,8 +145,6 @@ enum DotProduct {
     @inline(never) static func q5(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int, withMinimum: Bool) -> Float {
         withMinimum ? blocks(Q5_1Blocks.self, row, v, blocks: n) : blocks(Q5_0Blocks.self, row, v, blocks: n)
     }
-    static func q4_1x4(_ row: UnsafeRawPointer, _ v: (VectorView, VectorView, VectorView, VectorView), blocks n: Int)
-        -> (Float, Float, Float, Float) { blocks4(Q4_1Blocks.self, row, v, blocks: n) }
 
     /// `row · vs[t]` for every vector into `output[t * stride]`, four at a time where the type has a
     /// four-vector kernel (the weights are then read and unpacked once per four vectors).
