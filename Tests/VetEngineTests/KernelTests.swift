@@ -84,17 +84,31 @@ struct KernelTests {
         }
     }
 
-    @Test("SIMD helpers: byte splitting and the lane sums are exact")
+    @Test("SIMD helpers: nibble and bit unpacking, the IQ4 level table and the lane sums are exact")
     func helpers() {
-        let bytes: [Int8] = (0..<32).map { Int8(truncatingIfNeeded: $0 * 37 - 100) }
-        let (even, odd) = bytes.withUnsafeBytes { DotProduct.signedBytes($0.baseAddress!) }
-        for k in 0..<16 {
-            #expect(even[k] == Int16(bytes[2 * k]))
-            #expect(odd[k] == Int16(bytes[2 * k + 1]))
+        let bytes: [UInt8] = (0..<32).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }
+        bytes.withUnsafeBytes { raw in
+            let nibbles = Nibbles.bytes(raw.baseAddress!)
+            let bits = Nibbles.bitMask(raw.baseAddress!)
+            let word = raw.loadUnaligned(as: UInt32.self).littleEndian
+            let levels = iq4Levels(raw.baseAddress!)
+            for j in 0..<16 {
+                #expect(nibbles[j] == bytes[j] & 0x0F)
+                #expect(nibbles[16 + j] == bytes[j] >> 4)
+                #expect(levels.signs[j] == Dequantize.iq4nlValues[Int(bytes[j] & 0x0F)])
+                #expect(levels.signs[16 + j] == Dequantize.iq4nlValues[Int(bytes[j] >> 4)])
+            }
+            for j in 0..<32 { #expect(bits[j] == (word >> UInt32(j) & 1 == 1 ? 0xFF : 0)) }
         }
+        // Signed weights: magnitudes times the activation with the weights' signs.
+        var w = SIMD32<Int8>(repeating: -128); w[1] = 5; w[2] = 0
+        let a = [Int8](repeating: -127, count: 32)
+        let p = a.withUnsafeBufferPointer { ByteWeights(signed: w).products($0.baseAddress!) }
+        #expect(p[0] == 128 * 127 - 5 * 127)
+        #expect(p[1] == 128 * 127)  // elements 2 (weight 0) and 3
         // Lane k of the accumulator gets the sum of 16-bit lanes 2k and 2k+1, exactly.
         var acc = SIMD8<Float>()
-        DotProduct.accumulate(&acc, 1, SIMD16<Int16>(-32768, 32767, -1, 5, 100, -100, 7, 8, 32767, 32767, -32768, -32768, 0, 1, 2, 3))
+        DotProduct.accumulate(&acc, SIMD8(repeating: 1), SIMD16<Int16>(-32768, 32767, -1, 5, 100, -100, 7, 8, 32767, 32767, -32768, -32768, 0, 1, 2, 3))
         #expect(acc == SIMD8<Float>(-1, 4, 0, 15, 65534, -65536, 1, 5))
     }
 

@@ -1,11 +1,10 @@
 import VetGGUF
+import VetSIMD
 
 /// Raw pointers into a `QuantizedVector`, valid while the vector is not mutated; kernels take this
 /// so that the inner loops see plain pointers.
 struct VectorView {
     var quants: UnsafePointer<Int8>
-    /// `QuantizedVector.split`.
-    var split: UnsafePointer<Int16>
     var scales: UnsafePointer<Float>
     var sums: UnsafePointer<Float>
     var floats: UnsafePointer<Float>
@@ -34,57 +33,26 @@ enum DotProduct {
         }
     }
 
-    // The kernels below keep everything in SIMD registers using operations that compile to single
-    // instructions (16-bit multiplies and adds, shifts, masks, bit casts between vectors of the same
-    // size, and the integer-to-float conversion, which is inlined once specialised here): bytes are
-    // read as 16-bit lanes and split into their even and odd bytes by shifts; 16-bit products are
-    // summed pairwise into 32-bit lanes, converted to floats and scaled per block in one vector, and
-    // the row is reduced once at the end.
+    // The kernels below follow ggml's AVX2 kernels: a block's weights as 32 bytes meet the
+    // activation's 32 quants in one `vpmaddubsw` (`ByteWeights.products`), whose 16-bit pair sums
+    // are summed pairwise into 32-bit lanes by `vpmaddwd`, converted to floats and scaled per
+    // block in one vector; the row is reduced once at the end. Lane k of a block holds the integer
+    // sum of elements 4k...4k+3, accumulated as acc[k] = fma(d_w * d_a, lane_k, acc[k]); the lanes
+    // are added as ggml's hsum_float_8 adds them, and Q4_1/Q5_1's minimum terms by a fused
+    // multiply-add chain, so the floating-point rounding is ggml's. `lo` holds lanes 0-3
+    // (elements 0-15), `hi` lanes 4-7.
 
-    /// The even and odd signed bytes of 32 bytes at `p`, as 16-bit lanes: the split order of
-    /// `QuantizedVector.split` for a block of 32 one-byte quants.
+    /// Eight 32-bit sums of adjacent 16-bit lanes (lanes 0-3 from elements 0-15, 4-7 from 16-31).
     @inline(__always)
-    static func signedBytes(_ p: UnsafeRawPointer) -> SplitLanes {
-        let x = p.loadUnaligned(as: SIMD16<Int16>.self)
-        return ((x &<< 8) &>> 8, x &>> 8)
+    static func pairSums(_ products: SIMD16<Int16>) -> SIMD8<Int32> {
+        multiplyAddPairs(products, SIMD16<Int16>(repeating: 1))
     }
-
-    /// A 32-element block of nibbles (element j < 16 the low nibble of byte j, element 16 + j its
-    /// high nibble) in split order: lanes 0-7 of `even` are the low nibbles of the even bytes,
-    /// lanes 8-15 their high nibbles; `odd` the same for the odd bytes.
-    @inline(__always)
-    static func nibbles(_ p: UnsafeRawPointer) -> SplitLanes {
-        // The 16 bytes in both halves of a 256-bit register, the upper half shifted down by four
-        // (one variable 32-bit shift: bits crossing into a lane's neighbour are masked off).
-        let q = p.loadUnaligned(as: SIMD8<UInt16>.self)
-        let doubled = unsafeBitCast(SIMD16<UInt16>(lowHalf: q, highHalf: q), to: SIMD8<UInt32>.self)
-        let both = unsafeBitCast(doubled &>> SIMD8<UInt32>(0, 0, 0, 0, 4, 4, 4, 4), to: SIMD16<UInt16>.self)
-        let mask = SIMD16<UInt16>(repeating: 0x000F)
-        return (unsafeBitCast(both & mask, to: SIMD16<Int16>.self), unsafeBitCast((both &>> 8) & mask, to: SIMD16<Int16>.self))
-    }
-
-    /// The 16-bit products of 32 weights in split order with 32 activation quants in split order,
-    /// each lane the sum of two (lane k < 8: elements 2k and 2k+1; lane 8 + k: 16 + 2k and 17 + 2k):
-    /// two 256-bit multiplies and an add.
-    @inline(__always)
-    static func products(_ w: SplitLanes, _ a: UnsafePointer<Int16>) -> SIMD16<Int16> {
-        let raw = UnsafeRawPointer(a)
-        return w.even &* raw.loadUnaligned(as: SIMD16<Int16>.self) &+ w.odd &* raw.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
-    }
-
-    // The 32-element block kernels follow the lane structure of ggml's AVX2 kernels, so their
-    // floating-point rounding is the same: eight lanes, lane k holding the integer sum of elements
-    // 4k...4k+3 of each block, accumulated as acc[k] = fma(d_w * d_a, lane_k, acc[k]); the lanes are
-    // added as ggml's hsum_float_8 adds them, and Q4_1/Q5_1's minimum terms by a fused
-    // multiply-add chain. `lo` holds lanes 0-3 (elements 0-15), `hi` lanes 4-7.
 
     /// acc[k] = fma(scale, Σ of 16-bit lanes 2k and 2k+1 of `products`, acc[k]): the pair sums, the
     /// conversion and the fused multiply-add each one 256-bit instruction on x86-64-v3.
     @inline(__always)
-    static func accumulate(_ acc: inout SIMD8<Float>, _ scale: Float, _ products: SIMD16<Int16>) {
-        let wide = unsafeBitCast(products, to: SIMD8<Int32>.self)
-        let sums = ((wide &<< 16) &>> 16) &+ (wide &>> 16)
-        acc = acc.addingProduct(SIMD8<Float>(repeating: scale), SIMD8<Float>(sums))
+    static func accumulate(_ acc: inout SIMD8<Float>, _ scale: SIMD8<Float>, _ products: SIMD16<Int16>) {
+        acc = acc.addingProduct(scale, SIMD8<Float>(pairSums(products)))
     }
 
     /// ggml's hsum_float_8 over lanes lo = 0-3 and hi = 4-7.
@@ -95,7 +63,7 @@ enum DotProduct {
     }
 
     /// A row of 32-element blocks against one vector: per block, the unpacked weights meet the
-    /// activation's split lanes (`products`), scaled by weight scale × activation scale.
+    /// activation's quants (`ByteWeights.products`), scaled by weight scale × activation scale.
     @inline(__always)
     static func blocks<F: Block32Format>(_: F.Type, _ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
         var acc = SIMD8<Float>()
@@ -104,7 +72,7 @@ enum DotProduct {
             let block = row + b &* F.blockBytes
             if F.hasMinimum { minimums = minimums.addingProduct(F.minimum(block), v.sums[b]) }
             let w = F.unpack(block)
-            accumulate(&acc, F.scale(block) * v.scales[b], products(w, v.split + b &* 32))
+            accumulate(&acc, F.scale(block) * SIMD8(repeating: v.scales[b]), w.products(v.quants + b &* 32))
         }
         let sum = horizontalSum(acc.lowHalf, acc.highHalf)
         return F.hasMinimum ? sum + minimums : sum
@@ -126,10 +94,10 @@ enum DotProduct {
             }
             let d = F.scale(block)
             let w = F.unpack(block)
-            accumulate(&acc0, d * v.0.scales[b], products(w, v.0.split + b &* 32))
-            accumulate(&acc1, d * v.1.scales[b], products(w, v.1.split + b &* 32))
-            accumulate(&acc2, d * v.2.scales[b], products(w, v.2.split + b &* 32))
-            accumulate(&acc3, d * v.3.scales[b], products(w, v.3.split + b &* 32))
+            accumulate(&acc0, d * SIMD8(repeating: v.0.scales[b]), w.products(v.0.quants + b &* 32))
+            accumulate(&acc1, d * SIMD8(repeating: v.1.scales[b]), w.products(v.1.quants + b &* 32))
+            accumulate(&acc2, d * SIMD8(repeating: v.2.scales[b]), w.products(v.2.quants + b &* 32))
+            accumulate(&acc3, d * SIMD8(repeating: v.3.scales[b]), w.products(v.3.quants + b &* 32))
         }
         func total(_ acc: SIMD8<Float>, _ m: Float) -> Float {
             let sum = horizontalSum(acc.lowHalf, acc.highHalf)

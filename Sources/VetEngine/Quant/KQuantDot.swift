@@ -1,23 +1,19 @@
 import VetGGUF
+import VetSIMD
 
 /// Dot products of K-quant weight rows (256-element super-blocks) with a Q8_K activation.
 ///
-/// The activation's pre-split 16-bit quants (`VectorView.split`, per 32 elements the even then
-/// the odd elements) meet the weights unpacked into the same two 16-lane vectors, so every
-/// multiply is one 256-bit instruction. Products of a sub-block are summed
-/// pairwise into 32-bit lanes, multiplied by the sub-block's integer scale and accumulated in
-/// integers for the whole super-block, which is then converted and scaled once; this is the order
-/// of ggml's AVX2 kernels, so no rounding is added beyond one float conversion per super-block.
+/// Each sub-block's weights, unpacked to 32 bytes (`ByteWeights`), meet the activation's quants in
+/// one `vpmaddubsw`; the 16-bit pair sums are multiplied by the sub-block's integer scale and
+/// summed pairwise into 32-bit lanes in one `vpmaddwd`, and accumulated in integers for the whole
+/// super-block, which is then converted and scaled once; this is the order of ggml's AVX2
+/// kernels, so no rounding is added beyond one float conversion per super-block.
 extension DotProduct {
-    /// Eight 32-bit sums of adjacent 16-bit lanes (lanes 0-3 from elements 0-15, 4-7 from 16-31).
+    /// Eight 32-bit lanes, lane k = scale[2k] · products[2k] + scale[2k+1] · products[2k+1].
     @inline(__always)
-    static func pairSums(_ products: SIMD16<Int16>) -> SIMD8<Int32> {
-        let wide = unsafeBitCast(products, to: SIMD8<Int32>.self)
-        return ((wide &<< 16) &>> 16) &+ (wide &>> 16)
+    static func scaledPairSums(_ products: SIMD16<Int16>, _ scale: SIMD16<Int16>) -> SIMD8<Int32> {
+        multiplyAddPairs(products, scale)
     }
-
-    @inline(__always)
-    static func lanes(_ x: SIMD16<UInt16>) -> SIMD16<Int16> { unsafeBitCast(x, to: SIMD16<Int16>.self) }
 
     /// Q4_K (`fifthBit` false, 144-byte blocks) and Q5_K (176-byte blocks) against one vector.
     @inline(never)
@@ -54,9 +50,8 @@ extension DotProduct {
         iq4XS(row, [v] as InlineArray<1, VectorView>, blocks: blocks)[0]
     }
 
-    /// IQ4_XS against N vectors: eight sub-blocks of 32 table-looked-up levels with signed 6-bit
-    /// scales, integer sums per super-block as for Q4_K. Two products of at most 127 · 127 fit 16
-    /// bits; the level look-up is scalar (`iq4Levels`).
+    /// IQ4_XS against N vectors: eight sub-blocks of 32 table-looked-up levels (`iq4Levels`) with
+    /// signed 6-bit scales, integer sums per super-block as for Q4_K.
     @inline(__always)
     static func iq4XS<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int) -> InlineArray<N, Float> {
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
@@ -65,8 +60,8 @@ extension DotProduct {
             var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
             for sub in 0..<8 {
                 let w = iq4Levels(block + 8 + sub * 16)
-                let scale = SIMD8<Int32>(repeating: Dequantize.iq4xsScale(block, sub))
-                for i in 0..<N { acc[i] &+= pairSums(products(w, v[i].split + b &* 256 + sub * 32)) &* scale }
+                let scale = SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: Dequantize.iq4xsScale(block, sub)))
+                for i in 0..<N { acc[i] &+= scaledPairSums(w.products(v[i].quants + b &* 256 + sub * 32), scale) }
             }
             addSuperBlock(&total, acc, d: Dequantize.halves(block)[0], v, b)
         }
@@ -90,7 +85,7 @@ extension DotProduct {
     static func q45K<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int, fifthBit: Bool)
         -> InlineArray<N, Float> {
         let blockBytes = fifthBit ? 176 : 144
-        let mask = SIMD16<UInt16>(repeating: 0x0F), one = SIMD16<UInt16>(repeating: 1)
+        let mask = Words(everyByte: 0x0F), one = Words(everyByte: 1)
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         var minimums = InlineArray<N, Float>(repeating: 0)
         for b in 0..<blocks {
@@ -103,27 +98,26 @@ extension DotProduct {
             // below 2^21 (6-bit minimums times sums of 32 quants), so float arithmetic is exact and
             // gives ggml's integer result, without Swift's checked float-to-integer conversions.
             var mins = InlineArray<N, Float>(repeating: 0)
-            // The fifth bits: bit k of byte j belongs to element j of sub-block k. As 16-bit lanes,
-            // lane m holds bytes 2m (an even element) and 2m + 1 (an odd one), the split order.
-            let h = fifthBit ? qh.loadUnaligned(as: SIMD16<UInt16>.self) : SIMD16<UInt16>()
+            // The fifth bits: bit k of byte j belongs to element j of sub-block k. Shifted down
+            // by two per group, bits 0 and 1 are the current pair of sub-blocks'.
+            var h = fifthBit ? qh.loadUnaligned(as: Words.self) : Words()
             for group in 0..<4 {
                 // Sub-block 2·group in the low nibbles of 32 bytes, 2·group + 1 in the high ones.
-                let q = (qs + group * 32).loadUnaligned(as: SIMD16<UInt16>.self)
-                var lowEven = q & mask, lowOdd = (q &>> 8) & mask
-                var highEven = (q &>> 4) & mask, highOdd = q &>> 12
+                let q = (qs + group * 32).loadUnaligned(as: Words.self)
+                var low = q & mask, high = (q &>> 4) & mask
                 if fifthBit {
-                    let lo = UInt16(2 * group), hi = UInt16(2 * group + 1)
-                    lowEven |= ((h &>> lo) & one) &<< 4; lowOdd |= ((h &>> (lo + 8)) & one) &<< 4
-                    highEven |= ((h &>> hi) & one) &<< 4; highOdd |= ((h &>> (hi + 8)) & one) &<< 4
+                    low |= (h & one) &<< 4
+                    high |= ((h &>> 1) & one) &<< 4
+                    h = h &>> 2
                 }
-                let low = (even: lanes(lowEven), odd: lanes(lowOdd)), high = (even: lanes(highEven), odd: lanes(highOdd))
+                let lowWeights = ByteWeights(unsigned: low.bytes), highWeights = ByteWeights(unsigned: high.bytes)
                 let (sc1, m1) = Dequantize.scaleMin(group * 2, scales)
                 let (sc2, m2) = Dequantize.scaleMin(group * 2 + 1, scales)
-                let s1 = SIMD8<Int32>(repeating: Int32(sc1)), s2 = SIMD8<Int32>(repeating: Int32(sc2))
+                let s1 = SIMD16<Int16>(repeating: Int16(sc1)), s2 = SIMD16<Int16>(repeating: Int16(sc2))
                 for i in 0..<N {
-                    let a = v[i].split + b &* 256 + group * 64
-                    acc[i] &+= pairSums(products(low, a)) &* s1
-                    acc[i] &+= pairSums(products(high, a + 32)) &* s2
+                    let a = v[i].quants + b &* 256 + group * 64
+                    acc[i] &+= scaledPairSums(lowWeights.products(a), s1)
+                    acc[i] &+= scaledPairSums(highWeights.products(a + 32), s2)
                     let s = v[i].sums + b &* 16 + group * 4
                     mins[i] += Float(m1) * (s[0] + s[1]) + Float(m2) * (s[2] + s[3])
                 }
@@ -145,29 +139,29 @@ extension DotProduct {
     /// 32 bytes of `qh`.
     @inline(__always)
     static func q6K<let N: Int>(_ row: UnsafeRawPointer, _ v: InlineArray<N, VectorView>, blocks: Int) -> InlineArray<N, Float> {
-        let mask = SIMD16<UInt16>(repeating: 0x0F), three = SIMD16<UInt16>(repeating: 3)
-        let bias = SIMD16<Int16>(repeating: 32)
+        let mask = Words(everyByte: 0x0F), three = Words(everyByte: 3)
+        let bias = SIMD32<Int8>(repeating: 32)
         var total = InlineArray<N, SIMD8<Float>>(repeating: .zero)
         for b in 0..<blocks {
             let block = row + b &* 210
             var acc = InlineArray<N, SIMD8<Int32>>(repeating: .zero)
             for half in 0..<2 {
                 let ql = block + half * 64, qh = block + 128 + half * 32, sc = block + 192 + half * 8
-                let h = qh.loadUnaligned(as: SIMD16<UInt16>.self)
+                let h = qh.loadUnaligned(as: Words.self)
                 for part in 0..<4 {
                     // Part p covers elements 32p...32p+31 of the half: low nibbles of ql[0..<32]
                     // (p = 0) or ql[32..<64] (p = 1), then their high nibbles (p = 2, 3); top bits
                     // from bits 2p and 2p+1 of qh.
-                    let source = ql + (part & 1) * 32
-                    let q = source.loadUnaligned(as: SIMD16<UInt16>.self)
-                    let ns = UInt16(part >> 1) * 4, hs = UInt16(2 * part)
-                    let w = (even: lanes(((q &>> ns) & mask) | (((h &>> hs) & three) &<< 4)) &- bias,
-                             odd: lanes(((q &>> (ns + 8)) & mask) | (((h &>> (hs + 8)) & three) &<< 4)) &- bias)
-                    let s0 = Int32(sc.load(fromByteOffset: part * 2, as: Int8.self))
-                    let s1 = Int32(sc.load(fromByteOffset: part * 2 + 1, as: Int8.self))
-                    let scale = SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)
+                    let q = (ql + (part & 1) * 32).loadUnaligned(as: Words.self)
+                    let ns = UInt32(part >> 1) * 4, hs = UInt32(2 * part)
+                    let unsigned = ((q &>> ns) & mask) | (((h &>> hs) & three) &<< 4)
+                    let w = ByteWeights(signed: unsigned.signedBytes &- bias)
+                    // Sub-blocks of 16: the first eight 16-bit lanes take one scale, the next eight the other.
+                    let s0 = Int16(sc.load(fromByteOffset: part * 2, as: Int8.self))
+                    let s1 = Int16(sc.load(fromByteOffset: part * 2 + 1, as: Int8.self))
+                    let scale = SIMD16<Int16>(lowHalf: SIMD8(repeating: s0), highHalf: SIMD8(repeating: s1))
                     for i in 0..<N {
-                        acc[i] &+= pairSums(products(w, v[i].split + b &* 256 + half * 128 + part * 32)) &* scale
+                        acc[i] &+= scaledPairSums(w.products(v[i].quants + b &* 256 + half * 128 + part * 32), scale)
                     }
                 }
             }

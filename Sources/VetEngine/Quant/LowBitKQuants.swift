@@ -1,8 +1,8 @@
 import VetGGUF
+import VetSIMD
 
 /// Q2_K and Q3_K: 256-element super-blocks of sixteen 16-element sub-blocks, two or three bits per
-/// weight. Each super-block is unpacked once into 16-bit quants (in the activation's split order)
-/// and 16 integer scales; `Dequantize.row` and the dot product both read that one unpacking, so
+/// weight. Each super-block is unpacked once into byte quants and 16 integer scales; `Dequantize.row` and the dot product both read that one unpacking, so
 /// the two can never disagree. The unpacking is scalar, so these types run slower per weight than
 /// Q4_K; they are supported for correctness first.
 enum LowBitKQuants {
@@ -10,19 +10,13 @@ enum LowBitKQuants {
     /// d, dmin (84 bytes); Q3_K is hmask[32], qs[64], scales[12] (sixteen 6-bit values, offset 32), d
     /// (110 bytes).
     struct Unpacked {
-        /// Quants in split order: per 32 elements, the even elements then the odd ones.
-        var quants = [Int16](repeating: 0, count: 256)
+        /// The quants in element order.
+        var quants = [Int8](repeating: 0, count: 256)
         var scales = [Int32](repeating: 0, count: 16)
         /// Q2_K's per-sub-block minimums (zero for Q3_K).
         var minimums = [Int32](repeating: 0, count: 16)
         var d: Float = 0
         var dmin: Float = 0
-    }
-
-    /// Where element `e` of a super-block sits in split order.
-    @inline(__always)
-    static func splitIndex(_ e: Int) -> Int {
-        (e & ~31) + (e & 1) * 16 + (e & 31) >> 1
     }
 
     static func unpack(_ type: GGMLType, _ block: UnsafeRawPointer, into u: inout Unpacked) {
@@ -40,7 +34,7 @@ enum LowBitKQuants {
                 for pass in 0..<4 {
                     for l in 0..<32 {
                         let q = (byte(16 + half * 32 + l) >> (2 * pass)) & 3
-                        u.quants[splitIndex(half * 128 + pass * 32 + l)] = Int16(q)
+                        u.quants[half * 128 + pass * 32 + l] = Int8(q)
                     }
                 }
             }
@@ -59,9 +53,9 @@ enum LowBitKQuants {
                 for pass in 0..<4 {
                     let bit = UInt8(1) << (half * 4 + pass)
                     for l in 0..<32 {
-                        let q = Int16((byte(32 + half * 32 + l) >> (2 * pass)) & 3)
+                        let q = Int8((byte(32 + half * 32 + l) >> (2 * pass)) & 3)
                         let high = byte(l) & bit != 0
-                        u.quants[splitIndex(half * 128 + pass * 32 + l)] = high ? q : q - 4
+                        u.quants[half * 128 + pass * 32 + l] = high ? q : q - 4
                     }
                 }
             }
@@ -76,7 +70,7 @@ enum LowBitKQuants {
             unpack(type, source + b * bytes, into: &u)
             for e in 0..<256 {
                 let k = e >> 4
-                output[b * 256 + e] = u.d * Float(u.scales[k]) * Float(u.quants[splitIndex(e)]) - u.dmin * Float(u.minimums[k])
+                output[b * 256 + e] = u.d * Float(u.scales[k]) * Float(u.quants[e]) - u.dmin * Float(u.minimums[k])
             }
         }
     }
@@ -91,12 +85,11 @@ enum LowBitKQuants {
             var sumi: Int32 = 0, mins: Int32 = 0
             u.quants.withUnsafeBufferPointer { q in
                 for group in 0..<8 {
-                    let w = UnsafeRawPointer(q.baseAddress! + group * 32)
-                    let lanes = (even: w.loadUnaligned(as: SIMD16<Int16>.self), odd: w.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self))
-                    let products = DotProduct.products(lanes, v.split + b * 256 + group * 32)
-                    let sums = DotProduct.pairSums(products)
-                    let s0 = u.scales[2 * group], s1 = u.scales[2 * group + 1]
-                    sumi &+= (sums &* SIMD8<Int32>(s0, s0, s0, s0, s1, s1, s1, s1)).wrappedSum()
+                    let w = ByteWeights(signed: UnsafeRawPointer(q.baseAddress! + group * 32).loadUnaligned(as: SIMD32<Int8>.self))
+                    let products = w.products(v.quants + b * 256 + group * 32)
+                    let s0 = Int16(u.scales[2 * group]), s1 = Int16(u.scales[2 * group + 1])
+                    let scale = SIMD16<Int16>(lowHalf: SIMD8(repeating: s0), highHalf: SIMD8(repeating: s1))
+                    sumi &+= DotProduct.scaledPairSums(products, scale).wrappedSum()
                 }
             }
             if type == .q2_K {

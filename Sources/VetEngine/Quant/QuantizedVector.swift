@@ -12,11 +12,8 @@ public final class QuantizedVector: @unchecked Sendable {
     public private(set) var layout: Layout = .float
     public private(set) var count = 0
     private var capacity = 0
-    /// One signed byte per element.
+    /// One signed byte per element, -127...127 (the kernels' byte products rely on |quant| ≤ 127).
     private(set) var quants = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
-    /// The quants widened to 16 bits and split the way the kernels multiply them: per
-    /// 32-element block, the even elements (0, 2, …, 30) then the odd ones (two vectors of 16).
-    private(set) var split = UnsafeMutablePointer<Int16>.allocate(capacity: 1)
     /// Per block: the scale (Q8_0/Q8_1 rounded through f16 as ggml stores it).
     private(set) var scales = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Q8_1: per block, scale times the sum of the quants (through f16). Q8_K: per 16 elements, the sum.
@@ -29,7 +26,6 @@ public final class QuantizedVector: @unchecked Sendable {
 
     deinit {
         quants.deallocate()
-        split.deallocate()
         scales.deallocate()
         sums.deallocate()
         floats.deallocate()
@@ -37,7 +33,7 @@ public final class QuantizedVector: @unchecked Sendable {
 
     /// Pointers to the storage, valid while this vector is alive and not quantised again.
     var view: VectorView {
-        VectorView(quants: UnsafePointer(quants), split: UnsafePointer(split), scales: UnsafePointer(scales),
+        VectorView(quants: UnsafePointer(quants), scales: UnsafePointer(scales),
                    sums: UnsafePointer(sums), floats: UnsafePointer(floats))
     }
 
@@ -45,18 +41,17 @@ public final class QuantizedVector: @unchecked Sendable {
     func withView<R>(_ body: (VectorView) throws -> R) rethrows -> R { try body(view) }
 
     /// A rounded value as a quant. Finite activations give -127...127; the NaN and infinities a
-    /// damaged model can produce become 0 or the nearest end instead of trapping.
+    /// damaged model can produce become 0 or the nearest end (±127) instead of trapping.
     @inline(__always)
     static func quant(_ r: Float) -> Int8 {
         if r.isNaN { return 0 }
-        return Int8(max(-128, min(127, r)))
+        return Int8(max(-127, min(127, r)))
     }
 
     private func reserve(_ n: Int) {
         guard n > capacity else { return }
-        quants.deallocate(); split.deallocate(); scales.deallocate(); sums.deallocate(); floats.deallocate()
+        quants.deallocate(); scales.deallocate(); sums.deallocate(); floats.deallocate()
         quants = .allocate(capacity: n)
-        split = .allocate(capacity: n)
         scales = .allocate(capacity: n / 32 + 1)
         sums = .allocate(capacity: n / 16 + 1)
         floats = .allocate(capacity: n)
@@ -98,7 +93,6 @@ public final class QuantizedVector: @unchecked Sendable {
                 scales[b] = Float(Float16(d))
                 if layout == .q8_1 { sums[b] = Float(Float16(d * Float(sum))) }
             }
-            splitQuants(blocks: blocks)
         case .q8_K:
             let blocks = count / 256
             for b in 0..<blocks {
@@ -124,17 +118,6 @@ public final class QuantizedVector: @unchecked Sendable {
                     sums[b * 16 + j] = Float(s)
                 }
                 scales[b] = 1 / iscale
-            }
-            splitQuants(blocks: blocks * 8)
-        }
-    }
-
-    /// Fills `split` from `quants` for `blocks` blocks of 32.
-    private func splitQuants(blocks: Int) {
-        for b in 0..<blocks {
-            for k in 0..<16 {
-                split[b * 32 + k] = Int16(quants[b * 32 + 2 * k])
-                split[b * 32 + 16 + k] = Int16(quants[b * 32 + 2 * k + 1])
             }
         }
     }
