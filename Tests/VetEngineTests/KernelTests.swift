@@ -60,12 +60,12 @@ struct KernelTests {
         }
     }
 
-    @Test("several vectors at once (four-vector kernels plus the rest) give each vector exactly the single-vector result",
+    @Test("several vectors at once (eight- and four-vector kernels plus the rest) give each vector exactly the single-vector result",
           arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .iq4_xs])
     func severalAtOnce(type: GGMLType) {
         let count = 768
         let row = randomBlocks(type, count: count, seed: 42)
-        let vectors = (0..<6).map { k -> QuantizedVector in
+        let vectors = (0..<14).map { k -> QuantizedVector in  // a group of eight, one of four, two alone
             var random = SeededGenerator(seed: UInt64(k))
             let x = (0..<count).map { _ in Float.random(in: -3...3, using: &random) }
             let v = QuantizedVector()
@@ -74,10 +74,9 @@ struct KernelTests {
         }
         row.withUnsafeBytes { raw in
             var together = [Float](repeating: .nan, count: vectors.count)
-            vectors.map(\.view).withUnsafeBufferPointer { views in
-                together.withUnsafeMutableBufferPointer {
-                    DotProduct.dots(type, raw.baseAddress!, views, count: count, into: $0.baseAddress!, stride: 1)
-                }
+            let batch = VectorBatch(vectors.map(\.view), type: type, count: count)
+            together.withUnsafeMutableBufferPointer {
+                DotProduct.dots(type, raw.baseAddress!, batch, count: count, into: $0.baseAddress!, stride: 1)
             }
             let single = vectors.map { DotProduct.dot(type, raw.baseAddress!, $0.view, count: count) }
             #expect(together.map(\.bitPattern) == single.map(\.bitPattern), "\(type)")

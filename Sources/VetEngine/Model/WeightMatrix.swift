@@ -89,12 +89,10 @@ public struct WeightMatrix: @unchecked Sendable {
         let type = self.type, columns = self.columns, rowBytes = self.rowBytes, rows = self.rows
         let base = SendableRaw(self.base), output = SendablePointer(output)
         // The vectors stay alive (and unchanged) until the pool returns.
-        let views = SendableViews(vectors.map(\.view))
+        let batch = VectorBatch(vectors.map(\.view), type: type, count: columns)
         pool.forEachChunk(rows) { range in
-            views.views.withUnsafeBufferPointer { vs in
-                for r in range {
-                    DotProduct.dots(type, base.pointer + r * rowBytes, vs, count: columns, into: output.pointer + r, stride: rows)
-                }
+            for r in range {
+                DotProduct.dots(type, base.pointer + r * rowBytes, batch, count: columns, into: output.pointer + r, stride: rows)
             }
         }
         withExtendedLifetime(vectors) {}
@@ -111,10 +109,5 @@ struct SendablePointer: @unchecked Sendable {
 struct SendableRaw: @unchecked Sendable {
     let pointer: UnsafeRawPointer
     init(_ pointer: UnsafeRawPointer) { self.pointer = pointer }
-}
-
-struct SendableViews: @unchecked Sendable {
-    let views: [VectorView]
-    init(_ views: [VectorView]) { self.views = views }
 }
 

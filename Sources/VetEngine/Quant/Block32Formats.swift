@@ -99,10 +99,18 @@ enum Q4_0Blocks: Block32Format {
     }
 }
 
-/// Q4_1: f16 scale, f16 minimum, 16 bytes of nibbles, value q · d + m.
-enum Q4_1Blocks: Block32Format {
-    static var blockBytes: Int { 20 }
+/// Types with a scale and a minimum read both with one `vcvtph2ps` from memory (`halves`): the
+/// load is wider than one f16, so LLVM keeps it whole and there is no false dependency.
+protocol Block32WithMinimum: Block32Format {}
+
+extension Block32WithMinimum {
     static var hasMinimum: Bool { true }
+    @inline(__always) static func scale(_ block: UnsafeRawPointer) -> SIMD8<Float> { SIMD8(repeating: Dequantize.halves(block)[0]) }
+}
+
+/// Q4_1: f16 scale, f16 minimum, 16 bytes of nibbles, value q · d + m.
+enum Q4_1Blocks: Block32WithMinimum {
+    static var blockBytes: Int { 20 }
     @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> ByteWeights { ByteWeights(unsigned: Nibbles.bytes(block + 4)) }
 }
 
@@ -126,9 +134,8 @@ enum Q5_0Blocks: Block32Format {
 }
 
 /// Q5_1: f16 scale, f16 minimum, 32 fifth bits, 16 bytes of nibbles, value q · d + m.
-enum Q5_1Blocks: Block32Format {
+enum Q5_1Blocks: Block32WithMinimum {
     static var blockBytes: Int { 24 }
-    static var hasMinimum: Bool { true }
     @inline(__always) static func unpack(_ block: UnsafeRawPointer) -> ByteWeights {
         ByteWeights(unsigned: (Nibbles.bytes(block + 8).words | (Nibbles.bitMask(block + 4).words & Words(everyByte: 0x10))).bytes)
     }

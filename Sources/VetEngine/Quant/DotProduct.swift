@@ -78,32 +78,36 @@ enum DotProduct {
         return F.hasMinimum ? sum + minimums : sum
     }
 
-    /// A row of 32-element blocks against four vectors at once: each block is unpacked and its
-    /// scales converted once for all four; each vector's arithmetic is exactly that of `blocks`.
+    /// A row of 32-element blocks against G = 4 or 8 interleaved vectors (`InterleavedVectors`):
+    /// each block is unpacked and its scale converted once for all G; each vector's arithmetic is
+    /// exactly that of `blocks` (the same fused multiply-adds in the same order), so the results
+    /// are bit for bit the single-vector ones. With the vectors interleaved, one pointer reaches
+    /// every vector's block (separate pointers filled the general-purpose registers and were
+    /// reloaded from the stack for every block), and the minimum terms of all G are one vector
+    /// fused multiply-add.
     @inline(__always)
-    static func blocks4<F: Block32Format>(_: F.Type, _ row: UnsafeRawPointer, _ v: (VectorView, VectorView, VectorView, VectorView),
-                                           blocks: Int) -> (Float, Float, Float, Float) {
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
-        var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
+    static func blocksInterleaved<F: Block32Format, let G: Int>(_: F.Type, _ row: UnsafeRawPointer, _ v: InterleavedVectors,
+                                                                 blocks: Int, into output: inout InlineArray<G, Float>) {
+        var acc = InlineArray<G, SIMD8<Float>>(repeating: .zero)
+        var minimums = SIMD8<Float>()
         for b in 0..<blocks {
             let block = row + b &* F.blockBytes
+            let w = F.unpack(block), d = F.scale(block)
+            let quants = v.quants + b &* (G &* 32), scales = v.scales + b &* G
             if F.hasMinimum {
-                let m = F.minimum(block)
-                m0 = m0.addingProduct(m, v.0.sums[b]); m1 = m1.addingProduct(m, v.1.sums[b])
-                m2 = m2.addingProduct(m, v.2.sums[b]); m3 = m3.addingProduct(m, v.3.sums[b])
+                let sums = UnsafeRawPointer(v.sums + b &* G)
+                let m = SIMD8<Float>(repeating: F.minimum(block))
+                minimums = G == 8 ? minimums.addingProduct(m, sums.loadUnaligned(as: SIMD8<Float>.self))
+                    : SIMD8(lowHalf: minimums.lowHalf.addingProduct(m.lowHalf, sums.loadUnaligned(as: SIMD4<Float>.self)), highHalf: .zero)
             }
-            let d = F.scale(block)
-            let w = F.unpack(block)
-            accumulate(&acc0, d * SIMD8(repeating: v.0.scales[b]), w.products(v.0.quants + b &* 32))
-            accumulate(&acc1, d * SIMD8(repeating: v.1.scales[b]), w.products(v.1.quants + b &* 32))
-            accumulate(&acc2, d * SIMD8(repeating: v.2.scales[b]), w.products(v.2.quants + b &* 32))
-            accumulate(&acc3, d * SIMD8(repeating: v.3.scales[b]), w.products(v.3.quants + b &* 32))
+            for i in 0..<G {
+                accumulate(&acc[i], d * SIMD8(repeating: scales[i]), w.products(quants + i &* 32))
+            }
         }
-        func total(_ acc: SIMD8<Float>, _ m: Float) -> Float {
-            let sum = horizontalSum(acc.lowHalf, acc.highHalf)
-            return F.hasMinimum ? sum + m : sum
+        for i in 0..<G {
+            let sum = horizontalSum(acc[i].lowHalf, acc[i].highHalf)
+            output[i] = F.hasMinimum ? sum + minimums[i] : sum
         }
-        return (total(acc0, m0), total(acc1, m1), total(acc2, m2), total(acc3, m3))
     }
 
     @inline(never) static func q4_0(_ row: UnsafeRawPointer, _ v: VectorView, blocks n: Int) -> Float { blocks(Q4_0Blocks.self, row, v, blocks: n) }
@@ -114,27 +118,26 @@ enum DotProduct {
         withMinimum ? blocks(Q5_1Blocks.self, row, v, blocks: n) : blocks(Q5_0Blocks.self, row, v, blocks: n)
     }
 
-    /// `row · vs[t]` for every vector into `output[t * stride]`, four at a time where the type has a
-    /// four-vector kernel (the weights are then read and unpacked once per four vectors).
+    /// `row · batch[t]` for every vector of the batch into `output[t * stride]`: the batch's
+    /// interleaved groups of eight and four through the many-vector kernels (the weights read and
+    /// unpacked once per group), K-quants four at a time, the rest one by one.
     @inline(__always)
-    static func dots(_ type: GGMLType, _ row: UnsafeRawPointer, _ vs: UnsafeBufferPointer<VectorView>, count: Int,
+    static func dots(_ type: GGMLType, _ row: UnsafeRawPointer, _ batch: VectorBatch, count: Int,
                      into output: UnsafeMutablePointer<Float>, stride: Int) {
         var t = 0
-        if vs.count >= 4 {
-            switch type {
-            case .q4_0: t = fours(Q4_0Blocks.self, row, vs, count: count, into: output, stride: stride)
-            case .q4_1: t = fours(Q4_1Blocks.self, row, vs, count: count, into: output, stride: stride)
-            case .q5_0: t = fours(Q5_0Blocks.self, row, vs, count: count, into: output, stride: stride)
-            case .q5_1: t = fours(Q5_1Blocks.self, row, vs, count: count, into: output, stride: stride)
-            case .q8_0: t = fours(Q8_0Blocks.self, row, vs, count: count, into: output, stride: stride)
-            case .iq4_nl: t = fours(IQ4_NLBlocks.self, row, vs, count: count, into: output, stride: stride)
-            case .q4_K, .q5_K, .q6_K, .iq4_xs:
-                while t + 4 <= vs.count {
-                    let r = kQuants4(type, row, [vs[t], vs[t + 1], vs[t + 2], vs[t + 3]], blocks: count / 256)
-                    for i in 0..<4 { output[(t + i) * stride] = r[i] }
-                    t += 4
-                }
-            default: break
+        for group in batch.groups {
+            switch group.size {
+            case 8: interleaved8(type, row, group.vectors, count: count, into: output + group.start * stride, stride: stride)
+            default: interleaved4(type, row, group.vectors, count: count, into: output + group.start * stride, stride: stride)
+            }
+            t = group.start + group.size
+        }
+        let vs = batch.views
+        if vs.count - t >= 4, handlesFour(type) {
+            while t + 4 <= vs.count {
+                let r = kQuants4(type, row, [vs[t], vs[t + 1], vs[t + 2], vs[t + 3]], blocks: count / 256)
+                for i in 0..<4 { output[(t + i) * stride] = r[i] }
+                t += 4
             }
         }
         while t < vs.count {
@@ -143,21 +146,38 @@ enum DotProduct {
         }
     }
 
-    /// The whole groups of four of `dots`; returns how many vectors it did. Kept out of line so the
-    /// single-vector path of `dots` (every generated token) stays a small loop.
+    /// A group of eight interleaved vectors; out of line so the single-vector path of `dots`
+    /// (every generated token) stays a small loop.
     @inline(never)
-    static func fours<F: Block32Format>(_ format: F.Type, _ row: UnsafeRawPointer, _ vs: UnsafeBufferPointer<VectorView>, count: Int,
-                                         into output: UnsafeMutablePointer<Float>, stride: Int) -> Int {
-        var t = 0
-        while t + 4 <= vs.count {
-            let r = blocks4(format, row, (vs[t], vs[t + 1], vs[t + 2], vs[t + 3]), blocks: count / 32)
-            output[t * stride] = r.0
-            output[(t + 1) * stride] = r.1
-            output[(t + 2) * stride] = r.2
-            output[(t + 3) * stride] = r.3
-            t += 4
+    static func interleaved8(_ type: GGMLType, _ row: UnsafeRawPointer, _ v: InterleavedVectors, count: Int,
+                             into output: UnsafeMutablePointer<Float>, stride: Int) {
+        var r = InlineArray<8, Float>(repeating: 0)
+        interleaved(type, row, v, count: count, into: &r)
+        for i in 0..<8 { output[i * stride] = r[i] }
+    }
+
+    /// A group of four interleaved vectors.
+    @inline(never)
+    static func interleaved4(_ type: GGMLType, _ row: UnsafeRawPointer, _ v: InterleavedVectors, count: Int,
+                             into output: UnsafeMutablePointer<Float>, stride: Int) {
+        var r = InlineArray<4, Float>(repeating: 0)
+        interleaved(type, row, v, count: count, into: &r)
+        for i in 0..<4 { output[i * stride] = r[i] }
+    }
+
+    @inline(__always)
+    static func interleaved<let G: Int>(_ type: GGMLType, _ row: UnsafeRawPointer, _ v: InterleavedVectors, count: Int,
+                                        into r: inout InlineArray<G, Float>) {
+        let n = count / 32
+        switch type {
+        case .q4_0: blocksInterleaved(Q4_0Blocks.self, row, v, blocks: n, into: &r)
+        case .q4_1: blocksInterleaved(Q4_1Blocks.self, row, v, blocks: n, into: &r)
+        case .q5_0: blocksInterleaved(Q5_0Blocks.self, row, v, blocks: n, into: &r)
+        case .q5_1: blocksInterleaved(Q5_1Blocks.self, row, v, blocks: n, into: &r)
+        case .q8_0: blocksInterleaved(Q8_0Blocks.self, row, v, blocks: n, into: &r)
+        case .iq4_nl: blocksInterleaved(IQ4_NLBlocks.self, row, v, blocks: n, into: &r)
+        default: preconditionFailure("no interleaved kernel for \(type); VectorBatch only groups Block32 types")
         }
-        return t
     }
 
     static func f32(_ row: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) -> Float {

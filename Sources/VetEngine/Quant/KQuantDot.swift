@@ -68,6 +68,9 @@ extension DotProduct {
         return reduced(total)
     }
 
+    /// The types `kQuants4` handles.
+    static func handlesFour(_ type: GGMLType) -> Bool { [.q4_K, .q5_K, .q6_K, .iq4_xs].contains(type) }
+
     /// A K-quant row against four vectors at once; each result is bit for bit the single-vector one.
     @inline(never)
     static func kQuants4(_ type: GGMLType, _ row: UnsafeRawPointer, _ v: InlineArray<4, VectorView>, blocks: Int) -> InlineArray<4, Float> {
