@@ -96,14 +96,31 @@ extension LlamaModel {
     }
 
     /// `out[t] = matrix · input[t]` for each of `tokens` rows of `input`, every weight row read once.
-    func apply(_ matrix: WeightMatrix, _ input: [Float], tokens: Int, into out: inout [Float], vectors: [QuantizedVector], pool: WorkerPool) {
-        let inWidth = matrix.columns
-        input.withUnsafeBufferPointer { inp in
-            for t in 0..<tokens {
-                vectors[t].quantize(UnsafeBufferPointer(rebasing: inp[(t * inWidth)..<((t + 1) * inWidth)]), as: matrix.activationLayout)
-            }
-        }
+    /// `quantized`: `vectors` already hold `input` quantised in this matrix's layout (the previous
+    /// call had the same input and layout), so the quantisation, which gives the same bytes every
+    /// time, is not repeated.
+    func apply(_ matrix: WeightMatrix, _ input: [Float], tokens: Int, into out: inout [Float], vectors: [QuantizedVector], pool: WorkerPool,
+               quantized: Bool = false) {
+        if !quantized { Self.quantize(input, width: matrix.columns, tokens: tokens, as: matrix.activationLayout, into: vectors, pool: pool) }
         out.withUnsafeMutableBufferPointer { o in matrix.multiply(vectors[0..<tokens], into: o.baseAddress!, pool: pool) }
+    }
+
+    /// Row t of `input` (`width` values) quantised into `vectors[t]`; the rows of a batch are
+    /// spread over the pool's threads (each vector written by one thread).
+    static func quantize(_ input: [Float], width: Int, tokens: Int, as layout: QuantizedVector.Layout, into vectors: [QuantizedVector],
+                         pool: WorkerPool) {
+        input.withUnsafeBufferPointer { inp in
+            let source = SendableRaw(UnsafeRawPointer(inp.baseAddress!)), workers = pool.count
+            let body: @Sendable (Int) -> Void = { worker in
+                var t = worker
+                while t < tokens {
+                    let row = source.pointer.assumingMemoryBound(to: Float.self) + t * width
+                    vectors[t].quantize(UnsafeBufferPointer(start: row, count: width), as: layout)
+                    t += workers
+                }
+            }
+            if tokens > 1 { pool.run(body) } else { body(0) }
+        }
     }
 
     func attention(_ layer: Layer, index: Int, x: inout [Float], slots: [Slot], batched: Bool,
@@ -115,8 +132,10 @@ extension LlamaModel {
         }
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.attentionNorm, epsilon: config.rmsEpsilon)
         apply(layer.query, s.normed, tokens: n, into: &s.query, vectors: s.vectors, pool: pool)
-        apply(layer.key, s.normed, tokens: n, into: &s.key, vectors: s.vectors, pool: pool)
-        apply(layer.value, s.normed, tokens: n, into: &s.value, vectors: s.vectors, pool: pool)
+        apply(layer.key, s.normed, tokens: n, into: &s.key, vectors: s.vectors, pool: pool,
+              quantized: layer.key.activationLayout == layer.query.activationLayout)
+        apply(layer.value, s.normed, tokens: n, into: &s.value, vectors: s.vectors, pool: pool,
+              quantized: layer.value.activationLayout == layer.key.activationLayout)
         if let b = layer.queryBias { Self.addRows(&s.query, b, rows: n) }
         if let b = layer.keyBias { Self.addRows(&s.key, b, rows: n) }
         if let b = layer.valueBias { Self.addRows(&s.value, b, rows: n) }
@@ -194,7 +213,8 @@ extension LlamaModel {
         for i in 0..<(n * dim) { s.normed[i] = x[i] }
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon)
         apply(layer.gate, s.normed, tokens: n, into: &s.gate, vectors: s.vectors, pool: pool)
-        apply(layer.up, s.normed, tokens: n, into: &s.up, vectors: s.vectors, pool: pool)
+        apply(layer.up, s.normed, tokens: n, into: &s.up, vectors: s.vectors, pool: pool,
+              quantized: layer.up.activationLayout == layer.gate.activationLayout)
         // The gated activation is the largest element-wise step of a token (an exp per element): spread it too.
         s.gate.withUnsafeMutableBufferPointer { gate in
             s.up.withUnsafeBufferPointer { up in
