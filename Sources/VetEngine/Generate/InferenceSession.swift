@@ -145,6 +145,22 @@ public final class InferenceSession {
     /// `ignoreEndOfGeneration`), at `maxTokens` or when its context is full.
     /// - Throws: `EngineError` for an empty prompt, a token outside the vocabulary or a prompt longer
     ///   than the context.
+    /// `Sampler.logSumExp` of each row, the rows spread over the pool's threads (a pass of an
+    /// exponential over the vocabulary per sequence: with a batch, the largest serial step left).
+    func logSumExps(_ rows: [[Float]]) -> [Float] {
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows.count))
+        defer { out.deallocate() }
+        let results = SendablePointer(out), workers = pool.count
+        pool.run { worker in
+            var k = worker
+            while k < rows.count {
+                results.pointer[k] = Sampler.logSumExp(rows[k])
+                k += workers
+            }
+        }
+        return Array(UnsafeBufferPointer(start: out, count: rows.count))
+    }
+
     public func generate(batch prompts: [[Int]], maxTokens: Int, sampling: SamplingOptions = .greedy,
                          ignoreEndOfGeneration: Bool = false) throws -> [Generation] {
         guard !prompts.isEmpty else { return [] }
@@ -167,11 +183,12 @@ public final class InferenceSession {
         var active = maxTokens > 0 ? Array(prompts.indices) : []
         while !active.isEmpty {
             var next: [Int] = [], still: [Int] = []
-            for i in active {
+            let logSums = logSumExps(active.map { logits[$0] })
+            for (k, i) in active.enumerated() {
                 let token = samplers[i].next(logits[i], recent: prompts[i] + generated[i])
                 if !ignoreEndOfGeneration && tokenizer.endOfGeneration.contains(token) { reasons[i] = .endOfGeneration; continue }
                 generated[i].append(token)
-                logProbabilities[i].append(Sampler.logProbability(of: token, in: logits[i]))
+                logProbabilities[i].append(logits[i][token] - logSums[k])
                 if generated[i].count >= maxTokens { continue }
                 if caches[i].count >= caches[i].capacity { reasons[i] = .contextFull; continue }
                 next.append(token)

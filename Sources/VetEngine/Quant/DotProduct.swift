@@ -93,7 +93,7 @@ enum DotProduct {
         for b in 0..<blocks {
             let block = row + b &* F.blockBytes
             let w = F.unpack(block), d = F.scale(block)
-            let quants = v.quants + b &* (G &* 32), scales = v.scales + b &* G
+            let quants = v.quants + b &* (G &* 32), scales = UnsafeRawPointer(v.scales + b &* (G &* 8))
             if F.hasMinimum {
                 let sums = UnsafeRawPointer(v.sums + b &* G)
                 let m = SIMD8<Float>(repeating: F.minimum(block))
@@ -101,7 +101,7 @@ enum DotProduct {
                     : SIMD8(lowHalf: minimums.lowHalf.addingProduct(m.lowHalf, sums.loadUnaligned(as: SIMD4<Float>.self)), highHalf: .zero)
             }
             for i in 0..<G {
-                accumulate(&acc[i], d * SIMD8(repeating: scales[i]), w.products(quants + i &* 32))
+                accumulate(&acc[i], d * scales.loadUnaligned(fromByteOffset: i &* 32, as: SIMD8<Float>.self), w.products(quants + i &* 32))
             }
         }
         for i in 0..<G {

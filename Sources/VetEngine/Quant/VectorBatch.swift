@@ -1,8 +1,10 @@
 import VetGGUF
 
 /// G activation vectors interleaved per 32-element block: block b of vector i at
-/// `quants[(b·G + i)·32]`, its scale at `scales[b·G + i]` and (Q8_1) its scaled sum at
-/// `sums[b·G + i]`. The many-vector kernels reach every vector's block through one pointer.
+/// `quants[(b·G + i)·32]`, its scale repeated eight times at `scales[(b·G + i)·8]` (so that the
+/// kernel multiplies it into the weight scale with one `vmulps` from memory, where a single float
+/// costs a multiply and a broadcast) and (Q8_1) its scaled sum at `sums[b·G + i]`. The
+/// many-vector kernels reach every vector's block through one pointer.
 struct InterleavedVectors {
     var quants: UnsafePointer<Int8>
     var scales: UnsafePointer<Float>
@@ -40,13 +42,13 @@ final class VectorBatch: @unchecked Sendable {
             while views.count - start >= 4 {
                 let size = views.count - start >= 8 ? 8 : 4
                 let quants = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, size * blocks * 32))
-                let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, size * blocks))
+                let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, size * blocks * 8))
                 let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, size * blocks))
                 for b in 0..<blocks {
                     for i in 0..<size {
                         let v = views[start + i]
                         (quants + (b * size + i) * 32).update(from: v.quants + b * 32, count: 32)
-                        scales[b * size + i] = v.scales[b]
+                        (scales + (b * size + i) * 8).initialize(repeating: v.scales[b], count: 8)
                         sums[b * size + i] = withSums ? v.sums[b] : 0
                     }
                 }
