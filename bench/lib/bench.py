@@ -720,15 +720,18 @@ def write_report(path: str, data: dict) -> None:
                 if b:
                     w(f"| {r['model']} | {r['modelvet']['tg']:.1f} | {b:.1f} | {b / r['modelvet']['tg']:.2f}x |")
             w("")
-        w("Where the time goes: the kernels multiply 16-bit integers (two 256-bit multiplies per 32 weights, then "
-          "four instructions to widen the pair sums to 32 bits), where llama.cpp multiplies bytes with `vpmaddubsw` and "
-          "widens with `vpmaddwd`. Swift's SIMD types reach neither instruction: LLVM forms `vpmaddwd` from Swift only "
-          "when both operands are opaque, and rewrites the shuffles away as soon as the weights are unpacked in the same "
-          "function (checked in the generated assembly). A 32-weight block therefore costs about 30 instructions "
-          "against llama.cpp's 20, which bounds single-sequence decoding on compute-bound types (Q5_0, Q4_1) and "
-          "batching: with four vectors per unpacked block, each extra sequence still costs about 12 instructions per "
-          "block. Tried and measured slower (interleaved A/B runs): four rows per call for one vector, eight vectors "
-          "per call, and unpacking rows to exact float lanes so a block's lane sums are fused multiply-adds.\n")
+        w("How the kernels spend their time: activations are quantised to bytes and weights unpacked to bytes in "
+          "element order, and the two meet in `vpmaddubsw` (unsigned by signed bytes, adjacent products summed) and "
+          "`vpmaddwd`, as in llama.cpp's AVX2 kernels. Swift's SIMD types cannot express either instruction, and "
+          "LLVM does not form them from plain Swift; the `VetSIMD` module names them (docs/architecture.md). A "
+          "32-weight block then costs about 15-25 instructions against one vector, depending on the type. In a "
+          "batch, each further sequence costs about six instructions per block (the byte multiply, the pair sums, "
+          "the conversion, the scale and the accumulation, plus a sign copy for signed types), and the rest of a step "
+          "(attention, norms, sampling, the two threads waiting for each other) grows with the number of sequences; "
+          "together these bound the gain of eight sequences near 2.5x on these models. The 32-element block types "
+          "(Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL) batch eight vectors at once from an interleaved copy of the "
+          "activations; the K-quants four at a time, which is why Gemma 3 and Qwen2.5 gain less. Tried and measured "
+          "no faster (interleaved A/B runs): finer row chunks per thread for batches.\n")
     req = data.get("requantized")
     if req:
         w("### Tensor types without a small downloadable model\n")
