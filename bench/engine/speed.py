@@ -15,6 +15,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from bench import machine_info  # noqa: E402  (bench/lib/bench.py: the machine, as the scanner benchmark reports it)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROMPT = ("The history of computing is a story of people who wanted machines to do arithmetic faster than any clerk, "
           "and of the engineers who built them from gears, relays, vacuum tubes and finally transistors on silicon, "
@@ -46,6 +49,18 @@ def measure(llama_bin: str, modelvet: str, model: str, threads: int) -> dict:
                               "--format", "json", "--threads", str(threads)], capture_output=True, text=True, check=True)
         return json.loads(res.stdout)["timings"]["generation_tokens_per_second"]
     ours["batch8_tg"] = statistics.median(batch(8) for _ in range(3))
+    # llama.cpp's own batched decoding, as its llama-batched-bench measures it (one-token prompts, 64
+    # tokens generated per sequence, one sequence and eight): the peer's gain for the same batch.
+    batched = os.path.join(llama_bin, "llama-batched-bench")
+    if os.path.exists(batched):
+        res = subprocess.run([batched, "-m", model, "-t", str(threads), "-c", "1024", "-b", "2048", "-ub", "512", "-npp", "1",
+                              "-ntg", "64", "-npl", "1,8", "--output-format", "jsonl"], capture_output=True, text=True)
+        rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+        speeds = {r.get("pl"): r.get("speed_tg") for r in rows}
+        if res.returncode == 0 and speeds.get(1) and speeds.get(8):
+            llama["batch1_tg"], llama["batch8_tg"] = speeds[1], speeds[8]
+        else:
+            print(f"llama-batched-bench gave no figures (exit {res.returncode}): {res.stderr.strip()[-300:]}", file=sys.stderr)
     rss = subprocess.run(["/usr/bin/time", "-f", "%M", modelvet, "generate", model, "--prompt", PROMPT, "--max-tokens", "64",
                           "--ignore-eos", "--threads", str(threads)], capture_output=True, text=True)
     peak_kb = int(rss.stderr.strip().splitlines()[-1]) if rss.returncode == 0 else None
@@ -57,6 +72,8 @@ def measure(llama_bin: str, modelvet: str, model: str, threads: int) -> dict:
           f"ratio {result['ratio'].get('pp', 0):.2f}; generation ModelVet {ours['tg']:.1f} t/s, llama.cpp "
           f"{llama.get('tg', 0):.1f} t/s, ratio {result['ratio'].get('tg', 0):.2f}"
           + f"; batch of 8: {ours['batch8_tg']:.1f} t/s together ({ours['batch8_tg'] / ours['tg']:.2f}x one sequence)"
+          + (f", llama.cpp {llama['batch8_tg']:.1f} t/s ({llama['batch8_tg'] / llama['batch1_tg']:.2f}x its one sequence)"
+             if llama.get("batch8_tg") else "")
           + (f"; peak RSS {peak_kb / 1024:.0f} MB (file {result['model_bytes'] / 1048576:.0f} MB)" if peak_kb else ""),
           flush=True)
     return result
@@ -68,7 +85,7 @@ def main() -> int:
     results = [measure(llama_bin, modelvet, m, threads) for m in models]
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "out", "engine.json"), "w", encoding="utf-8") as f:
-        json.dump({"threads": threads, "models": results}, f, indent=1)
+        json.dump({"threads": threads, "cpu": machine_info()["cpu"], "models": results}, f, indent=1)
     return 0
 
 

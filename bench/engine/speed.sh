@@ -14,4 +14,4 @@ while read -r path; do MODELS+=("$path"); done < <(bash Fixtures/download_engine
 BIN="$(bench/engine/build_llama_cpp.sh)"
 if [ -z "${MODELVET_BIN:-}" ]; then swift build -c release >&2; MODELVET_BIN="$ROOT/.build/release/modelvet"; fi
 python3 bench/engine/speed.py "$BIN" "$MODELVET_BIN" "${1:-$(nproc)}" "${MODELS[@]}"
-[ -f bench/out/results.json ] && python3 bench/lib/bench.py --report-only
+python3 bench/lib/bench.py --report-only   # the whole report with bench/run.sh results here, else the engine section
