@@ -58,6 +58,8 @@ let package = Package(
         // functions (see Sources/VetSIMD); -parse-stdlib lets it name them.
         .target(name: "VetSIMD", swiftSettings: engineSettings + [.unsafeFlags(["-parse-stdlib"])]),
         .target(name: "VetEngine", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetJinja", "VetSIMD"], swiftSettings: engineSettings),
+        // The behavioural half (issue 10): probe suites, judges and the statistics of their rates.
+        .target(name: "VetProbes"),
         .target(name: "VetCommands", dependencies: [
             "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures"]),
         .testTarget(name: "VetCommandsTests", dependencies: ["VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore"]),
+        .testTarget(name: "VetProbesTests", dependencies: ["VetProbes"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetSIMD", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Rates with confidence intervals, as the probe report gives them: the share of a family's
+/// prompts on which a model failed, and the change of that share between a model and its base.
+///
+/// Wilson's score interval for one proportion (it stays inside [0, 1] and is not degenerate at 0
+/// or n successes, unlike the normal approximation), and Newcombe's hybrid score interval (his
+/// method 10, 1998) for the difference of two independent proportions, built from the two Wilson
+/// intervals.
+public enum RateStatistics {
+    /// The normal quantile for a two-sided 95% interval.
+    public static let z95 = 1.959963984540054
+
+    /// A proportion `successes / trials` with its interval.
+    public struct Rate: Equatable, Sendable, Codable {
+        public let successes: Int
+        public let trials: Int
+        public let rate: Double
+        public let lower: Double
+        public let upper: Double
+    }
+
+    /// A difference `first.rate - second.rate` with its interval.
+    public struct Difference: Equatable, Sendable, Codable {
+        public let difference: Double
+        public let lower: Double
+        public let upper: Double
+
+        /// Whether the interval excludes zero (the change is detectable at this confidence).
+        public var excludesZero: Bool { lower > 0 || upper < 0 }
+    }
+
+    /// Wilson's interval for `successes` out of `trials`.
+    /// - Precondition: `0 <= successes <= trials`; with no trials the rate is 0 and the interval
+    ///   the whole of [0, 1] (nothing is known).
+    public static func wilson(successes: Int, trials: Int, z: Double = z95) -> Rate {
+        precondition(successes >= 0 && successes <= trials, "successes must lie in 0...trials")
+        guard trials > 0 else { return Rate(successes: 0, trials: 0, rate: 0, lower: 0, upper: 1) }
+        let n = Double(trials), p = Double(successes) / n, z2 = z * z
+        let centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        let half = z / (1 + z2 / n) * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
+        // At 0 and n successes the bound is exactly 0 or 1; rounding must not move it.
+        let lower = successes == 0 ? 0 : max(0, centre - half)
+        let upper = successes == trials ? 1 : min(1, centre + half)
+        return Rate(successes: successes, trials: trials, rate: p, lower: lower, upper: upper)
+    }
+
+    /// Newcombe's interval for `a.rate - b.rate`, the two samples independent.
+    public static func difference(_ a: Rate, _ b: Rate) -> Difference {
+        let d = a.rate - b.rate
+        let below = ((a.rate - a.lower) * (a.rate - a.lower) + (b.upper - b.rate) * (b.upper - b.rate)).squareRoot()
+        let above = ((a.upper - a.rate) * (a.upper - a.rate) + (b.rate - b.lower) * (b.rate - b.lower)).squareRoot()
+        return Difference(difference: d, lower: max(-1, d - below), upper: min(1, d + above))
+    }
+}
