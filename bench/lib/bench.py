@@ -788,6 +788,16 @@ def write_engine(w, data: dict, kept: dict) -> None:
         w("")
 
 
+def add_engine_results(data: dict, out: str) -> None:
+    """Adds `out`/engine.json (bench/engine/speed.sh) to `data` as "engine" and, where `data` then
+    has engine results, requantized.json (bench/engine/requantized.sh) as "requantized"."""
+    for key, name in (("engine", "engine.json"), ("requantized", "requantized.json")):
+        path = os.path.join(out, name)
+        if os.path.exists(path) and (key == "engine" or "engine" in data):
+            with open(path, encoding="utf-8") as f:
+                data[key] = json.load(f)
+
+
 def rewrite_engine_section(docs: str, out: str) -> None:
     """Replaces the report's engine section (from its heading to the next section that is not the
     engine's) with one written from `out`/engine.json and, when present, requantized.json; without
@@ -795,12 +805,7 @@ def rewrite_engine_section(docs: str, out: str) -> None:
     with open(docs, encoding="utf-8") as f:
         lines = f.read().split("\n")
     data = {}
-    with open(os.path.join(out, "engine.json"), encoding="utf-8") as f:
-        data["engine"] = json.load(f)
-    requantized_path = os.path.join(out, "requantized.json")
-    if os.path.exists(requantized_path):
-        with open(requantized_path, encoding="utf-8") as f:
-            data["requantized"] = json.load(f)
+    add_engine_results(data, out)
     start = next((i for i, line in enumerate(lines) if line.startswith("## Inference engine")), None)
     if start is None:
         start = next((i for i, line in enumerate(lines) if line.startswith("## Exact commands")), len(lines))
@@ -813,10 +818,13 @@ def rewrite_engine_section(docs: str, out: str) -> None:
     if "requantized" not in data:
         sub = next((i for i, line in enumerate(old) if line.startswith("### Tensor types")), None)
         if sub is not None:
-            body = [line for line in old[sub:] if line != KEPT_NOTE]
-            while body and not body[-1].strip():
-                body.pop()
-            section += [body[0], "", KEPT_NOTE] + body[1:] + [""]
+            heading, rest = old[sub], [line for line in old[sub + 1:] if line != KEPT_NOTE]
+            # Blank lines around the note are written here, so rewriting the section again changes nothing.
+            while rest and not rest[0].strip():
+                rest.pop(0)
+            while rest and not rest[-1].strip():
+                rest.pop()
+            section += [heading, "", KEPT_NOTE, ""] + rest + [""]
     with open(docs, "w", encoding="utf-8") as f:
         f.write("\n".join(lines[:start] + section + lines[end:]))
 
@@ -880,7 +888,8 @@ def main() -> int:
     ap.add_argument("--install-failures", default="")
     ap.add_argument("--workloads", default="a,b,c,d,e")
     ap.add_argument("--invocation", default="bench/run.sh")
-    ap.add_argument("--report-only", action="store_true", help="rewrite docs/benchmarks.md from bench/out/results.json")
+    ap.add_argument("--report-only", action="store_true", help="rewrite docs/benchmarks.md from bench/out/results.json, or "
+                    "only its engine section (from engine.json) where bench/run.sh has not run")
     args = ap.parse_args()
     engine_path = os.path.join(args.out, "engine.json")
     if args.report_only and not os.path.exists(os.path.join(args.out, "results.json")):
@@ -895,13 +904,7 @@ def main() -> int:
     if args.report_only:
         with open(os.path.join(args.out, "results.json"), encoding="utf-8") as f:
             data = json.load(f)
-        if os.path.exists(engine_path):
-            with open(engine_path, encoding="utf-8") as f:
-                data["engine"] = json.load(f)
-        requantized_path = os.path.join(args.out, "requantized.json")
-        if os.path.exists(requantized_path) and "engine" in data:
-            with open(requantized_path, encoding="utf-8") as f:
-                data["requantized"] = json.load(f)
+        add_engine_results(data, args.out)
         write_report(args.docs, data)
         print(f"wrote {args.docs}")
         return 0
@@ -1066,13 +1069,7 @@ def main() -> int:
                     data["measured"][key] = old_measured[key]
                     print(f"== workload {key}: kept from the run of {old_measured[key]}")
 
-    if os.path.exists(engine_path):
-        with open(engine_path, encoding="utf-8") as f:
-            data["engine"] = json.load(f)
-        requantized_path = os.path.join(args.out, "requantized.json")
-        if os.path.exists(requantized_path):
-            with open(requantized_path, encoding="utf-8") as f:
-                data["requantized"] = json.load(f)
+    add_engine_results(data, args.out)
     # Whatever neither this run nor stored results on this machine provide is copied, as text, from
     # the report being replaced, so a subset run on a fresh machine does not drop the other sections.
     data["kept_markdown"] = kept_sections(args.docs, data)
