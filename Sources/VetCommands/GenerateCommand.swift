@@ -78,13 +78,22 @@ struct EngineOptions: ParsableArguments {
     }
 
     /// The model's chat template, refused when the scanner reports it as an injection risk.
-    func template(_ session: InferenceSession) throws -> ChatTemplate {
-        guard let text = session.model.file.value("tokenizer.chat_template")?.string else {
-            Terminal.error("the model has no chat template (tokenizer.chat_template); use generate without --chat")
+    /// - Parameter file: a template file to use instead of the model's (`probe --chat-template`).
+    func template(_ session: InferenceSession, file: String? = nil) throws -> ChatTemplate {
+        let text: String
+        if let file {
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                Terminal.error("cannot read the chat template \(file): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        } else if let own = session.model.file.value("tokenizer.chat_template")?.string {
+            text = own
+        } else {
+            Terminal.error("the model has no chat template (tokenizer.chat_template); use generate without --chat, or give probe --chat-template FILE")
             throw ExitCode(2)
         }
         var sink = FindingSink()
-        JinjaRules.check(text, at: Location(file: model), into: &sink)
+        JinjaRules.check(text, at: Location(file: file ?? model), into: &sink)
         let serious = sink.findings.filter { $0.severity >= .medium }
         if !serious.isEmpty && !force {
             Terminal.error("the chat template is flagged by the scanner (\(serious.map(\.ruleID).joined(separator: ", "))): "

@@ -17,11 +17,14 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet generate MODEL.gguf -p TEXT run a small GGUF model inside ModelVet
           modelvet chat MODEL.gguf             talk to it in the terminal
           modelvet score MODEL.gguf --text T   log-probability of each token of a text
+          modelvet probe MODEL.gguf --quick    measure what a model does (harm, jailbreaks, leakage, ...)
+          modelvet judge --input FILE.jsonl    refusal/compliance verdicts for your own responses
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
         version: ModelVetVersion.current,
-        subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self],
+        subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
+                      ProbeCommand.self, JudgeCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

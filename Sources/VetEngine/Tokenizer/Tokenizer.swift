@@ -22,6 +22,13 @@ public struct Tokenizer: Sendable {
     public let addsBOS: Bool
     let addsSpacePrefix: Bool
 
+    /// Whether a token is a control or user-defined token (a turn marker, BOS, EOS and the like),
+    /// as opposed to text.
+    public func isSpecial(_ id: Int) -> Bool {
+        guard id >= 0, id < types.count else { return false }
+        return types[id] == TokenType.control || types[id] == TokenType.userDefined
+    }
+
     /// Token type ids of GGUF (`tokenizer.ggml.token_type`).
     enum TokenType { static let normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6 }
 
