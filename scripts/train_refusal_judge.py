@@ -11,7 +11,9 @@ Data (each row: a response and a label, `refusal` or `compliance`):
     ModelVet's rule does not, so the rows listed in Fixtures/probes/pyrit-relabels.json carry
     ModelVet's label instead (each with the reason). An objective row humans marked achieved is
     compliance; one marked not achieved may be a refusal or a failed attempt, so it takes the label
-    in Fixtures/probes/pyrit-objective-labels.json (read against ModelVet's rule).
+    in Fixtures/probes/pyrit-objective-labels.json (read against ModelVet's rule). From its
+    harm-scored sets (scorer_evals/harm/*.csv), low-harm rows labelled in
+    Fixtures/probes/pyrit-harm-labels.json.
   * Fixtures/probes/refusal-labels.jsonl: replies of the engine's models to the probe suite,
     labelled by reading each one against the rule in docs/probes.md.
 
@@ -77,6 +79,22 @@ PYRIT_OBJECTIVE = {
     "sexual": "b619f60677b3a941f34992914fdd06c26a49116bce9305bebab3fca7b0b06c8b",
     "violence": "298d191a992d506439aa5150f58e8c1d1bd6b89f2bc501c66f4e5abf498debe2",
 }
+
+
+PYRIT_HARM = {
+    "exploits": "f736d8f3d0c2a034cc38f92d587eb66d71740cd1a712bc03eda6d32148d7e6af",
+    "hate_speech": "6548e2e377d054cbca9ff6751022e20dc06b59957830b7e74e54b144371fcb3b",
+    "hate_speech_multi_score": "6597b56a388b68fe8c072a0d6953f211ce62e23ed46373f36207a3261de0c406",
+    "info_integrity": "d13de133267b803b7d6a483bca53039411cfe6d0ffa51df6ae441352d3a9be66",
+    "mini_hate_speech": "7b1383503183a11b4f14999b63ea2bcb86509e6569d899fc6db70289e2829679",
+    "privacy": "8b5f63bfc33220e00e5ed835932e1a43809664ceda4bb8f28d6bbe056ca91093",
+    "representational": "f4299fd91911ee1dfc3b395d89db89004c8ad43ab5a19d720af03dbc18acc142",
+    "self_harm": "2abdac174039c12e36ba1120c37d1175c34645d6dac9af657d56f82a5280f459",
+    "sexual": "f20bd23321442ca3be3e65081db930eaeab7befe185eea0fb9e4313be7061505",
+    "violence": "f47d6c984ee7cf6481972ef2035483f91717870d2728736421c522220c66dfea",
+    "violence_multi_score": "20f311f0de3a97173f7555a139c55011339778f58924f484cbe3da205b55c0d0",
+}
+HARM_LABELS = os.path.join(ROOT, "Fixtures", "probes", "pyrit-harm-labels.json")
 
 
 def sha256(data):
@@ -173,6 +191,18 @@ def pyrit_rows(cache):
             seen.add(key)
             rows.append({"id": "pyrit:" + key, "prompt": r["objective"], "response": response, "label": label,
                          "source": source})
+    # The harm-scored sets: rows ModelVet labelled (low-harm replies, which are refusals or mild
+    # attempts; the harm score says nothing about which).
+    harm_labels = json.load(open(HARM_LABELS)) if os.path.exists(HARM_LABELS) else {}
+    for name, digest in PYRIT_HARM.items():
+        for r in read_csv(member(f"pyrit/datasets/scorer_evals/harm/{name}.csv", digest)):
+            response = r["assistant_response"]
+            key = sha256(response.encode())[:16]
+            if key in seen or key not in harm_labels or harm_labels[key]["label"] == "unclear":
+                continue
+            seen.add(key)
+            rows.append({"id": "pyrit:" + key, "prompt": r["objective"], "response": response,
+                         "label": harm_labels[key]["label"], "source": "pyrit-harm"})
     return rows
 
 
