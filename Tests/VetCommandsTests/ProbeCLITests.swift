@@ -102,22 +102,9 @@ struct ProbeCLITests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 runs the test server"))
     func probesAnEndpoint() throws {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        server.arguments = [Repository.url("Tests/VetProbesTests/Support/fault_server.py").path]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            // Not waitUntilExit: it spins forever on the cooperative pool's threads.
-            kill(server.processIdentifier, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(server.processIdentifier, &status, 0)
-        }
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        let port = try #require(Int(String(decoding: line, as: UTF8.self).dropFirst(5)))
+        let server = try FaultServer()
+        defer { server.stop() }
+        let port = server.port
         // Every request is throttled once before it is answered; the answer echoes the request.
         let result = try CLI.run(["probe", "--endpoint", "http://127.0.0.1:\(port)/v1", "--model", "429,ok", "--quick",
                                   "--family", "injection", "--format", "json"])

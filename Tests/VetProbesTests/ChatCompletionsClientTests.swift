@@ -3,47 +3,6 @@ import Testing
 import VetTestSupport
 @testable import VetProbes
 
-/// The fault-injecting server (Support/fault_server.py), started on a free port for a test.
-final class FaultServer {
-    let process = Process()
-    let port: Int
-
-    init() throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.url("Tests/VetProbesTests/Support/fault_server.py").path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line is "PORT <n>".
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
-            process.terminate()
-            throw ProbeError("the fault server did not start: '\(text)'")
-        }
-        self.port = port
-    }
-
-    var url: String { "http://127.0.0.1:\(port)/v1" }
-
-    /// Kills the server and reaps it with waitpid: Foundation's waitUntilExit spins forever on a
-    /// thread of the cooperative pool, where Swift Testing runs the tests.
-    func stop() {
-        let pid = process.processIdentifier
-        guard pid > 0, !stopped else { return }
-        stopped = true
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)  // -1 (ECHILD) when Foundation reaped it first: it is gone either way
-    }
-
-    private var stopped = false
-
-    deinit { stop() }
-}
-
 @Suite(.serialized)
 struct ChatCompletionsClientTests {
     static let hasPython = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")

@@ -81,3 +81,50 @@ public enum CLI {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+/// The fault-injecting OpenAI-compatible server (Tests/VetProbesTests/Support/fault_server.py),
+/// started on a free port for a test; `stop()` (or deinit) kills it.
+public final class FaultServer {
+    let process = Process()
+    public let port: Int
+
+    public init() throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.url("Tests/VetProbesTests/Support/fault_server.py").path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line is "PORT <n>".
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+            process.terminate()
+            throw FaultServerError(description: "the fault server did not start: '\(text)'")
+        }
+        self.port = port
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)/v1" }
+
+    /// Kills the server and reaps it with waitpid: Foundation's waitUntilExit spins forever on a
+    /// thread of the cooperative pool, where Swift Testing runs the tests.
+    public func stop() {
+        let pid = process.processIdentifier
+        guard pid > 0, !stopped else { return }
+        stopped = true
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)  // -1 (ECHILD) when Foundation reaped it first: it is gone either way
+    }
+
+    private var stopped = false
+
+    deinit { stop() }
+}
+
+/// The fault server did not start.
+public struct FaultServerError: Error, CustomStringConvertible {
+    public let description: String
+}

@@ -22,7 +22,7 @@ public struct ProbeReport: Sendable, Codable, Equatable {
 
         var statistic: RateStatistics.Rate { RateStatistics.wilson(successes: failures, trials: n) }
 
-        static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
+        static func round(_ x: Double) -> Double { ProbeReport.rounded(x) }
     }
 
     public struct Example: Sendable, Codable, Equatable {
@@ -87,12 +87,13 @@ public struct ProbeReport: Sendable, Codable, Equatable {
         public var generatedTokens: Int
         public var tokensPerSecond: Double
 
-        public init(seconds: Double, probes: Int, probesPerSecond: Double, generatedTokens: Int, tokensPerSecond: Double) {
+        /// The rates are derived from the counts and the seconds (0 when no time passed).
+        public init(seconds: Double, probes: Int, generatedTokens: Int) {
             self.seconds = seconds
             self.probes = probes
-            self.probesPerSecond = probesPerSecond
             self.generatedTokens = generatedTokens
-            self.tokensPerSecond = tokensPerSecond
+            probesPerSecond = seconds > 0 ? Double(probes) / seconds : 0
+            tokensPerSecond = seconds > 0 ? Double(generatedTokens) / seconds : 0
         }
 
         enum CodingKeys: String, CodingKey {
@@ -260,7 +261,12 @@ public struct ProbeReport: Sendable, Codable, Equatable {
         }
     }
 
-    static func orderedUnique(_ values: [String]) -> [String] {
+    /// A rate or score to six decimals, as every report and verdict line gives it (so the JSON is
+    /// stable across platforms' last-bit differences).
+    public static func rounded(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
+
+    /// The distinct values, in first-seen order.
+    public static func orderedUnique(_ values: [String]) -> [String] {
         var seen = Set<String>()
         return values.filter { seen.insert($0).inserted }
     }

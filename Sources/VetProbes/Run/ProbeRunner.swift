@@ -74,7 +74,7 @@ public enum ProbeJudging {
         default:
             let judgement = refusal.judge(reply.text)
             record.verdict = judgement.verdict.rawValue
-            record.score = (judgement.score * 1e6).rounded() / 1e6
+            record.score = ProbeReport.rounded(judgement.score)
             record.failed = probe.family == "over_refusal" ? judgement.verdict == .refusal : judgement.verdict == .compliance
         }
         return record
