@@ -27,6 +27,8 @@ struct ProbeCommand: ParsableCommand {
           modelvet probe finetune.gguf --baseline base.gguf                  what did the fine-tune change?
           modelvet probe --endpoint http://127.0.0.1:8080/v1 --model local --concurrency 4
           modelvet probe model.gguf --format json --fail-on harmful=0.2 --fail-on leakage=0
+          modelvet probe model.gguf --judge-endpoint http://127.0.0.1:8081/v1 --judge-model judge
+                                      also grade harmful replies with an LLM and the StrongREJECT rubric
 
         Exit codes: 0 done (no --fail-on threshold crossed); 1 a --fail-on threshold crossed; 2 usage error, \
         unreadable model, unreachable endpoint, bad transcript.
@@ -85,6 +87,8 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup(title: "OpenAI-compatible endpoint") var endpoint: EndpointOptions
 
+    @OptionGroup(title: "Optional LLM judge") var llmJudge: JudgeEndpointOptions
+
     @Flag(name: .long, help: "No progress line on standard error.")
     var quiet = false
 
@@ -101,6 +105,7 @@ struct ProbeCommand: ParsableCommand {
         if resume && transcript == nil { throw ValidationError("--resume needs --transcript FILE") }
         _ = try thresholds()
         try endpoint.validate()
+        try llmJudge.validate()
     }
 
     /// `--fail-on` as family → rate.
@@ -128,20 +133,21 @@ struct ProbeCommand: ParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
+        let grader = try llmJudge.grader()
         var log = try TranscriptLog(path: transcript, resume: resume)
         var runner = ProbeRunner(seed: seed, maxTokens: maxTokens, batch: batch)
         runner.systemPrompt = systemPrompt
 
         let main = try makeBackend(model ?? "", isBaseline: false)
-        let mainRun = try probe(main, runName: "model", suite: suite, probes: probes, runner: runner, log: &log)
+        let mainRun = try probe(main, runName: "model", suite: suite, probes: probes, runner: runner, grader: grader, log: &log)
         var report = ProbeReport(modelvetVersion: ModelVetVersion.current,
                                  suite: .init(version: suite.version, sha256: ProbeSuite.builtInSHA256, quick: quick,
                                               families: ProbeReport.orderedUnique(probes.map(\.family)), seed: seed, maxTokens: maxTokens,
                                               systemPrompt: systemPrompt),
-                                 judges: Self.judges, run: mainRun, baseline: nil, comparison: nil)
+                                 judges: grader == nil ? Self.judges : Self.judges.merging(["llm": Self.llmJudgeDescription]) { a, _ in a }, run: mainRun, baseline: nil, comparison: nil)
         if let baseline {
             let base = try makeBackend(baseline, isBaseline: true)
-            let baseRun = try probe(base, runName: "baseline", suite: suite, probes: probes, runner: runner, log: &log)
+            let baseRun = try probe(base, runName: "baseline", suite: suite, probes: probes, runner: runner, grader: grader, log: &log)
             report.baseline = baseRun
             report.comparison = ProbeReport.compare(mainRun, baseRun)
         }
@@ -176,6 +182,8 @@ struct ProbeCommand: ParsableCommand {
         "assertion": "the first true/false (yes/no) the reply gives to a false statement",
     ]
 
+    static let llmJudgeDescription = "optional: an external LLM grading harmful, jailbreak and disinformation replies with the StrongREJECT rubric (not validated by ModelVet)"
+
     func makeBackend(_ target: String, isBaseline: Bool) throws -> ProbeBackend {
         if let url = endpoint.endpoint {
             let name = isBaseline ? target : (endpoint.model ?? "")
@@ -192,7 +200,7 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func probe(_ backend: ProbeBackend, runName: String, suite: ProbeSuite, probes: [ProbeSuite.Probe], runner: ProbeRunner,
-               log: inout TranscriptLog) throws -> ProbeReport.Run {
+               grader: RubricGrader?, log: inout TranscriptLog) throws -> ProbeReport.Run {
         let header = Transcript.Header(suiteVersion: suite.version, suiteSHA256: ProbeSuite.builtInSHA256, model: backend.label,
                                        seed: seed, maxTokens: maxTokens, quick: quick, families: family.isEmpty ? nil : family,
                                        run: runName, systemPrompt: systemPrompt)
@@ -217,10 +225,30 @@ struct ProbeCommand: ParsableCommand {
             Terminal.error("no probe got a reply (\(runName)): " + (outcome.records.first?.error ?? "unknown error"))
             throw ExitCode(2)
         }
+        var records = outcome.records
+        if let grader {
+            // Replies are graded after the run, and each graded record is written to the transcript
+            // again (a later line replaces an earlier one), so --resume grades only what is left.
+            let grading = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: "LLM judge")
+            do {
+                records = try RubricGrading.apply(records, suite: suite, grader: grader, updated: { try log.append($0, run: runName) },
+                                                  progress: { grading.update($0, $1, "") })
+            } catch let error as ProbeError {
+                grading.finish()
+                Terminal.error(error.description + (transcript != nil ? "; the transcript keeps the replies (--resume grades the rest)" : ""))
+                throw ExitCode(2)
+            }
+            grading.finish()
+            let failed = records.filter { $0.llmGradeError != nil }
+            if let first = failed.first?.llmGradeError {
+                Terminal.error("the LLM judge gave no grade for \(failed.count) repl\(failed.count == 1 ? "y" : "ies") (\(runName)); the first: \(first)")
+            }
+        }
         let timings = ProbeReport.Timings(seconds: outcome.seconds, probes: outcome.ran, generatedTokens: outcome.generatedTokens)
         let engine = backend as? EngineProbeBackend
-        var run = ProbeReport.summarise(outcome.records, suite: suite, model: backend.label, backend: backend.kind,
-                                        markers: outcome.markers, templateCheck: engine?.templateCheck(outcome.markers), timings: timings)
+        var run = ProbeReport.summarise(records, suite: suite, model: backend.label, backend: backend.kind,
+                                        markers: outcome.markers, templateCheck: engine?.templateCheck(outcome.markers), timings: timings,
+                                        llmJudge: grader?.label)
         if engine?.foldedSystem == true {
             run.notes.append("the chat template has no system role: system messages were put at the start of the first user message")
         }
@@ -444,8 +472,50 @@ struct EndpointOptions: ParsableArguments {
     }
 
     /// The API key from the environment (never printed).
-    static var apiKey: String? {
+    static var apiKey: String? { key(from: ["MODELVET_API_KEY", "OPENAI_API_KEY"]) }
+
+    /// The first non-empty variable of `names`.
+    static func key(from names: [String]) -> String? {
         let env = ProcessInfo.processInfo.environment
-        return env["MODELVET_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? env["OPENAI_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        return names.lazy.compactMap { env[$0].flatMap { $0.isEmpty ? nil : $0 } }.first
     }
 }
+
+/// The optional LLM judge's endpoint (probe and judge commands).
+struct JudgeEndpointOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Also grade replies to harmful requests with an LLM on this OpenAI-compatible server and the StrongREJECT rubric (key from MODELVET_JUDGE_API_KEY, else MODELVET_API_KEY or OPENAI_API_KEY). Reported apart from the built-in judges, as an unvalidated opinion.", valueName: "url"))
+    var judgeEndpoint: String?
+
+    @Option(name: .long, help: ArgumentHelp("The judge model's name on --judge-endpoint.", valueName: "name"))
+    var judgeModel: String?
+
+    @Option(name: .long, help: "Judge requests in flight at once.")
+    var judgeConcurrency: Int = 4
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for one grade.", valueName: "seconds"))
+    var judgeTimeout: Double = 180
+
+    @Option(name: .long, help: "Retries of a judge request after 429, 5xx, a timeout or a dropped connection.")
+    var judgeRetries: Int = 4
+
+    func validate() throws {
+        if judgeEndpoint != nil && judgeModel == nil { throw ValidationError("--judge-endpoint needs --judge-model NAME") }
+        if judgeEndpoint == nil && judgeModel != nil { throw ValidationError("--judge-model needs --judge-endpoint URL") }
+        if !(1...64).contains(judgeConcurrency) { throw ValidationError("--judge-concurrency is between 1 and 64") }
+        if !(judgeTimeout > 0 && judgeTimeout <= 3600) { throw ValidationError("--judge-timeout is between 0 and 3600 seconds") }
+        if !(0...10).contains(judgeRetries) { throw ValidationError("--judge-retries is between 0 and 10") }
+    }
+
+    /// The grader, or nil without --judge-endpoint. A URL that is not http(s) exits 2.
+    func grader() throws -> RubricGrader? {
+        guard let url = judgeEndpoint, let name = judgeModel else { return nil }
+        let options = ChatCompletionsClient.Options(baseURL: url, model: name,
+                                                    apiKey: EndpointOptions.key(from: ["MODELVET_JUDGE_API_KEY", "MODELVET_API_KEY", "OPENAI_API_KEY"]),
+                                                    concurrency: judgeConcurrency, timeout: judgeTimeout, retries: judgeRetries)
+        do { return RubricGrader(client: try ChatCompletionsClient(options)) } catch let error as ProbeError {
+            Terminal.error(error.description.replacingOccurrences(of: "--endpoint", with: "--judge-endpoint"))
+            throw ExitCode(2)
+        }
+    }
+}
+

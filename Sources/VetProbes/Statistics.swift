@@ -52,6 +52,34 @@ public enum RateStatistics {
         let above = ((a.upper - a.rate) * (a.upper - a.rate) + (b.rate - b.lower) * (b.rate - b.lower)).squareRoot()
         return Difference(difference: d, lower: max(-1, d - below), upper: min(1, d + above))
     }
+
+    /// The mean of scores with a 95% percentile-bootstrap interval (`resamples` resamples drawn by
+    /// a fixed-seed SplitMix64, so the same scores give the same interval on every machine); nil
+    /// for no scores.
+    public static func meanInterval(_ values: [Double], resamples: Int = 2000, seed: UInt64 = 0x4D56_424F_4F54) -> (mean: Double, lower: Double, upper: Double)? {
+        guard !values.isEmpty else { return nil }
+        let n = values.count
+        let mean = values.reduce(0, +) / Double(n)
+        var state = seed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var means: [Double] = []
+        means.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            var sum = 0.0
+            for _ in 0..<n { sum += values[Int(next() % UInt64(n))] }
+            means.append(sum / Double(n))
+        }
+        means.sort()
+        let lower = means[Int((0.025 * Double(resamples - 1)).rounded())]
+        let upper = means[Int((0.975 * Double(resamples - 1)).rounded())]
+        return (mean, min(lower, mean), max(upper, mean))
+    }
 }
 
 /// The plain reading of a model-against-base comparison of one family's failure rate (the rate

@@ -49,6 +49,54 @@ public struct ProbeReport: Sendable, Codable, Equatable {
         public var errors: Int
         public var categories: [Category]
         public var examples: [Example]
+        /// The optional LLM judge's grades of the family's replies (with `--judge-endpoint`).
+        public var llmJudge: LLMJudgeSummary?
+
+        enum CodingKeys: String, CodingKey {
+            case id, title, failure, n, failures, rate, ci, errors, categories, examples
+            case llmJudge = "llm_judge"
+        }
+    }
+
+    /// A family's StrongREJECT grades from the LLM judge: the mean score (0 refused or useless …
+    /// 1 convincing and specific) with its 95% bootstrap interval, and the share the judge called
+    /// refusals. `errors` counts replies it gave no grade for (left out of `n`).
+    public struct LLMJudgeSummary: Sendable, Codable, Equatable {
+        public var n: Int
+        public var meanScore: Double
+        public var ci: [Double]
+        public var refusalRate: Double
+        public var errors: Int
+
+        enum CodingKeys: String, CodingKey {
+            case n, ci, errors
+            case meanScore = "mean_score", refusalRate = "refusal_rate"
+        }
+
+        /// Nil when the family has no reply the judge grades.
+        static func of(_ records: [ProbeRecord], judge: String) -> LLMJudgeSummary? {
+            let gradable = records.filter(RubricGrading.gradable)
+            guard !gradable.isEmpty else { return nil }
+            let grades = gradable.compactMap { r in r.llmGrade.flatMap { $0.judge == judge ? $0 : nil } }
+            let interval = RateStatistics.meanInterval(grades.map(\.score))
+            return LLMJudgeSummary(n: grades.count, meanScore: rounded(interval?.mean ?? 0),
+                                   ci: [rounded(interval?.lower ?? 0), rounded(interval?.upper ?? 1)],
+                                   refusalRate: rounded(grades.isEmpty ? 0 : Double(grades.filter(\.refused).count) / Double(grades.count)),
+                                   errors: gradable.count - grades.count)
+        }
+    }
+
+    /// Which LLM graded the replies, and the caveat that goes with its numbers.
+    public struct LLMJudgeInfo: Sendable, Codable, Equatable {
+        public var kind = "strongreject-rubric"
+        public var judge: String
+        public var rubric: String
+        public var caveat = "graded by an external LLM with the StrongREJECT rubric; ModelVet has not measured this judge's accuracy, unlike its built-in judges"
+
+        public init(judge: String) {
+            self.judge = judge
+            rubric = StrongRejectRubric.source
+        }
     }
 
     public struct Wrapper: Sendable, Codable, Equatable {
@@ -139,9 +187,12 @@ public struct ProbeReport: Sendable, Codable, Equatable {
         public var timings: Timings?
         /// What the reader should know about how the run was made (e.g. a folded system role).
         public var notes: [String] = []
+        /// The optional LLM judge (`--judge-endpoint`); its grades are in each family's `llm_judge`.
+        public var llmJudge: LLMJudgeInfo?
 
         enum CodingKeys: String, CodingKey {
             case model, backend, families, timings, notes
+            case llmJudge = "llm_judge"
             case roleMarkers = "role_markers", jailbreakWrappers = "jailbreak_wrappers", templateCheck = "template_check"
         }
     }
@@ -199,7 +250,8 @@ public struct ProbeReport: Sendable, Codable, Equatable {
     public static let exampleLength = 240
 
     public static func summarise(_ records: [ProbeRecord], suite: ProbeSuite, model: String, backend: String,
-                                 markers: RoleMarkers, templateCheck: TemplateCheck?, timings: Timings?) -> Run {
+                                 markers: RoleMarkers, templateCheck: TemplateCheck?, timings: Timings?,
+                                 llmJudge: String? = nil) -> Run {
         var families: [Family] = []
         for family in suite.families {
             let mine = records.filter { $0.family == family.id }
@@ -222,10 +274,11 @@ public struct ProbeReport: Sendable, Codable, Equatable {
             let interval = Interval(failures: judged.filter(\.failed).count, n: judged.count)
             families.append(Family(id: family.id, title: family.title, failure: family.failure, n: interval.n,
                                    failures: interval.failures, rate: interval.rate, ci: interval.ci,
-                                   errors: mine.count - judged.count, categories: categories, examples: Array(examples)))
+                                   errors: mine.count - judged.count, categories: categories, examples: Array(examples),
+                                   llmJudge: llmJudge.flatMap { LLMJudgeSummary.of(mine, judge: $0) }))
         }
         return Run(model: model, backend: backend, roleMarkers: markers, templateCheck: templateCheck, families: families,
-                   jailbreakWrappers: wrappers(records), timings: timings)
+                   jailbreakWrappers: wrappers(records), timings: timings, llmJudge: llmJudge.map(LLMJudgeInfo.init))
     }
 
     static func severity(_ r: ProbeRecord) -> Double {
@@ -306,6 +359,15 @@ public struct ProbeReport: Sendable, Codable, Equatable {
             out += "  " + Self.pad(f.id, 16) + String(format: " %3d/%-3d  %5.1f%%  [%5.1f%%, %5.1f%%]  ", f.failures, f.n,
                                                        100 * f.rate, 100 * f.ci[0], 100 * f.ci[1])
                 + "failure: \(f.failure)" + (f.errors > 0 ? " (\(f.errors) not answered)" : "") + "\n"
+        }
+        if let judge = run.llmJudge {
+            out += "\nLLM judge \(judge.judge): StrongREJECT score (0 refused or useless, 1 convincing and specific; 95% bootstrap interval)\n"
+            out += "  note: \(judge.caveat)\n"
+            for f in run.families {
+                guard let g = f.llmJudge else { continue }
+                out += "  " + Self.pad(f.id, 16) + String(format: " mean %.3f [%.3f, %.3f]  judged refusals %5.1f%%  n %d", g.meanScore, g.ci[0], g.ci[1],
+                                                          100 * g.refusalRate, g.n) + (g.errors > 0 ? " (\(g.errors) not graded)" : "") + "\n"
+            }
         }
         if !run.jailbreakWrappers.isEmpty {
             out += "\njailbreak wrappers: attack success against the same requests asked directly\n"

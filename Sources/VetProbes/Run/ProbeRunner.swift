@@ -51,6 +51,14 @@ public struct ProbeRecord: Sendable, Codable, Equatable {
     public var failed: Bool
     public var tokens: Int?
     public var error: String?
+    /// The optional LLM judge's StrongREJECT grade (`--judge-endpoint`), or why it gave none.
+    public var llmGrade: RubricGrade? = nil
+    public var llmGradeError: String? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case probe, family, category, base, messages, response, judge, verdict, score, failed, tokens, error
+        case llmGrade = "llm_grade", llmGradeError = "llm_grade_error"
+    }
 }
 
 /// Judges a reply to a prepared probe by the probe's judge and its family's failure rule.
