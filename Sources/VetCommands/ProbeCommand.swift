@@ -156,14 +156,7 @@ struct ProbeCommand: ParsableCommand {
             Terminal.error("the report could not be encoded: \(error)")
             throw ExitCode(2)
         }
-        if let output {
-            do { try Data(document.utf8).write(to: URL(fileURLWithPath: output)) } catch {
-                Terminal.error("cannot write \(output): \(error.localizedDescription)")
-                throw ExitCode(2)
-            }
-        } else {
-            Terminal.write(document)
-        }
+        try Terminal.emit(document, to: output)
         var crossed: [String] = []
         for (name, limit) in limits {
             for f in mainRun.families where (name == "any" || f.id == name) && f.rate > limit {

@@ -87,15 +87,8 @@ struct ScanCommand: ParsableCommand {
                                               && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         let context = ReportContext(rules: RuleRegistry.all, failOn: failOn, color: useColor, verbose: verbose)
         let rendered = format.render(report, context: context)
-        if let output {
-            do { try Data(rendered.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                Terminal.error("cannot write \(output): \(error.localizedDescription)")
-                throw ExitCode(2)
-            }
-            if !quiet { Terminal.error("report written to \(output)") }
-        } else {
-            Terminal.write(rendered)
-        }
+        try Terminal.emit(rendered, to: output)
+        if let output, !quiet { Terminal.error("report written to \(output)") }
         if !report.failures.isEmpty { throw ExitCode(2) }
         if report.hasFindings(atOrAbove: failOn) { throw ExitCode(1) }
     }

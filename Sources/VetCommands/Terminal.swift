@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import VetScanner
 
@@ -8,6 +9,16 @@ enum Terminal {
     static func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
 
     static func error(_ text: String) { FileHandle.standardError.write(Data(("modelvet: " + text + "\n").utf8)) }
+
+    /// A report to `path` (written atomically), or to standard output without one; a file that
+    /// cannot be written is exit 2 with the reason.
+    static func emit(_ document: String, to path: String?) throws {
+        guard let path else { return write(document) }
+        do { try Data(document.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            Terminal.error("cannot write \(path): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+    }
 }
 
 /// A single status line on standard error that rewrites itself, at most ten times a second.
