@@ -43,29 +43,42 @@ struct DiffCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument { case text, json }
 
     func run() throws {
+        let diff = try WeightReading.run(a, b, quiet: quiet, label: "diff") { first, second, progress in
+            try ModelDiff.compare(first, path: a, second, path: b, progress: progress)
+        }
+        try WeightReading.emit(format == .json ? { try diff.json() } : { diff.text() }, to: output)
+        if !diff.summary.sameWeights { throw ExitCode(1) }
+    }
+}
+
+/// What `diff` and `lineage` share: the CPU check, opening both models, the progress line, and
+/// mapping unreadable input to exit code 2.
+enum WeightReading {
+    static func run<T>(_ a: String, _ b: String, quiet: Bool, label: String,
+                       _ body: (TensorStore, TensorStore, @escaping (Int, Int, String) -> Void) throws -> T) throws -> T {
         // GGUF tensors are converted by the engine's kernels, built for x86-64-v3.
         let missing = HostCPU.missingEngineFeatures()
         guard missing.isEmpty else {
             Terminal.error("reading quantised weights needs an x86-64-v3 CPU (AVX2, FMA, F16C); this one lacks " + missing.joined(separator: ", "))
             throw ExitCode(2)
         }
-        let diff: ModelDiff
-        let progress = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: "diff")
+        let progress = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: label)
+        defer { progress.finish() }
         do {
-            let first = try TensorStores.open(a), second = try TensorStores.open(b)
-            diff = try ModelDiff.compare(first, path: a, second, path: b, progress: { progress.update($0, $1, $2) })
+            return try body(try TensorStores.open(a), try TensorStores.open(b), { progress.update($0, $1, $2) })
         } catch let error as LineageError {
             progress.finish()
             Terminal.error(error.description)
             throw ExitCode(2)
         }
-        progress.finish()
+    }
+
+    static func emit(_ render: () throws -> String, to output: String?) throws {
         let document: String
-        do { document = format == .json ? try diff.json() : diff.text() } catch {
+        do { document = try render() } catch {
             Terminal.error("the report could not be encoded: \(error)")
             throw ExitCode(2)
         }
         try Terminal.emit(document, to: output)
-        if !diff.summary.sameWeights { throw ExitCode(1) }
     }
 }

@@ -20,12 +20,14 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet probe MODEL.gguf --quick    measure what a model does (harm, jailbreaks, leakage, ...)
           modelvet judge --input FILE.jsonl    refusal/compliance verdicts for your own responses
           modelvet diff A B                    compare two models' weights (GGUF, safetensors)
+          modelvet lineage A B                 is B derived from A? (same weights, derived, unrelated)
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
         version: ModelVetVersion.current,
         subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
-                      ProbeCommand.self, JudgeCommand.self, DiffCommand.self],
+                      ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
+                      LineageCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

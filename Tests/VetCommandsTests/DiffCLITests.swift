@@ -37,4 +37,51 @@ struct DiffCLITests {
         let usage = try CLI.run(["diff", a])
         #expect(usage.status == 2)
     }
+
+    /// A small random llama-shaped model (HF names), scaled by `scale`.
+    func tinyModel(_ name: String, seed: UInt64, scale: Float = 1) throws -> String {
+        var state = seed
+        func values(_ n: Int) -> [Float] {
+            (0..<n).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return (Float(state >> 40) / Float(1 << 24) - 0.5) * scale
+            }
+        }
+        let d = 32, ff = 64
+        var tensors = [SafeTensorsBuilder.f32("model.embed_tokens.weight", [512, d], values(512 * d))]
+        for l in 0..<2 {
+            let p = "model.layers.\(l)."
+            tensors += [SafeTensorsBuilder.f32(p + "input_layernorm.weight", [d], [Float](repeating: 1, count: d)),
+                        SafeTensorsBuilder.f32(p + "self_attn.q_proj.weight", [d, d], values(d * d)),
+                        SafeTensorsBuilder.f32(p + "self_attn.k_proj.weight", [d, d], values(d * d)),
+                        SafeTensorsBuilder.f32(p + "self_attn.v_proj.weight", [d, d], values(d * d)),
+                        SafeTensorsBuilder.f32(p + "self_attn.o_proj.weight", [d, d], values(d * d)),
+                        SafeTensorsBuilder.f32(p + "post_attention_layernorm.weight", [d], [Float](repeating: 1, count: d)),
+                        SafeTensorsBuilder.f32(p + "mlp.gate_proj.weight", [ff, d], values(ff * d)),
+                        SafeTensorsBuilder.f32(p + "mlp.up_proj.weight", [ff, d], values(ff * d)),
+                        SafeTensorsBuilder.f32(p + "mlp.down_proj.weight", [d, ff], values(ff * d))]
+        }
+        return try write(tensors, name)
+    }
+
+    @Test(.enabled(if: HostCPU.runsEngine, "the CPU cannot run the engine's converters"))
+    func lineageVerdictsJSONAndPlot() throws {
+        let a = try tinyModel("a.safetensors", seed: 1)
+        let scaled = try tinyModel("scaled.safetensors", seed: 1, scale: 3)
+        let other = try tinyModel("other.safetensors", seed: 2)
+        let plot = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-lineage-\(UUID().uuidString).svg").path
+        let same = try CLI.run(["lineage", a, scaled, "--format", "json", "--plot", plot])
+        #expect(same.status == 0, "\(same.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
+        #expect(report["schema"] as? String == "modelvet-lineage/1" && report["relation"] as? String == "same-weights", "\(same.stdout)")
+        #expect(report["abliteration_suspected"] as? Bool == false && report["update_rank"] is NSNull)
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("same-weights") && svg.components(separatedBy: "<rect").count == 4)
+        let unrelated = try CLI.run(["lineage", a, other])
+        #expect(unrelated.status == 0 && unrelated.stdout.hasPrefix("unrelated: "), "\(unrelated.stdout)\(unrelated.stderr)")
+        let missing = try CLI.run(["lineage", a, "/nonexistent.gguf"])
+        #expect(missing.status == 2 && missing.stderr.contains("no such file"))
+        let notModel = try CLI.run(["lineage", a, "/etc/hostname"])
+        #expect(notModel.status == 2 && notModel.stderr.contains("neither a GGUF nor a safetensors"))
+    }
 }
