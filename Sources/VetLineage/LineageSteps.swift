@@ -159,8 +159,7 @@ enum MatrixComparison {
         switch role {
         case "embedding":
             guard entry.shape[1] == d else { return nil }
-            count = min(vocabulary, entry.shape[0])
-            values = try store.floats(entry, rows: 0..<count)
+            (values, count) = try vocabularyRows(store, entry, vocabulary: vocabulary)
         case "writer":
             guard entry.shape[0] == d else { return nil }
             count = entry.shape[1]
@@ -169,14 +168,29 @@ enum MatrixComparison {
             for r in 0..<d { for u in 0..<count { values[u * d + r] = raw[r * count + u] } }
         default:
             guard entry.shape[1] == d else { return nil }
-            count = entry.name == "output.weight" ? min(vocabulary, entry.shape[0]) : entry.shape[0]
-            values = try store.floats(entry, rows: 0..<count)
+            if entry.name == "output.weight" {
+                (values, count) = try vocabularyRows(store, entry, vocabulary: vocabulary)
+            } else {
+                count = entry.shape[0]
+                values = try store.floats(entry)
+            }
             if let gamma = try shape.norm(for: entry.name) {
                 for u in 0..<count { for i in 0..<d { values[u * d + i] *= gamma[i] } }
             }
         }
         residual?.toA(&values, width: d)
         return (values, count)
+    }
+
+    /// Token rows compared per vocabulary matrix: evenly spaced over the shared vocabulary, so the
+    /// largest tensor (136M elements in Qwen2.5-0.5B) is not held whole.
+    static let vocabularyRowsCompared = 16384
+
+    static func vocabularyRows(_ store: TensorStore, _ entry: TensorEntry, vocabulary: Int) throws -> ([Float], Int) {
+        let shared = min(vocabulary, entry.shape[0])
+        guard shared > vocabularyRowsCompared else { return (try store.floats(entry, rows: 0..<shared), shared) }
+        let ids = Embeddings.sampleIDs(shared: shared, count: vocabularyRowsCompared)
+        return (try Embeddings.rows(store, entry, ids: ids), ids.count)
     }
 
     static func compare(_ a: TensorStore, _ ma: ModelShape, _ xa: TensorEntry, _ b: TensorStore, _ mb: ModelShape, _ xb: TensorEntry,

@@ -119,6 +119,29 @@ struct LineageTests {
         }
     }
 
+    /// The false-positive measurement (bench/lineage/calibrate.sh sets MODELVET_LINEAGE_CALIBRATE=N):
+    /// N independent same-shape models against the base in both orders; prints the largest value of
+    /// each deciding statistic and fails on any verdict other than unrelated.
+    @Test("calibration: independent same-shape weights, many seeds",
+          .enabled(if: ready && ProcessInfo.processInfo.environment["MODELVET_LINEAGE_CALIBRATE"] != nil))
+    func calibrate() throws {
+        let n = Int(ProcessInfo.processInfo.environment["MODELVET_LINEAGE_CALIBRATE"] ?? "") ?? 20
+        var geometry = 0.0, matched = 0.0, correlation = 0.0, wrong = 0
+        for seed in 0..<n {
+            let (f, b) = try both(try Self.base().model.independent(seed: UInt64(1000 + seed)), "calibrate")
+            for l in [f, b] {
+                if l.relation != "unrelated" { wrong += 1 }
+                geometry = max(geometry, abs(l.evidence.geometry?.correlation ?? 0))
+                matched = max(matched, l.evidence.residual?.matchedFraction ?? 0)
+                correlation = max(correlation, l.evidence.residual?.meanCorrelation ?? 0)
+            }
+        }
+        print("lineage calibration: \(2 * n) unrelated pairs, \(wrong) not called unrelated; largest |geometry correlation| \(geometry) "
+              + "(threshold \(Lineage.Threshold.derivedGeometry)), largest matched fraction \(matched) (threshold \(Lineage.Threshold.aligned)), "
+              + "largest mean best |r| \(correlation)")
+        #expect(wrong == 0)
+    }
+
     static let qwen = ModelCache.path("qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
     static let gemma = ModelCache.path("gemma3-270m/gemma-3-270m-q4_k_m.gguf")
 

