@@ -83,6 +83,105 @@ struct KernelTests {
         }
     }
 
+    /// Fourteen random vectors of `count` values quantised for `type` (a group of eight, one of four, two alone).
+    static func vectors(_ type: GGMLType, count: Int, number: Int = 14) -> [QuantizedVector] {
+        (0..<number).map { k -> QuantizedVector in
+            var random = SeededGenerator(seed: UInt64(k) + 7)
+            let x = (0..<count).map { _ in Float.random(in: -3...3, using: &random) }
+            let v = QuantizedVector()
+            x.withUnsafeBufferPointer { v.quantize($0, as: QuantizedVector.layout(for: type)) }
+            return v
+        }
+    }
+
+    /// Every vector of `vectors` against every group of `packed`: result[t][r].
+    static func packedProducts(_ packed: PackedRows, _ vectors: [QuantizedVector], count: Int) -> [[Float]] {
+        let batch = VectorBatch(vectors.map(\.view), type: .q4_1, count: count, everyVector: true)
+        var out = [Float](repeating: .nan, count: vectors.count * packed.groups * 8)
+        let rows = packed.groups * 8
+        out.withUnsafeMutableBufferPointer { o in
+            for g in 0..<packed.groups {
+                for group in batch.groups {
+                    let target = o.baseAddress! + group.start * rows + 8 * g
+                    switch group.size {
+                    case 8: PackedRows.dots8(packed.group(g), blocks: packed.blocks, group.vectors, into: target, stride: rows)
+                    case 4: PackedRows.dots4(packed.group(g), blocks: packed.blocks, group.vectors, into: target, stride: rows)
+                    default: PackedRows.dots1(packed.group(g), blocks: packed.blocks, group.vectors, into: target, stride: rows)
+                    }
+                }
+            }
+        }
+        return vectors.indices.map { Array(out[($0 * rows)..<(($0 + 1) * rows)]) }
+    }
+
+    @Test("packed Q4_1 rows: each result is the block sums' exact value to float rounding, close to the row kernel's, and the same in groups of eight, four and one")
+    func packedRows() {
+        let count = 768, rows = 24, blockBytes = 20
+        let matrix = randomBlocks(.q4_1, count: count * rows, seed: 5)
+        let vectors = Self.vectors(.q4_1, count: count)
+        let pool = WorkerPool(threads: 2)
+        matrix.withUnsafeBytes { raw in
+            let base = raw.baseAddress!, rowBytes = count / 32 * blockBytes
+            let packed = PackedRows(base: base, rows: rows, columns: count, rowBytes: rowBytes, pool: pool)
+            #expect(packed.groups == 3 && packed.blocks == count / 32)
+            let together = Self.packedProducts(packed, vectors, count: count)
+            // The same vectors one at a time, and four at a time: bit for bit the same numbers.
+            for (t, v) in vectors.enumerated() {
+                #expect(Self.packedProducts(packed, [v], count: count)[0].map(\.bitPattern) == together[t].map(\.bitPattern), "vector \(t)")
+            }
+            #expect(Self.packedProducts(packed, Array(vectors[8..<12]), count: count).map { $0.map(\.bitPattern) }
+                    == together[8..<12].map { $0.map(\.bitPattern) })
+            for (t, v) in vectors.enumerated() {
+                let view = v.view
+                for r in 0..<rows {
+                    let row = base + r * rowBytes
+                    // What the packed kernel computes, in exact arithmetic: per block, weight scale ×
+                    // activation scale × the integer sum of products, plus minimum × activation sum.
+                    var exact = 0.0, magnitude = 0.0
+                    for b in 0..<(count / 32) {
+                        let block = row + b * blockBytes
+                        let d = Double(Dequantize.half(block, 0)), m = Double(Dequantize.half(block, 2))
+                        var integer = 0
+                        for e in 0..<32 {
+                            let byte = block.load(fromByteOffset: 4 + e % 16, as: UInt8.self)
+                            let w = Int(e < 16 ? byte & 0x0F : byte >> 4)
+                            integer += w * Int(view.quants[b * 32 + e])
+                            magnitude += abs(d * Double(view.scales[b]) * Double(w * Int(view.quants[b * 32 + e])))
+                        }
+                        exact += d * Double(view.scales[b]) * Double(integer) + m * Double(view.sums[b])
+                        magnitude += abs(m * Double(view.sums[b]))
+                    }
+                    let got = Double(together[t][r])
+                    #expect(abs(got - exact) <= 1e-6 * magnitude, "vector \(t) row \(r): \(got) vs exact \(exact)")
+                    // The row kernel rounds differently, by no more than float rounding of the same terms.
+                    let rowKernel = Double(DotProduct.dot(.q4_1, row, view, count: count))
+                    #expect(abs(got - rowKernel) <= 2e-6 * magnitude, "vector \(t) row \(r): packed \(got), row kernel \(rowKernel)")
+                }
+            }
+        }
+    }
+
+    @Test("a Q4_1 matrix whose rows are not a whole number of groups of eight: the packed product covers the last rows with the row kernels")
+    func packedMatrixWithTail() throws {
+        let model = try TinyModel.model(TinyModel.builder(type: .q4_1).bytes())
+        let matrix = model.layers[0].gate.rows(3..<16)  // one group of eight, five rows left over
+        #expect(matrix.packing != nil)
+        let vectors = Self.vectors(.q4_1, count: matrix.columns, number: 6)
+        let pool = WorkerPool(threads: 2)
+        var plain = [Float](repeating: .nan, count: vectors.count * matrix.rows), packed = plain
+        plain.withUnsafeMutableBufferPointer { matrix.multiply(vectors[...], into: $0.baseAddress!, pool: pool) }
+        packed.withUnsafeMutableBufferPointer { matrix.multiply(vectors[...], into: $0.baseAddress!, pool: pool, packed: true) }
+        for t in vectors.indices {
+            for r in 0..<matrix.rows {
+                let a = plain[t * matrix.rows + r], b = packed[t * matrix.rows + r]
+                #expect(!b.isNaN && abs(a - b) <= 1e-4 * max(1, abs(a)), "vector \(t) row \(r): \(a) vs \(b)")
+                // Rows past the group are the row kernel's, bit for bit.
+                if r >= 8 { #expect(a.bitPattern == b.bitPattern, "vector \(t) row \(r)") }
+            }
+        }
+        #expect(zip(plain, packed).contains { $0.bitPattern != $1.bitPattern }, "the packed rows were not used")
+    }
+
     @Test("SIMD helpers: nibble and bit unpacking, the IQ4 level table and the lane sums are exact")
     func helpers() {
         let bytes: [UInt8] = (0..<32).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }

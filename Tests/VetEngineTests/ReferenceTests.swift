@@ -94,36 +94,78 @@ struct ReferenceTests {
         #expect(reference.cases.count >= 3)
         let model = try LlamaModel(path: path)
         #expect(model.config.architecture == reference.architecture)
-        var worstLikely = 0.0, worstTop = 0.0, flipGaps: [Double] = [], steps = 0
+        var comparison = Comparison(name: name)
         for c in reference.cases {
             let session = try InferenceSession(model: model, context: 256, threads: 2)
             var tokens = c.prompt_tokens
             for (n, step) in c.steps.enumerated() {
-                let logProbabilities = Self.logSoftmax(try session.logits(after: tokens))
-                let reference = Dictionary(uniqueKeysWithValues: step.top.map { (Int($0[0]), $0[1]) })
-                for (id, expected) in reference {
-                    let difference = abs(logProbabilities[id] - expected)
-                    worstTop = max(worstTop, difference)
-                    if expected >= Self.likely { worstLikely = max(worstLikely, difference) }
-                }
-                let chosen = logProbabilities.indices.max { logProbabilities[$0] < logProbabilities[$1] }!
-                if chosen != step.argmax {
-                    let gap = reference[step.argmax]! - (reference[chosen] ?? -.infinity)
-                    flipGaps.append(gap)
-                    #expect(gap < Self.nearTie, "\(name) prompt of \(c.prompt_tokens.count) tokens, step \(n): the engine chose \(chosen), \(gap) below the reference's \(step.argmax)")
-                }
-                steps += 1
+                comparison.check(try session.logits(after: tokens), against: step, where: "prompt of \(c.prompt_tokens.count) tokens, step \(n)")
                 tokens.append(step.argmax)
             }
         }
-        print("reference \(name): \(steps) steps; largest log-probability difference \(worstLikely) on tokens of p >= 1%, "
-              + "\(worstTop) on the top 20; greedy flips at reference gaps \(flipGaps)")
-        // The synthetic models are small and shallow: the 8-bit activations move them far less, and
-        // dropping or mis-reading their distinguishing feature (frequency factors, query/key norms,
-        // Phi-3's fused matrices) moves them by whole units, so a tighter bound applies.
-        let tolerance = index >= 3 ? Self.syntheticTolerance : Self.tolerance
-        #expect(worstLikely <= tolerance, "\(name): log-probabilities of likely tokens differ by up to \(worstLikely)")
-        #expect(worstTop <= Self.toleranceTop, "\(name): log-probabilities of the top 20 differ by up to \(worstTop)")
+        comparison.report(tolerance: index >= 3 ? Self.syntheticTolerance : Self.tolerance)
+    }
+
+    /// Batched decoding takes other kernels where a type has packed rows (Q4_1: SmolLM2), which
+    /// round differently from the row kernels; they must be as close to exact math.
+    @Test("batched decoding, all prompts together, teacher-forced along the float64 reference: as close as decoding alone",
+          arguments: [0, 1, 2, 3])
+    func batchedMatchesReference(index: Int) throws {
+        let (name, path) = Self.models[index]
+        try #require(Self.available(index), "\(path) is missing (Fixtures/download_engine_models.sh)")
+        let reference = try Self.reference(name)
+        let model = try LlamaModel(path: path)
+        let pool = WorkerPool(threads: 2)
+        let caches = try reference.cases.map { _ in try KVCache(config: model.config, capacity: 256) }
+        var logits = try zip(reference.cases, caches).map { try model.forward($0.prompt_tokens, cache: $1, pool: pool) }
+        var comparison = Comparison(name: "\(name) batched")
+        let steps = reference.cases.map(\.steps.count).min()!
+        for n in 0..<steps {
+            for (k, c) in reference.cases.enumerated() {
+                comparison.check(logits[k], against: c.steps[n], where: "batched prompt of \(c.prompt_tokens.count) tokens, step \(n)")
+            }
+            guard n + 1 < steps else { break }
+            let rows = try model.forward(batch: reference.cases.map { $0.steps[n].argmax }, caches: caches, pool: pool)
+            let vocabulary = model.config.vocabularySize
+            logits = reference.cases.indices.map { Array(rows[($0 * vocabulary)..<(($0 + 1) * vocabulary)]) }
+        }
+        comparison.report(tolerance: index >= 3 ? Self.syntheticTolerance : Self.tolerance)
+    }
+
+    /// The engine's log-probabilities against the reference's, step by step.
+    struct Comparison {
+        let name: String
+        var worstLikely = 0.0, worstTop = 0.0, flipGaps: [Double] = [], steps = 0
+
+        init(name: String) { self.name = name }
+
+        mutating func check(_ logits: [Float], against step: Case.Step, where place: String) {
+            let logProbabilities = ReferenceTests.logSoftmax(logits)
+            let reference = Dictionary(uniqueKeysWithValues: step.top.map { (Int($0[0]), $0[1]) })
+            for (id, expected) in reference {
+                let difference = abs(logProbabilities[id] - expected)
+                worstTop = max(worstTop, difference)
+                if expected >= ReferenceTests.likely { worstLikely = max(worstLikely, difference) }
+            }
+            let chosen = logProbabilities.indices.max { logProbabilities[$0] < logProbabilities[$1] }!
+            if chosen != step.argmax {
+                let gap = reference[step.argmax]! - (reference[chosen] ?? -.infinity)
+                flipGaps.append(gap)
+                #expect(gap < ReferenceTests.nearTie, "\(name) \(place): the engine chose \(chosen), \(gap) below the reference's \(step.argmax)")
+            }
+            steps += 1
+        }
+
+        /// The synthetic models are small and shallow: the 8-bit activations move them far less, and
+        /// dropping or mis-reading their distinguishing feature (frequency factors, query/key norms,
+        /// Phi-3's fused matrices) moves them by whole units, so a tighter bound applies to them.
+        func report(tolerance: Double) {
+            print("reference \(name): \(steps) steps; largest log-probability difference \(worstLikely) on tokens of p >= 1%, "
+                  + "\(worstTop) on the top 20; greedy flips at reference gaps \(flipGaps)")
+            #expect(steps > 0)
+            #expect(worstLikely <= tolerance, "\(name): log-probabilities of likely tokens differ by up to \(worstLikely)")
+            #expect(worstTop <= ReferenceTests.toleranceTop, "\(name): log-probabilities of the top 20 differ by up to \(worstTop)")
+        }
     }
 
     static func logSoftmax(_ logits: [Float]) -> [Double] {

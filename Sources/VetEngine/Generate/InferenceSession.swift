@@ -140,8 +140,10 @@ public final class InferenceSession {
     /// Generates up to `maxTokens` tokens after each of several prompts, decoding all sequences
     /// together: every step reads each weight matrix once for all of them, which is where a small
     /// model spends its time. Each sequence has its own key/value cache (this session's cache is not
-    /// used or changed) and its own sampler, seeded `sampling.seed + index`; greedy results are
-    /// exactly those of `generate` on each prompt alone. A sequence ends at end-of-generation (unless
+    /// used or changed) and its own sampler, seeded `sampling.seed + index`; a sequence's results do
+    /// not depend on the other prompts, and are those of `generate` on its prompt alone, bit for bit
+    /// except for Q4_1 weights, whose packed rows round differently in the last bits (a greedy
+    /// choice can then differ only at a near-tie). A sequence ends at end-of-generation (unless
     /// `ignoreEndOfGeneration`), at `maxTokens` or when its context is full.
     /// - Throws: `EngineError` for an empty prompt, a token outside the vocabulary or a prompt longer
     ///   than the context.

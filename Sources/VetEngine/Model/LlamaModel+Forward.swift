@@ -18,8 +18,9 @@ extension LlamaModel {
 
     /// One next token for each of several sequences, each with its own cache: every weight matrix
     /// is read once for all of them (batched decoding). `tokens[i]` goes to `caches[i]` at position
-    /// `caches[i].count`; returns `tokens.count` rows of logits. Each sequence's numbers are exactly
-    /// those of decoding it alone.
+    /// `caches[i].count`; returns `tokens.count` rows of logits. Each sequence's numbers do not depend
+    /// on the others in the batch; they are those of decoding it alone, except that Q4_1 matrices
+    /// use packed rows (`PackedRows`), which round differently in the last bits.
     /// - Throws: `EngineError` when a cache is full or appears twice, or a token id is outside the vocabulary.
     public func forward(batch tokens: [Int], caches: [KVCache], pool: WorkerPool) throws -> [Float] {
         guard tokens.count == caches.count else { throw EngineError(.badRequest, "\(tokens.count) tokens for \(caches.count) caches") }
@@ -54,7 +55,7 @@ extension LlamaModel {
             for (t, token) in tokens.enumerated() { tokenEmbedding.row(token, into: buffer.baseAddress! + t * dim) }
         }
         if config.embeddingScale != 1 { for i in 0..<(n * dim) { x[i] *= config.embeddingScale } }
-        var scratch = Scratch(config: config, tokens: n)
+        var scratch = Scratch(config: config, tokens: n, packed: !prompt)
         for (index, layer) in layers.enumerated() {
             attention(layer, index: index, x: &x, slots: slots, batched: prompt && n > 1, scratch: &scratch, pool: pool)
             feedForward(layer, x: &x, tokens: n, scratch: &scratch, pool: pool)
@@ -64,7 +65,7 @@ extension LlamaModel {
         var hidden = Array(x[(first * dim)..<(n * dim)])
         Self.rmsNormRows(&hidden, width: dim, rows: rows, weight: outputNorm, epsilon: config.rmsEpsilon)
         var logits = [Float](repeating: 0, count: output.rows * rows)
-        apply(output, hidden, tokens: rows, into: &logits, vectors: scratch.vectors, pool: pool)
+        apply(output, hidden, tokens: rows, into: &logits, vectors: scratch.vectors, packed: scratch.packed, pool: pool)
         return logits
     }
 
@@ -80,8 +81,11 @@ extension LlamaModel {
         var up: [Float]
         /// One quantised activation per token of the batch.
         var vectors: [QuantizedVector]
+        /// Multiply with the packed rows where a matrix has them (batched decoding).
+        let packed: Bool
 
-        init(config: ModelConfig, tokens: Int) {
+        init(config: ModelConfig, tokens: Int, packed: Bool) {
+            self.packed = packed
             let dim = config.embeddingSize, kv = config.kvHeadCount * config.headSize, qw = config.queryWidth
             normed = [Float](repeating: 0, count: tokens * dim)
             query = [Float](repeating: 0, count: tokens * qw)
@@ -99,10 +103,10 @@ extension LlamaModel {
     /// `quantized`: `vectors` already hold `input` quantised in this matrix's layout (the previous
     /// call had the same input and layout), so the quantisation, which gives the same bytes every
     /// time, is not repeated.
-    func apply(_ matrix: WeightMatrix, _ input: [Float], tokens: Int, into out: inout [Float], vectors: [QuantizedVector], pool: WorkerPool,
-               quantized: Bool = false) {
+    func apply(_ matrix: WeightMatrix, _ input: [Float], tokens: Int, into out: inout [Float], vectors: [QuantizedVector], packed: Bool,
+               pool: WorkerPool, quantized: Bool = false) {
         if !quantized { Self.quantize(input, width: matrix.columns, tokens: tokens, as: matrix.activationLayout, into: vectors, pool: pool) }
-        out.withUnsafeMutableBufferPointer { o in matrix.multiply(vectors[0..<tokens], into: o.baseAddress!, pool: pool) }
+        out.withUnsafeMutableBufferPointer { o in matrix.multiply(vectors[0..<tokens], into: o.baseAddress!, pool: pool, packed: packed) }
     }
 
     /// Row t of `input` (`width` values) quantised into `vectors[t]`; the rows of a batch are
@@ -131,10 +135,10 @@ extension LlamaModel {
             for i in 0..<dim { s.normed[t * dim + i] = x[t * dim + i] }
         }
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.attentionNorm, epsilon: config.rmsEpsilon)
-        apply(layer.query, s.normed, tokens: n, into: &s.query, vectors: s.vectors, pool: pool)
-        apply(layer.key, s.normed, tokens: n, into: &s.key, vectors: s.vectors, pool: pool,
+        apply(layer.query, s.normed, tokens: n, into: &s.query, vectors: s.vectors, packed: s.packed, pool: pool)
+        apply(layer.key, s.normed, tokens: n, into: &s.key, vectors: s.vectors, packed: s.packed, pool: pool,
               quantized: layer.key.activationLayout == layer.query.activationLayout)
-        apply(layer.value, s.normed, tokens: n, into: &s.value, vectors: s.vectors, pool: pool,
+        apply(layer.value, s.normed, tokens: n, into: &s.value, vectors: s.vectors, packed: s.packed, pool: pool,
               quantized: layer.value.activationLayout == layer.key.activationLayout)
         if let b = layer.queryBias { Self.addRows(&s.query, b, rows: n) }
         if let b = layer.keyBias { Self.addRows(&s.key, b, rows: n) }
@@ -203,7 +207,7 @@ extension LlamaModel {
                 }
             }
         }
-        apply(layer.output, s.attended, tokens: n, into: &s.projected, vectors: s.vectors, pool: pool)
+        apply(layer.output, s.attended, tokens: n, into: &s.projected, vectors: s.vectors, packed: s.packed, pool: pool)
         if let w = layer.postAttentionNorm { Self.rmsNormRows(&s.projected, width: dim, rows: n, weight: w, epsilon: config.rmsEpsilon) }
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
     }
@@ -212,8 +216,8 @@ extension LlamaModel {
         let dim = config.embeddingSize, ff = config.feedForwardSize
         for i in 0..<(n * dim) { s.normed[i] = x[i] }
         Self.rmsNormRows(&s.normed, width: dim, rows: n, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon)
-        apply(layer.gate, s.normed, tokens: n, into: &s.gate, vectors: s.vectors, pool: pool)
-        apply(layer.up, s.normed, tokens: n, into: &s.up, vectors: s.vectors, pool: pool,
+        apply(layer.gate, s.normed, tokens: n, into: &s.gate, vectors: s.vectors, packed: s.packed, pool: pool)
+        apply(layer.up, s.normed, tokens: n, into: &s.up, vectors: s.vectors, packed: s.packed, pool: pool,
               quantized: layer.up.activationLayout == layer.gate.activationLayout)
         // The gated activation is the largest element-wise step of a token (an exp per element): spread it too.
         s.gate.withUnsafeMutableBufferPointer { gate in
@@ -230,7 +234,7 @@ extension LlamaModel {
                 }
             }
         }
-        apply(layer.down, s.gate, tokens: n, into: &s.projected, vectors: s.vectors, pool: pool)
+        apply(layer.down, s.gate, tokens: n, into: &s.projected, vectors: s.vectors, packed: s.packed, pool: pool)
         if let w = layer.postFeedForwardNorm { Self.rmsNormRows(&s.projected, width: dim, rows: n, weight: w, epsilon: config.rmsEpsilon) }
         for i in 0..<(n * dim) { x[i] += s.projected[i] }
     }

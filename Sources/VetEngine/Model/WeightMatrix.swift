@@ -13,6 +13,9 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Start of the data; kept alive by `source`.
     let base: UnsafeRawPointer
     let source: ByteSource
+    /// The rows repacked for batched decoding (`PackedRows`), built on first use; nil for types
+    /// without a packed kernel.
+    let packing: Packing?
 
     /// Validates `info` against the file and wraps its data.
     /// - Throws: `EngineError` for an unsupported type, a shape that is not a matrix of whole blocks,
@@ -55,6 +58,7 @@ public struct WeightMatrix: @unchecked Sendable {
         self.rowBytes = rowBytes
         base = pointer
         self.source = data
+        packing = PackedRows.packs(type) ? Packing() : nil
     }
 
     /// Rows `range` of this matrix as a matrix of their own (the same bytes, nothing copied).
@@ -72,6 +76,7 @@ public struct WeightMatrix: @unchecked Sendable {
         self.rowBytes = rowBytes
         self.base = base
         self.source = source
+        packing = PackedRows.packs(type) ? Packing() : nil
     }
 
     /// The activation layout this matrix's dot product wants.
@@ -85,13 +90,37 @@ public struct WeightMatrix: @unchecked Sendable {
     /// `output[t * rows + r] = row r · vectors[t]` for every row and vector, rows split over the
     /// pool's threads; each weight row is read once for all vectors (batched prompts).
     /// - Precondition: every vector was quantised with `activationLayout` from `columns` values.
-    func multiply(_ vectors: ArraySlice<QuantizedVector>, into output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+    /// - Parameter packed: use the packed rows (`PackedRows`) where this type has them: batched
+    ///   decoding, where they are faster and each vector's result does not depend on the batch.
+    ///   Prompts keep the row kernels, which round as ggml's do.
+    func multiply(_ vectors: ArraySlice<QuantizedVector>, into output: UnsafeMutablePointer<Float>, pool: WorkerPool,
+                  packed: Bool = false) {
         let type = self.type, columns = self.columns, rowBytes = self.rowBytes, rows = self.rows
         let base = SendableRaw(self.base), output = SendablePointer(output)
+        var first = 0
         // The vectors stay alive (and unchanged) until the pool returns.
-        let batch = VectorBatch(vectors.map(\.view), type: type, count: columns)
-        pool.forEachChunk(rows) { range in
-            for r in range {
+        if packed, let packing, rows >= 8 {
+            let packedRows = packing.rows { PackedRows(base: self.base, rows: rows, columns: columns, rowBytes: rowBytes, pool: pool) }
+            let batch = VectorBatch(vectors.map(\.view), type: type, count: columns, everyVector: true)
+            pool.forEachChunk(packedRows.groups, grain: 1) { range in
+                for g in range {
+                    let start = packedRows.group(g)
+                    for group in batch.groups {
+                        let out = output.pointer + group.start * rows + 8 * g
+                        switch group.size {
+                        case 8: PackedRows.dots8(start, blocks: packedRows.blocks, group.vectors, into: out, stride: rows)
+                        case 4: PackedRows.dots4(start, blocks: packedRows.blocks, group.vectors, into: out, stride: rows)
+                        default: PackedRows.dots1(start, blocks: packedRows.blocks, group.vectors, into: out, stride: rows)
+                        }
+                    }
+                }
+            }
+            first = packedRows.groups * 8
+            guard first < rows else { return withExtendedLifetime(vectors) {} }
+        }
+        let batch = VectorBatch(vectors.map(\.view), type: type, count: columns), rest = first
+        pool.forEachChunk(rows - rest) { range in
+            for r in (range.lowerBound + rest)..<(range.upperBound + rest) {
                 DotProduct.dots(type, base.pointer + r * rowBytes, batch, count: columns, into: output.pointer + r, stride: rows)
             }
         }

@@ -50,11 +50,12 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Calls `body` on contiguous chunks covering `0..<total`, in parallel. Threads claim chunks
     /// (about eight per thread) from a shared counter, so a thread that starts late or runs on a
-    /// busier core does less and nobody waits long at the end of the step.
-    public func forEachChunk(_ total: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
-        let workers = max(1, min(count, total / 8))
+    /// busier core does less and nobody waits long at the end of the step. `grain`: the fewest
+    /// items worth a chunk (a thread of its own).
+    public func forEachChunk(_ total: Int, grain: Int = 8, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+        let workers = max(1, min(count, total / grain))
         guard workers > 1 else { return body(0..<total) }
-        let chunk = max(8, (total + workers * 8 - 1) / (workers * 8))
+        let chunk = max(grain, (total + workers * 8 - 1) / (workers * 8))
         let cursor = state
         cursor.cursor.store(0, ordering: .relaxed)
         run { _ in

@@ -28,9 +28,11 @@ final class VectorBatch: @unchecked Sendable {
     /// The 32-element block types with interleaved kernels.
     static func interleaves(_ type: GGMLType) -> Bool { [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_nl].contains(type) }
 
+    /// - Parameter everyVector: interleave every vector, the last few (fewer than four) in groups
+    ///   of one, for `PackedRows`, whose kernels take nothing else.
     /// - Precondition: every view is of a vector quantised for `type` from `count` values, alive
     ///   and unchanged while this batch is used.
-    init(_ views: [VectorView], type: GGMLType, count: Int) {
+    init(_ views: [VectorView], type: GGMLType, count: Int, everyVector: Bool = false) {
         let copy = UnsafeMutableBufferPointer<VectorView>.allocate(capacity: max(1, views.count))
         _ = copy.initialize(from: views)
         self.views = UnsafeBufferPointer(copy)
@@ -39,8 +41,9 @@ final class VectorBatch: @unchecked Sendable {
             let blocks = count / 32
             let withSums = QuantizedVector.layout(for: type) == .q8_1
             var start = 0
-            while views.count - start >= 4 {
-                let size = views.count - start >= 8 ? 8 : 4
+            while views.count - start >= (everyVector ? 1 : 4) {
+                let left = views.count - start
+                let size = left >= 8 ? 8 : left >= 4 ? 4 : 1
                 let quants = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, size * blocks * 32))
                 let scales = UnsafeMutablePointer<Float>.allocate(capacity: max(1, size * blocks * 8))
                 let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, size * blocks))
