@@ -64,8 +64,8 @@ let package = Package(
         .target(name: "VetProbes", dependencies: [
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        // Weights compared across formats (issue 11): tensor access for GGUF and safetensors, diff.
-        .target(name: "VetLineage", dependencies: ["VetBytes", "VetGGUF", "VetSafeTensors", "VetText", "VetEngine"],
+        // Weights compared across formats (issue 11): tensor access for GGUF, safetensors and PyTorch zip, diff and lineage.
+        .target(name: "VetLineage", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetSafeTensors", "VetText", "VetEngine", "VetArchives", "VetPickle"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "VetCommands", dependencies: [
             "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage",

@@ -7,10 +7,12 @@ import VetLineage
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare two models' weights tensor by tensor, across GGUF and safetensors.",
+        abstract: "Compare two models' weights tensor by tensor, across GGUF, safetensors and PyTorch checkpoints.",
         discussion: """
         Reads both models without running anything (GGUF in every quantisation the engine converts; \
-        safetensors F32, F16, BF16, F64, one file or a folder of shards with model.safetensors.index.json), \
+        safetensors F32, F16, BF16, F64, one file or a folder of shards with model.safetensors.index.json; \
+        PyTorch checkpoints, zip or legacy, whose pickle is read by ModelVet's symbolic machine, never \
+        unpickled), \
         matches tensors by name (Hugging Face names of the llama, mistral and qwen2 families are mapped to \
         GGUF's, and the query/key rows llama.cpp permutes for RoPE are put back), and gives each pair the \
         relative L2 norm of the difference and the cosine. A pair is "within-quantisation" when the \
@@ -25,7 +27,7 @@ struct DiffCommand: ParsableCommand {
         set); 1 the weights differ; 2 usage error, unreadable or unsupported file.
         """)
 
-    @Argument(help: "The first model (GGUF file, safetensors file or folder).")
+    @Argument(help: "The first model (GGUF file, safetensors file or folder, PyTorch checkpoint).")
     var a: String
 
     @Argument(help: "The second model.")

@@ -34,7 +34,7 @@ struct LineageCommand: ParsableCommand {
         or a file that is not a transformer language model.
         """)
 
-    @Argument(help: "The reference model (GGUF file, safetensors file or folder).")
+    @Argument(help: "The reference model (GGUF file, safetensors file or folder, PyTorch checkpoint).")
     var a: String
 
     @Argument(help: "The model to examine.")

@@ -61,22 +61,25 @@ extension TensorEntry {
 }
 
 public enum TensorStores {
-    /// Opens a GGUF file, a safetensors file, or a folder holding safetensors (sharded with
-    /// `model.safetensors.index.json`, or every `*.safetensors` in it).
+    /// Opens a GGUF file, a safetensors file, a PyTorch checkpoint (`torch.save`'s zip format, or
+    /// the legacy format before it), or
+    /// a folder holding safetensors (sharded with `model.safetensors.index.json`, or every
+    /// `*.safetensors` in it).
     /// - Throws: `LineageError` naming the path for anything else, or a damaged file.
     public static func open(_ path: String) throws -> TensorStore {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw LineageError("\(path): no such file or folder")
         }
-        if isDirectory.boolValue { return try SafeTensorsStore(folder: path) }
+        if isDirectory.boolValue { return try RawTensorStore(folder: path) }
         let source: ByteSource
         do { source = try ByteSource.mapFile(atPath: path) } catch {
             throw LineageError("\(path): cannot be read: \(error)")
         }
         if GGUFFile.sniff(source) { return try GGUFStore(path: path, source: source) }
-        if SafeTensorsFile.sniff(source) { return try SafeTensorsStore(files: [(path, source)], folder: nil) }
-        throw LineageError("\(path) is neither a GGUF nor a safetensors file (lineage reads those two formats)")
+        if SafeTensorsFile.sniff(source) { return try RawTensorStore(files: [(path, source)], folder: nil) }
+        if let checkpoint = try PyTorchCheckpoint.open(path: path, source: source) { return checkpoint }
+        throw LineageError("\(path) is not a GGUF, safetensors or PyTorch file (the formats lineage reads)")
     }
 
     /// Hugging Face names of the llama, mistral and qwen2 families to GGUF's (llama.cpp's
@@ -216,12 +219,22 @@ final class GGUFStore: TensorStore, @unchecked Sendable {
 }
 
 /// Safetensors tensors (F32, F16, BF16, F64), from one file or the shards of a folder.
-final class SafeTensorsStore: TensorStore, @unchecked Sendable {
-    let format = "safetensors"
+/// Tensors stored as raw little-endian F32, F16, BF16 or F64 in memory-mapped files: safetensors
+/// (one file or a folder of shards) and PyTorch zip checkpoints (`PyTorchCheckpoint`).
+final class RawTensorStore: TensorStore, @unchecked Sendable {
+    typealias Location = (path: String, source: ByteSource, range: Range<Int>, dtype: String)
+    let format: String
     let architecture: String?
     let entries: [TensorEntry]
     /// Per stored name: the file's source and the tensor's absolute byte range and dtype.
-    let located: [String: (path: String, source: ByteSource, range: Range<Int>, dtype: String)]
+    let located: [String: Location]
+
+    init(format: String, architecture: String?, entries: [TensorEntry], located: [String: Location]) {
+        self.format = format
+        self.architecture = architecture
+        self.entries = entries
+        self.located = located
+    }
 
     convenience init(folder: String) throws {
         let fm = FileManager.default
@@ -254,9 +267,9 @@ final class SafeTensorsStore: TensorStore, @unchecked Sendable {
         try self.init(files: files, folder: folder)
     }
 
-    init(files: [(String, ByteSource)], folder: String?) throws {
+    convenience init(files: [(String, ByteSource)], folder: String?) throws {
         var entries: [TensorEntry] = []
-        var located: [String: (path: String, source: ByteSource, range: Range<Int>, dtype: String)] = [:]
+        var located: [String: Location] = [:]
         for (path, source) in files {
             guard SafeTensorsFile.sniff(source) else { throw LineageError("\(path) is not a safetensors file") }
             let file: SafeTensorsFile
@@ -271,17 +284,15 @@ final class SafeTensorsStore: TensorStore, @unchecked Sendable {
                 located[t.name] = (path, source, (file.dataStart + t.dataRange.lowerBound)..<(file.dataStart + t.dataRange.upperBound), t.dtype)
             }
         }
-        self.entries = entries
-        self.located = located
-        var architecture: String?
-        if let folder {
-            let config = (folder as NSString).appendingPathComponent("config.json")
-            if let data = FileManager.default.contents(atPath: config),
-               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {  // no config: no architecture
-                architecture = object["model_type"] as? String
-            }
-        }
-        self.architecture = architecture
+        self.init(format: "safetensors", architecture: folder.flatMap(Self.declaredArchitecture), entries: entries, located: located)
+    }
+
+    /// `model_type` from the folder's `config.json`, if it has one.
+    static func declaredArchitecture(folder: String) -> String? {
+        let config = (folder as NSString).appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: config),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }  // no config: no architecture
+        return object["model_type"] as? String
     }
 
     func floats(_ entry: TensorEntry, rows wanted: Range<Int>) throws -> [Float] {
@@ -291,7 +302,7 @@ final class SafeTensorsStore: TensorStore, @unchecked Sendable {
         case "F32": width = 4
         case "F16", "BF16": width = 2
         case "F64": width = 8
-        default: throw LineageError("\(at.path): tensor \(entry.stored) has dtype \(at.dtype); lineage reads F32, F16, BF16 and F64")
+        default: throw LineageError("\(at.path): tensor \(entry.stored) has dtype \(at.dtype); lineage reads F32, F16, BF16 and F64 tensors")
         }
         guard at.range.count == entry.elements * width, at.range.upperBound <= at.source.count else {
             throw LineageError("\(at.path): tensor \(entry.stored) has \(at.range.count) bytes, not \(entry.elements) × \(width)")

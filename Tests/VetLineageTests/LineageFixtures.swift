@@ -243,6 +243,17 @@ struct LineageModel {
         try Data(#"{"model_type": "llama"}"#.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
     }
 
+    /// A PyTorch zip checkpoint of the Hugging Face-named state dict, F16 (what `torch.save` writes
+    /// for `model.half().state_dict()`), one storage per tensor.
+    func writePyTorch(_ path: String) throws {
+        var zip = TorchZip()
+        for (i, t) in tensors.enumerated() {
+            zip.storages["\(i)"] = TorchZip.f16(t.values)
+            zip.tensors.append(.init(name: Self.hfName(t.name), storage: "\(i)", storageType: "HalfStorage", shape: t.shape))
+        }
+        try Data(zip.bytes).write(to: URL(fileURLWithPath: path))
+    }
+
     /// A llama GGUF with every matrix in Q8_0 (norms F32), query and key rows permuted as llama.cpp's
     /// converter does.
     func writeGGUF(_ path: String) throws {

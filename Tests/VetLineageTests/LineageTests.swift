@@ -30,10 +30,10 @@ struct LineageTests {
     }
 
     /// Writes `variant`, compares it with the base in both orders, removes it.
-    func both(_ variant: LineageModel, _ name: String, gguf: Bool = false) throws -> (forward: Lineage, backward: Lineage) {
+    func both(_ variant: LineageModel, _ name: String, gguf: Bool = false, pytorch: Bool = false) throws -> (forward: Lineage, backward: Lineage) {
         let base = try Self.base()
-        let path = Self.temporary(name + (gguf ? ".gguf" : ""))
-        if gguf { try variant.writeGGUF(path) } else { try variant.writeFolder(path) }
+        let path = Self.temporary(name + (gguf ? ".gguf" : pytorch ? ".pt" : ""))
+        if gguf { try variant.writeGGUF(path) } else if pytorch { try variant.writePyTorch(path) } else { try variant.writeFolder(path) }
         defer { try? FileManager.default.removeItem(atPath: path) }  // clean-up of a temporary fixture
         let a = try TensorStores.open(base.folder), b = try TensorStores.open(path)
         return (try Lineage.compare(a, path: base.folder, b, path: path), try Lineage.compare(b, path: path, a, path: base.folder))
@@ -53,6 +53,18 @@ struct LineageTests {
             #expect(l.relation == "same-weights", describe(l))
             #expect(l.evidence.residual?.method == "identity" && !l.abliterationSuspected && l.updateRank == nil, describe(l))
         }
+    }
+
+    @Test("saved as a PyTorch zip checkpoint (F16 state dict): same weights; with a merged LoRA of rank 4: derived, rank 4", .enabled(if: ready))
+    func pytorchCheckpoint() throws {
+        let model = try Self.base().model
+        let (f, b) = try both(model, "torch", pytorch: true)
+        for l in [f, b] {
+            #expect(l.relation == "same-weights", describe(l))
+            #expect(l.evidence.residual?.method == "identity" && l.updateRank == nil, describe(l))
+        }
+        let (g, h) = try both(model.lora(rank: 4, strength: 0.05, seed: 3), "torch-lora", pytorch: true)
+        for l in [g, h] { #expect(l.relation == "derived" && l.updateRank == 4, describe(l)) }
     }
 
     @Test("a function-preserving disguise is seen through: same weights; with a small update: derived", .enabled(if: ready))

@@ -186,6 +186,8 @@ extension PickleMachine {
             let callee = program.heap.objects[o].callee
             program.calls.append(PickleCall(opcode: i.opcode, offset: i.offset, importIndex: importIndex(of: callee),
                                             calleeSummary: "method of " + program.heap.summary(callee)))
+            for item in items { program.heap.append(item, toObject: o) }
+            checkExpansion(.object(o), at: i.offset)
         case nil:
             anomaly(.inconsistentStack, "\(i.opcode.name) has no container to add to", at: i.offset)
         case let value?:

@@ -47,6 +47,9 @@ public struct PickleObjectRecord: Sendable {
     public var offset: Int
     /// The state BUILD applied, if any.
     public var state: PickleValue?
+    /// What APPEND(S), SETITEM(S) and ADDITEMS added to the object through its own methods
+    /// (an `OrderedDict`'s keys and values interleaved, as in a dict), in stream order.
+    public var items: [PickleValue] = []
     var logicalSize: Int
 }
 
@@ -216,6 +219,12 @@ public struct PickleHeap: Sendable {
         return containers.count - 1
     }
 
+    /// Records `value` as added to object `object` by one of its methods.
+    mutating func append(_ value: PickleValue, toObject object: Int) {
+        objects[object].items.append(value)
+        objects[object].logicalSize = objects[object].logicalSize.addingSaturating(logicalSize(value))
+    }
+
     mutating func append(_ value: PickleValue, to container: Int) {
         let size = logicalSize(value)
         containers[container].append(value)
@@ -224,7 +233,7 @@ public struct PickleHeap: Sendable {
 
     mutating func object(callee: PickleValue, arguments: PickleValue, opcode: PickleOpcode, offset: Int) -> PickleValue {
         objects.append(PickleObjectRecord(callee: callee, arguments: arguments, opcode: opcode, offset: offset, state: nil,
-                                          logicalSize: logicalSize(arguments).addingSaturating(1)))
+                                          items: [], logicalSize: logicalSize(arguments).addingSaturating(1)))
         return .object(objects.count - 1)
     }
 
