@@ -58,6 +58,12 @@ struct DiffCommand: ParsableCommand {
 enum WeightReading {
     static func run<T>(_ a: String, _ b: String, quiet: Bool, label: String,
                        _ body: (TensorStore, TensorStore, @escaping (Int, Int, String) -> Void) throws -> T) throws -> T {
+        try run([a, b], quiet: quiet, label: label) { stores, progress in try body(stores[0], stores[1], progress) }
+    }
+
+    /// Opens every path as a tensor store and runs `body` on them; a `LineageError` is printed and exits 2.
+    static func run<T>(_ paths: [String], quiet: Bool, label: String,
+                       _ body: ([TensorStore], @escaping (Int, Int, String) -> Void) throws -> T) throws -> T {
         // GGUF tensors are converted by the engine's kernels, built for x86-64-v3.
         let missing = HostCPU.missingEngineFeatures()
         guard missing.isEmpty else {
@@ -67,7 +73,7 @@ enum WeightReading {
         let progress = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: label)
         defer { progress.finish() }
         do {
-            return try body(try TensorStores.open(a), try TensorStores.open(b), { progress.update($0, $1, $2) })
+            return try body(try paths.map(TensorStores.open), { progress.update($0, $1, $2) })
         } catch let error as LineageError {
             progress.finish()
             Terminal.error(error.description)

@@ -19,15 +19,17 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet score MODEL.gguf --text T   log-probability of each token of a text
           modelvet probe MODEL.gguf --quick    measure what a model does (harm, jailbreaks, leakage, ...)
           modelvet judge --input FILE.jsonl    refusal/compliance verdicts for your own responses
-          modelvet diff A B                    compare two models' weights (GGUF, safetensors)
+          modelvet diff A B                    compare two models' weights (GGUF, safetensors, PyTorch)
           modelvet lineage A B                 is B derived from A? (same weights, derived, unrelated)
+          modelvet lineage M --against builtin which known family do M's embeddings come from?
+          modelvet fingerprint M               M's fingerprint, for lineage --against
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
         version: ModelVetVersion.current,
         subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
                       ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
-                      LineageCommand.self],
+                      LineageCommand.self, FingerprintCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

@@ -1,11 +1,7 @@
 import Foundation
 
 extension Lineage {
-    public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
+    public func json() throws -> String { try reportJSON(self) }
 
     /// For people: the verdict line, the reasons, then the evidence.
     public func text(limit: Int = 12) -> String {

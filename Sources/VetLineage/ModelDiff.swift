@@ -226,12 +226,7 @@ public struct ModelDiff: Sendable, Codable, Equatable {
 
     static func rounded(_ x: Double) -> Double { x.isFinite ? (x * 1e6).rounded() / 1e6 : x }
 
-    public func json() throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try e.encode(self), as: UTF8.self) + "\n"
-    }
+    public func json() throws -> String { try reportJSON(self) }
 
     /// The report for people: the verdict, the counts, the layers, then every tensor that differs.
     public func text(limit: Int = 40) -> String {
@@ -265,4 +260,12 @@ public struct ModelDiff: Sendable, Codable, Equatable {
         for note in notes { out += "note: \(note)\n" }
         return out
     }
+}
+
+/// The JSON documents of this module: sorted keys, indented, non-finite numbers as strings.
+func reportJSON<T: Encodable>(_ value: T) throws -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try e.encode(value), as: UTF8.self) + "\n"
 }

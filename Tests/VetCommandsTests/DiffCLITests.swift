@@ -33,13 +33,11 @@ struct DiffCLITests {
         let missing = try CLI.run(["diff", a, "/nonexistent.gguf"])
         #expect(missing.status == 2 && missing.stderr.contains("no such file"))
         let notModel = try CLI.run(["diff", a, "/etc/hostname"])
-        #expect(notModel.status == 2 && notModel.stderr.contains("neither a GGUF nor a safetensors"))
-        let usage = try CLI.run(["diff", a])
-        #expect(usage.status == 2)
+        #expect(notModel.status == 2 && notModel.stderr.contains("is not a GGUF, safetensors or PyTorch file"))
     }
 
     /// A small random llama-shaped model (HF names), scaled by `scale`.
-    func tinyModel(_ name: String, seed: UInt64, scale: Float = 1) throws -> String {
+    func tinyModel(_ name: String, seed: UInt64, scale: Float = 1, vocabulary: Int = 512) throws -> String {
         var state = seed
         func values(_ n: Int) -> [Float] {
             (0..<n).map { _ in
@@ -48,7 +46,7 @@ struct DiffCLITests {
             }
         }
         let d = 32, ff = 64
-        var tensors = [SafeTensorsBuilder.f32("model.embed_tokens.weight", [512, d], values(512 * d))]
+        var tensors = [SafeTensorsBuilder.f32("model.embed_tokens.weight", [vocabulary, d], values(vocabulary * d))]
         for l in 0..<2 {
             let p = "model.layers.\(l)."
             tensors += [SafeTensorsBuilder.f32(p + "input_layernorm.weight", [d], [Float](repeating: 1, count: d)),
@@ -82,6 +80,39 @@ struct DiffCLITests {
         let missing = try CLI.run(["lineage", a, "/nonexistent.gguf"])
         #expect(missing.status == 2 && missing.stderr.contains("no such file"))
         let notModel = try CLI.run(["lineage", a, "/etc/hostname"])
-        #expect(notModel.status == 2 && notModel.stderr.contains("neither a GGUF nor a safetensors"))
+        #expect(notModel.status == 2 && notModel.stderr.contains("is not a GGUF, safetensors or PyTorch file"))
+    }
+
+    @Test(.enabled(if: HostCPU.runsEngine, "the CPU cannot run the engine's converters"))
+    func fingerprintAndAgainst() throws {
+        // A vocabulary of 600 tokens: enough for the 256 a fingerprint reads.
+        let a = try tinyModel("fa.safetensors", seed: 1, vocabulary: 600)
+        let scaled = try tinyModel("fscaled.safetensors", seed: 1, scale: 3, vocabulary: 600)
+        let other = try tinyModel("fother.safetensors", seed: 2, vocabulary: 600)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-fp-\(UUID().uuidString).json").path
+        let made = try CLI.run(["fingerprint", a, "--name", "tiny", "--output", file])
+        #expect(made.status == 0, "\(made.stderr)")
+        let fingerprint = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        #expect(fingerprint["schema"] as? String == "modelvet-fingerprint/1" && fingerprint["name"] as? String == "tiny")
+        #expect((fingerprint["ids"] as? [Int])?.count == 256 && fingerprint["vocabulary"] as? Int == 600)
+        let placed = try CLI.run(["lineage", scaled, "--against", file, "--format", "json"])
+        #expect(placed.status == 0, "\(placed.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(placed.stdout.utf8)) as? [String: Any])
+        #expect(report["schema"] as? String == "modelvet-lineage-catalog/1" && report["relation"] as? String == "derived"
+                && report["family"] as? String == "tiny", "\(placed.stdout)")
+        let unrelated = try CLI.run(["lineage", other, "--against", file])
+        #expect(unrelated.status == 0 && unrelated.stdout.contains("relation: unrelated"), "\(unrelated.stdout)\(unrelated.stderr)")
+        // The built-in catalogue is there and names its models; these weights are none of them.
+        let builtin = try CLI.run(["lineage", a, "--against", "builtin"])
+        #expect(builtin.status == 0 && builtin.stdout.contains("4 fingerprints") && builtin.stdout.contains("SmolLM2-135M-Instruct"), "\(builtin.stdout)\(builtin.stderr)")
+        // Usage errors and damaged fingerprint files exit 2 with a message.
+        #expect(try CLI.run(["lineage", a]).status == 2)
+        #expect(try CLI.run(["lineage", a, other, "--against", "builtin"]).status == 2)
+        try Data("{\"fingerprints\": [{\"schema\": \"modelvet-fingerprint/1\"}]}".utf8).write(to: URL(fileURLWithPath: file))
+        let damaged = try CLI.run(["lineage", a, "--against", file])
+        #expect(damaged.status == 2 && damaged.stderr.contains("not a fingerprint"), "\(damaged.stderr)")
+        let small = try tinyModel("fsmall.safetensors", seed: 3, vocabulary: 300)
+        let tooSmall = try CLI.run(["fingerprint", small])
+        #expect(tooSmall.status == 2 && tooSmall.stderr.contains("a fingerprint needs at least 512 tokens"), "\(tooSmall.stderr)")
     }
 }

@@ -67,6 +67,36 @@ struct LineageTests {
         for l in [g, h] { #expect(l.relation == "derived" && l.updateRank == 4, describe(l)) }
     }
 
+    @Test("the base's fingerprint places its variants (re-quantised, disguised, fine-tuned, LoRA, abliterated, layers removed) as derived and independent weights as unrelated", .enabled(if: ready))
+    func fingerprints() throws {
+        let base = try Self.base()
+        let fingerprint = try Fingerprint.make(try TensorStores.open(base.folder), path: base.folder, name: "base")
+        let model = base.model
+        let direction = (0..<model.width).map { Float(sin(Double($0) * 0.37)) }
+        let variants: [(String, LineageModel, Bool)] = [
+            ("disguised", model.disguise(seed: 21), true), ("fine-tuned 0.2", model.fineTune(strength: 0.2, seed: 22), true),
+            ("lora", model.lora(rank: 8, strength: 0.05, seed: 23), true), ("abliterated", model.abliterate(direction), true),
+            ("dropped", model.dropping([2, 3]), true), ("independent", model.independent(seed: 24), false),
+        ]
+        for (name, variant, derived) in variants {
+            let path = Self.temporary(name)
+            try variant.writeFolder(path)
+            defer { try? FileManager.default.removeItem(atPath: path) }  // clean-up of a temporary fixture
+            let placed = try CatalogLineage.compare(try TensorStores.open(path), path: path, catalogue: [fingerprint], named: "test")
+            let geometry = try #require(placed.candidates.first?.geometry)
+            #expect(placed.relation == (derived ? "derived" : "unrelated"), "\(name): geometry \(geometry)")
+            #expect(derived ? geometry > 0.95 : geometry < 0.2, "\(name): geometry \(geometry)")
+            #expect((placed.family == "base") == derived)
+        }
+        // Written as a GGUF with Q8_0 matrices: the same fingerprint, to the byte rounding.
+        let gguf = Self.temporary("fp.gguf")
+        try model.writeGGUF(gguf)
+        defer { try? FileManager.default.removeItem(atPath: gguf) }  // clean-up of a temporary fixture
+        let again = try Fingerprint.make(try TensorStores.open(gguf), path: gguf, name: "base")
+        let a = try fingerprint.values(), b = try again.values()
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 2.0 / 127 })
+    }
+
     @Test("a function-preserving disguise is seen through: same weights; with a small update: derived", .enabled(if: ready))
     func disguised() throws {
         let model = try Self.base().model
