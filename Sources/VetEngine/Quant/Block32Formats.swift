@@ -27,7 +27,7 @@ struct ByteWeights {
 protocol Block32Format {
     static var blockBytes: Int { get }
     static var hasMinimum: Bool { get }
-    static func scale(_ block: UnsafeRawPointer) -> SIMD8<Float>
+    static func scale(_ block: UnsafeRawPointer, _ table: UnsafePointer<Float>) -> SIMD8<Float>
     static func minimum(_ block: UnsafeRawPointer) -> Float
     static func unpack(_ block: UnsafeRawPointer) -> ByteWeights
 }
@@ -35,13 +35,14 @@ protocol Block32Format {
 extension Block32Format {
     static var hasMinimum: Bool { false }
     // Every block type here is at least 18 bytes, so the 8 bytes `halves` reads are in the block.
-    /// The block's f16 scale in all eight lanes, converted with integer instructions
-    /// (`Dequantize.halfToFloat`, exact) and moved into a vector register with `vmovd`. Converted
-    /// with F16C, LLVM loads the single f16 with `vpinsrw` into whatever register is free, often
-    /// the accumulator: a false dependency that chains each block to the previous block's sum
-    /// (seen in the kernels' assembly), whatever form the Swift takes (broadcasts included).
-    @inline(__always) static func scale(_ block: UnsafeRawPointer) -> SIMD8<Float> {
-        SIMD8(repeating: Dequantize.halfToFloat(block.loadUnaligned(as: UInt16.self)))
+    /// The block's f16 scale in all eight lanes, looked up in `Dequantize.halfTable` (one load, as
+    /// ggml's `ggml_table_f32_f16`; a row's scales touch a few of its cache lines). Converted with
+    /// F16C, LLVM loads the single f16 with `vpinsrw` into whatever register is free, often the
+    /// accumulator: a false dependency that chains each block to the previous block's sum (seen in
+    /// the kernels' assembly), whatever form the Swift takes; converted with integer instructions
+    /// (`Dequantize.halfToFloat`) it costs about ten instructions a block.
+    @inline(__always) static func scale(_ block: UnsafeRawPointer, _ table: UnsafePointer<Float>) -> SIMD8<Float> {
+        SIMD8(repeating: table[Int(block.loadUnaligned(as: UInt16.self))])
     }
     @inline(__always) static func minimum(_ block: UnsafeRawPointer) -> Float { Dequantize.halves(block)[1] }
 }
@@ -105,7 +106,7 @@ protocol Block32WithMinimum: Block32Format {}
 
 extension Block32WithMinimum {
     static var hasMinimum: Bool { true }
-    @inline(__always) static func scale(_ block: UnsafeRawPointer) -> SIMD8<Float> { SIMD8(repeating: Dequantize.halves(block)[0]) }
+    @inline(__always) static func scale(_ block: UnsafeRawPointer, _: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(repeating: Dequantize.halves(block)[0]) }
 }
 
 /// Q4_1: f16 scale, f16 minimum, 16 bytes of nibbles, value q · d + m.

@@ -224,6 +224,14 @@ public enum Dequantize {
         return Float(bitPattern: bits | UInt32(h & 0x8000) << 16)
     }
 
+    /// Every f16 bit pattern's value (65,536 floats, 256 KB, built once): the scale-only block types
+    /// read their block scales here (`Block32Format.scale`). Written once, then only read.
+    nonisolated(unsafe) static let halfTable: UnsafePointer<Float> = {
+        let table = UnsafeMutablePointer<Float>.allocate(capacity: 65536)
+        for h in 0..<65536 { table[h] = halfToFloat(UInt16(h)) }
+        return UnsafePointer(table)
+    }()
+
     /// The 6-bit scale and minimum of sub-block `j` (0-7) packed in 12 bytes (Q4_K and Q5_K).
     @inline(__always)
     static func scaleMin(_ j: Int, _ q: UnsafeRawPointer) -> (UInt8, UInt8) {

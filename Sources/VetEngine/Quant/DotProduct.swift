@@ -68,11 +68,12 @@ enum DotProduct {
     static func blocks<F: Block32Format>(_: F.Type, _ row: UnsafeRawPointer, _ v: VectorView, blocks: Int) -> Float {
         var acc = SIMD8<Float>()
         var minimums: Float = 0
+        let table = Dequantize.halfTable
         for b in 0..<blocks {
             let block = row + b &* F.blockBytes
             if F.hasMinimum { minimums = minimums.addingProduct(F.minimum(block), v.sums[b]) }
             let w = F.unpack(block)
-            accumulate(&acc, F.scale(block) * SIMD8(repeating: v.scales[b]), w.products(v.quants + b &* 32))
+            accumulate(&acc, F.scale(block, table) * SIMD8(repeating: v.scales[b]), w.products(v.quants + b &* 32))
         }
         let sum = horizontalSum(acc.lowHalf, acc.highHalf)
         return F.hasMinimum ? sum + minimums : sum
@@ -90,9 +91,10 @@ enum DotProduct {
                                                                  blocks: Int, into output: inout InlineArray<G, Float>) {
         var acc = InlineArray<G, SIMD8<Float>>(repeating: .zero)
         var minimums = SIMD8<Float>()
+        let table = Dequantize.halfTable
         for b in 0..<blocks {
             let block = row + b &* F.blockBytes
-            let w = F.unpack(block), d = F.scale(block)
+            let w = F.unpack(block), d = F.scale(block, table)
             let quants = v.quants + b &* (G &* 32), scales = UnsafeRawPointer(v.scales + b &* (G &* 8))
             if F.hasMinimum {
                 let sums = UnsafeRawPointer(v.sums + b &* G)
