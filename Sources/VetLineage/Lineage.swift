@@ -191,6 +191,10 @@ extension Lineage {
         public static let derivedCosine = 0.5
         /// Embedding-geometry correlation for "derived" when no basis could be matched.
         public static let derivedGeometry = 0.9
+        /// Relative difference above which two matrices differ by more than float rounding (F16 is
+        /// about 3e-4), so a low-rank part of the difference is looked for even within the
+        /// quantisation tolerance.
+        public static let visibleDifference = 1e-3
         /// Ratio between consecutive singular values that marks the end of a low-rank update.
         public static let rankGap = 4.0
         /// Median direction agreement of low-rank writer updates for abliteration.
@@ -264,14 +268,20 @@ extension Lineage {
         }
         var compared: [Tensor] = []
         var directions: [[Float]] = []
-        for (index, unit) in units.enumerated() {
-            progress(index, units.count, unit.0)
-            guard let xa = ma.entry(unit.0), let xb = mb.entry(unit.1) else { continue }
-            if let t = try MatrixComparison.compare(a, ma, xa, b, mb, xb, role: unit.2, residual: residual, vocabulary: shared) {
+        // The matrices are compared on every core, each unit by one thread; results are kept in
+        // unit order, so the report does not depend on the scheduling.
+        let outcomes = try Self.concurrently(units.count, progress: { progress($0, units.count, units[$0].0) }) { index -> MatrixComparison.Result?? in
+            let unit = units[index]
+            guard let xa = ma.entry(unit.0), let xb = mb.entry(unit.1) else { return .none }
+            return .some(try MatrixComparison.compare(a, ma, xa, b, mb, xb, role: unit.2, residual: residual, vocabulary: shared))
+        }
+        for (unit, outcome) in zip(units, outcomes) {
+            guard case let .some(result) = outcome else { continue }  // a tensor one model lacks
+            if let t = result {
                 compared.append(t.tensor)
                 if let d = t.direction { directions.append(d) }
             } else {
-                notes.append("\(unit.0): shapes \(xa.shape) and \(xb.shape) cannot be put in one basis; not compared")
+                notes.append("\(unit.0): shapes \(ma.entry(unit.0)?.shape ?? []) and \(mb.entry(unit.1)?.shape ?? []) cannot be put in one basis; not compared")
             }
         }
         evidence.tensors = compared
@@ -360,6 +370,48 @@ extension Lineage {
             && changedReaders * 10 <= max(1, readers.count) && (agreement ?? 0) >= Threshold.abliterationAgreement
         return Abliteration(suspected: suspected, lowRankWriters: lowRank.count, writers: writers.count,
                             changedReaders: changedReaders, readers: readers.count, directionAgreement: agreement)
+    }
+}
+
+extension Lineage {
+    /// `body(0..<count)` on up to as many threads as there are cores, results in index order; the
+    /// first error thrown is rethrown after every started call has finished. `progress(i)` is called
+    /// (serially) as unit i starts.
+    static func concurrently<T>(_ count: Int, progress: (Int) -> Void, _ body: (Int) throws -> T) throws -> [T] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
+        var results = [T?](repeating: nil, count: count)
+        var failure: Error?
+        let lock = NSLock()
+        var next = 0
+        try withoutActuallyEscaping(progress) { progress in
+            try withoutActuallyEscaping(body) { body in
+                // Each index is claimed under the lock and its result written under it; the closures
+                // are only shared for the duration of this call.
+                nonisolated(unsafe) let run = body, report = progress
+                nonisolated(unsafe) var shared = (results: results, failure: failure, next: next)
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    while true {
+                        lock.lock()
+                        let index = shared.next
+                        let stop = index >= count || shared.failure != nil
+                        if !stop { shared.next += 1; report(index) }
+                        lock.unlock()
+                        if stop { return }
+                        do {
+                            let value = try run(index)
+                            lock.lock(); shared.results[index] = value; lock.unlock()
+                        } catch {
+                            lock.lock(); if shared.failure == nil { shared.failure = error }; lock.unlock()
+                        }
+                    }
+                }
+                results = shared.results
+                failure = shared.failure
+                next = shared.next
+            }
+        }
+        if let failure { throw failure }
+        return results.map { $0! }
     }
 }
 

@@ -241,9 +241,13 @@ enum MatrixComparison {
         let perUnit = saa > 0 ? (unitResidual / saa).squareRoot() : 0
         let rescaled = role != "embedding" && relative > tolerance && perUnit <= tolerance
         if rescaled { inner += "+rescaled" }
-        let changed = relative > tolerance && !rescaled
+        var changed = relative > tolerance && !rescaled
         var rank: Int?, values: [Double]?, direction: [Float]?
-        if relative > 1e-6 && (changed || role != "reader") && inner != "unmatched" && !rescaled {
+        // The spectrum is taken for changed matrices, for writers, and for any matrix that differs by
+        // more than float rounding: a difference within the quantisation tolerance may still be a
+        // low-rank update hidden under it (below).
+        if relative > 1e-6 && (changed || role != "reader" || relative > Lineage.Threshold.visibleDifference)
+            && inner != "unmatched" && !rescaled {
             // The update on evenly spaced units.
             let kept = min(n, Lineage.spectrumRows)
             var delta = [Float](repeating: 0, count: kept * d)
@@ -259,6 +263,9 @@ enum MatrixComparison {
             let spectrum = Dense.topSingular(delta, rows: kept, columns: d, probes: min(Lineage.spectrumProbes, kept, d), power: 1)
             values = spectrum.values.prefix(8).map { ModelDiff.rounded(base > 0 ? $0 / base.squareRoot() : 0) }
             rank = effectiveRank(spectrum.values, energy: energy, smallerSide: min(kept, d))
+            // Quantisation noise has a flat spectrum; a clear low-rank part under the tolerance is an
+            // update the noise would otherwise hide (a LoRA or abliteration applied to dequantised weights).
+            if !changed, rank != nil, relative > Lineage.Threshold.visibleDifference { changed = true }
             if role != "reader", let r = rank, r <= 2 {
                 let norm = Dense.dot(spectrum.right, spectrum.right).squareRoot()
                 if norm > 0 { direction = spectrum.right.map { $0 / norm } }

@@ -55,6 +55,20 @@ struct LineageTests {
         }
     }
 
+    @Test("a merged LoRA smaller than the other side's quantisation noise (1% against Q8_0's 1.5%) is still found, with its rank", .enabled(if: ready))
+    func loraUnderQuantisationNoise() throws {
+        let base = try Self.base()
+        let gguf = Self.temporary("q8-base.gguf"), folder = Self.temporary("small-lora")
+        try base.model.writeGGUF(gguf)
+        try base.model.lora(rank: 4, strength: 0.01, seed: 41).writeFolder(folder)
+        defer { for p in [gguf, folder] { try? FileManager.default.removeItem(atPath: p) } }  // clean-up of temporary fixtures
+        let a = try TensorStores.open(gguf), b = try TensorStores.open(folder)
+        for l in [try Lineage.compare(a, path: gguf, b, path: folder), try Lineage.compare(b, path: folder, a, path: gguf)] {
+            #expect(l.relation == "derived" && l.updateRank == 4, describe(l))
+            #expect(l.evidence.tensors.filter(\.changed).allSatisfy { $0.relativeUpdate <= $0.tolerance }, describe(l))
+        }
+    }
+
     @Test("saved as a PyTorch zip checkpoint (F16 state dict): same weights; with a merged LoRA of rank 4: derived, rank 4", .enabled(if: ready))
     func pytorchCheckpoint() throws {
         let model = try Self.base().model
@@ -161,6 +175,22 @@ struct LineageTests {
         }
     }
 
+    /// Full-size changed pairs for bench/lineage/speed.sh, which sets MODELVET_LINEAGE_FULL=DIR: the whole
+    /// SmolLM2 (30 layers, 49,152 tokens, dequantised from its Q4_1 GGUF), as it is, fine-tuned (0.05)
+    /// and with a merged LoRA of rank 8, each written to DIR as a Hugging Face folder (F16). Writes
+    /// only when DIR lacks them.
+    @Test("full-size changed SmolLM2 variants for the speed benchmark",
+          .enabled(if: ready && ProcessInfo.processInfo.environment["MODELVET_LINEAGE_FULL"] != nil))
+    func writeFullSizeVariants() throws {
+        let dir = ProcessInfo.processInfo.environment["MODELVET_LINEAGE_FULL"]!
+        let targets = ["smollm2-base", "smollm2-finetuned", "smollm2-lora8"].map { dir + "/" + $0 }
+        guard !targets.allSatisfy({ FileManager.default.fileExists(atPath: $0 + "/model.safetensors") }) else { return }
+        let base = try LineageModel.base(Self.smol, layers: 30, vocabulary: 49152)
+        try base.writeFolder(targets[0])
+        try base.fineTune(strength: 0.05, seed: 31).writeFolder(targets[1])
+        try base.lora(rank: 8, strength: 0.05, seed: 32).writeFolder(targets[2])
+    }
+
     /// The false-positive measurement (bench/lineage/calibrate.sh sets MODELVET_LINEAGE_CALIBRATE=N):
     /// N independent same-shape models against the base in both orders; prints the largest value of
     /// each deciding statistic and fails on any verdict other than unrelated.
@@ -217,7 +247,7 @@ struct LineageTests {
         let noLayers = dir + "/embedding-only.safetensors"
         try Data(SafeTensorsBuilder.bytes([SafeTensorsBuilder.f32("model.embed_tokens.weight", [8, 4], (0..<32).map(Float.init))]))
             .write(to: URL(fileURLWithPath: noLayers))
-        #expect(reason(text, noLayers).contains("neither a GGUF nor a safetensors"))
+        #expect(reason(text, noLayers).contains("is not a GGUF, safetensors or PyTorch file"))
         #expect(reason(noEmbedding, noLayers).contains("no token embedding"))
         #expect(reason(noLayers, noLayers).contains("no transformer layers"))
         #expect(reason(dir + "/missing", noLayers).contains("no such file"))

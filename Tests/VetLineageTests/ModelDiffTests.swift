@@ -161,7 +161,7 @@ struct ModelDiffTests {
             }
         }
         #expect(reason("/nonexistent/model.gguf").contains("no such file"))
-        #expect(reason(try write(Array("hello, world".utf8), "text.bin")).contains("neither a GGUF nor a safetensors"))
+        #expect(reason(try write(Array("hello, world".utf8), "text.bin")).contains("is not a GGUF, safetensors or PyTorch file"))
         let (gguf, hf) = try pair(architecture: "llama")
         let g = try Array(Data(contentsOf: URL(fileURLWithPath: gguf)))
         let cut = reason(try write(Array(g.prefix(200)), "cut.gguf"))
