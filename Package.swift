@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -67,8 +68,10 @@ let package = Package(
         // Weights compared across formats (issue 11): tensor access for GGUF, safetensors and PyTorch zip, diff and lineage.
         .target(name: "VetLineage", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetSafeTensors", "VetText", "VetEngine", "VetArchives", "VetPickle"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Provenance (issue 12): manifests of a model's files, compatible with OpenSSF model signing.
+        .target(name: "VetProvenance", dependencies: ["VetBytes", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "VetCommands", dependencies: [
-            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage",
+            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
@@ -83,6 +86,7 @@ let package = Package(
         .testTarget(name: "VetLineageTests", dependencies: ["VetLineage", "VetFixtures", "VetTestSupport", "VetBytes", "VetCore", "VetGGUF"],
                     // The fixture generator does hundreds of millions of float operations.
                     swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .testTarget(name: "VetProvenanceTests", dependencies: ["VetProvenance", "VetTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport"], exclude: ["Data", "Support"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetSIMD", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),
     ],

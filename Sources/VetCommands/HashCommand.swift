@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import VetProvenance
+
+/// `modelvet hash PATH`: the SHA-256 manifest of a model's files.
+struct HashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Hash every file of a model (SHA-256) into a manifest, as OpenSSF model signing serialises it.",
+        discussion: """
+        A model folder is walked without following links (a symbolic link, device, socket or pipe is an \\
+        error, as in the reference); git's files at the top of the folder (.git, .gitattributes, .github, \\
+        .gitignore) and any --ignore path are left out. Files are hashed on every core, largest first, \\
+        through memory maps whose pages are released as they are hashed. The manifest lists each file \\
+        by its POSIX path relative to the folder (a single-file model is named "."), sorted as model \\
+        signing sorts them, and the root digest: the SHA-256 of the files' digests in that order, the \\
+        digest a model-signing signature's subject carries. Text output is sha256sum's layout plus the \\
+        root line; JSON is schema modelvet-manifest/1.
+
+        Examples:
+          modelvet hash ./Qwen2.5-0.5B-Instruct/
+          modelvet hash model.gguf --format json --output manifest.json
+          modelvet hash ./model --ignore model.sig --ignore README.md
+
+        Exit codes: 0 hashed; 2 usage error, a path that cannot be read, a link or special file.
+        """)
+
+    @Argument(help: "The model: a file or a folder.")
+    var path: String
+
+    @Option(name: .shortAndLong, help: "Output: text or json (schema modelvet-manifest/1).")
+    var format: Format = .text
+
+    @Option(name: .shortAndLong, help: "Write the manifest to this file instead of standard output.")
+    var output: String?
+
+    @Option(name: .long, help: "A path relative to the folder to leave out (repeatable); a folder leaves out everything below it.")
+    var ignore: [String] = []
+
+    @Flag(name: .long, help: "Hash git's files (.git, .gitattributes, .github, .gitignore) too.")
+    var includeGit = false
+
+    @Option(name: .shortAndLong, help: "Files hashed at once (default: the number of cores).")
+    var threads: Int?
+
+    @Flag(name: .long, help: "No progress line on standard error.")
+    var quiet = false
+
+    enum Format: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let bad = ignore.first(where: { $0.hasPrefix("/") || $0.split(separator: "/").contains("..") }) {
+            throw ValidationError("--ignore takes paths inside the model folder; '\(bad)' is not one")
+        }
+    }
+
+    func run() throws {
+        let progress = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: "hash")
+        let manifest: ModelManifest
+        do {
+            manifest = try ModelHasher.manifest(path, ignore: ignore, ignoreGit: !includeGit, threads: threads) { done, total in
+                progress.update(done >> 20, max(1, total >> 20), "MiB")
+            }
+        } catch let error as HashError {
+            progress.finish()
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        progress.finish()
+        let document: String
+        do { document = format == .json ? try manifest.json() : manifest.text } catch {
+            Terminal.error("the manifest could not be encoded: \(error)")
+            throw ExitCode(2)
+        }
+        try Terminal.emit(document, to: output)
+    }
+}
