@@ -379,39 +379,35 @@ extension Lineage {
     /// (serially) as unit i starts.
     static func concurrently<T>(_ count: Int, progress: (Int) -> Void, _ body: (Int) throws -> T) throws -> [T] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
-        var results = [T?](repeating: nil, count: count)
-        var failure: Error?
         let lock = NSLock()
-        var next = 0
-        try withoutActuallyEscaping(progress) { progress in
-            try withoutActuallyEscaping(body) { body in
-                // Each index is claimed under the lock and its result written under it; the closures
-                // are only shared for the duration of this call.
+        // Shared by the workers under `lock`: the next unclaimed index, the results, the first error.
+        nonisolated(unsafe) var next = 0
+        nonisolated(unsafe) var results = [T?](repeating: nil, count: count)
+        nonisolated(unsafe) var failure: Error?
+        withoutActuallyEscaping(progress) { progress in
+            withoutActuallyEscaping(body) { body in
+                // The closures are only shared for the duration of this call.
                 nonisolated(unsafe) let run = body, report = progress
-                nonisolated(unsafe) var shared = (results: results, failure: failure, next: next)
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
                     while true {
                         lock.lock()
-                        let index = shared.next
-                        let stop = index >= count || shared.failure != nil
-                        if !stop { shared.next += 1; report(index) }
+                        let index = next
+                        let stop = index >= count || failure != nil
+                        if !stop { next += 1; report(index) }
                         lock.unlock()
                         if stop { return }
                         do {
                             let value = try run(index)
-                            lock.lock(); shared.results[index] = value; lock.unlock()
+                            lock.lock(); results[index] = value; lock.unlock()
                         } catch {
-                            lock.lock(); if shared.failure == nil { shared.failure = error }; lock.unlock()
+                            lock.lock(); if failure == nil { failure = error }; lock.unlock()
                         }
                     }
                 }
-                results = shared.results
-                failure = shared.failure
-                next = shared.next
             }
         }
         if let failure { throw failure }
-        return results.map { $0! }
+        return results.map { $0! }  // every index ran without an error
     }
 }
 
