@@ -68,11 +68,6 @@ struct HashCommand: ParsableCommand {
             throw ExitCode(2)
         }
         progress.finish()
-        let document: String
-        do { document = format == .json ? try manifest.json() : manifest.text } catch {
-            Terminal.error("the manifest could not be encoded: \(error)")
-            throw ExitCode(2)
-        }
-        try Terminal.emit(document, to: output)
+        try WeightReading.emit(format == .json ? { try manifest.json() } : { manifest.text }, to: output)
     }
 }
