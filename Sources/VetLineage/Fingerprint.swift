@@ -69,17 +69,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
     /// The upper triangle of the centred cosine similarities among rows `ids` of `entry`.
     static func similarities(_ store: TensorStore, _ entry: TensorEntry, ids: [Int]) throws -> [Double] {
         let rows = Embeddings.centredUnitRows(try Embeddings.rows(store, entry, ids: ids), width: entry.columns, rows: ids.count)
-        let width = entry.columns
-        var out: [Double] = []
-        out.reserveCapacity(ids.count * (ids.count - 1) / 2)
-        rows.withUnsafeBufferPointer { p in
-            for i in 0..<ids.count {
-                for j in (i + 1)..<max(i + 1, ids.count) {
-                    out.append(Double(Dense.dot(p.baseAddress! + i * width, p.baseAddress! + j * width, width)))
-                }
-            }
-        }
-        return out
+        return Embeddings.triangle(rows, width: entry.columns, rows: Array(ids.indices))
     }
 
     /// The stored similarities as numbers.

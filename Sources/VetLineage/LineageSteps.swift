@@ -57,16 +57,21 @@ enum Embeddings {
         let a = centredUnitRows(ea, width: wa, rows: rows), b = centredUnitRows(eb, width: wb, rows: rows)
         let t = min(256, rows)
         let picked = (0..<t).map { $0 * rows / t }
-        var x: [Double] = [], y: [Double] = []
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                for i in 0..<t { for j in (i + 1)..<max(i + 1, t) {
-                    x.append(Double(Dense.dot(pa.baseAddress! + picked[i] * wa, pa.baseAddress! + picked[j] * wa, wa)))
-                    y.append(Double(Dense.dot(pb.baseAddress! + picked[i] * wb, pb.baseAddress! + picked[j] * wb, wb)))
-                } }
-            }
-        }
+        let x = triangle(a, width: wa, rows: picked), y = triangle(b, width: wb, rows: picked)
         return Lineage.Geometry(tokens: t, correlation: ModelDiff.rounded(pearson(x, y)))
+    }
+
+    /// The dot products of rows `rows[i]` and `rows[j]` of `x` for every i < j, row by row: the upper
+    /// triangle of their similarity matrix (unit rows give cosines).
+    static func triangle(_ x: [Float], width: Int, rows: [Int]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(rows.count * max(0, rows.count - 1) / 2)
+        x.withUnsafeBufferPointer { p in
+            for i in 0..<rows.count { for j in (i + 1)..<max(i + 1, rows.count) {
+                out.append(Double(Dense.dot(p.baseAddress! + rows[i] * width, p.baseAddress! + rows[j] * width, width)))
+            } }
+        }
+        return out
     }
 
     static func pearson(_ x: [Double], _ y: [Double]) -> Double {
