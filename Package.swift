@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -68,25 +70,36 @@ let package = Package(
         // Weights compared across formats (issue 11): tensor access for GGUF, safetensors and PyTorch zip, diff and lineage.
         .target(name: "VetLineage", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetSafeTensors", "VetText", "VetEngine", "VetArchives", "VetPickle"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        // Provenance (issue 12): manifests of a model's files, compatible with OpenSSF model signing.
-        .target(name: "VetProvenance", dependencies: ["VetBytes", .product(name: "Crypto", package: "swift-crypto")]),
+        // Provenance (issue 12): manifests, signatures and BOMs of a model's files, compatible with OpenSSF model signing.
+        .target(name: "VetProvenance", dependencies: [
+            "VetBytes", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         .target(name: "VetCommands", dependencies: [
             "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
         // Shared by every test target: repository paths, the model cache, the CLI runner.
-        .target(name: "VetTestSupport", path: "Tests/VetTestSupport"),
+        .target(name: "VetTestSupport", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], path: "Tests/VetTestSupport"),
         .testTarget(name: "VetBytesTests", dependencies: ["VetBytes"]),
         .testTarget(name: "VetFormatsTests", dependencies: ["VetTestSupport", "VetFormats", "VetFixtures"]),
         .testTarget(name: "VetRulesTests", dependencies: ["VetTestSupport", "VetRules", "VetScanner", "VetFixtures"]),
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures"]),
-        .testTarget(name: "VetCommandsTests", dependencies: ["VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore"]),
+        .testTarget(name: "VetCommandsTests", dependencies: [
+            "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+        ]),
         .testTarget(name: "VetLineageTests", dependencies: ["VetLineage", "VetFixtures", "VetTestSupport", "VetBytes", "VetCore", "VetGGUF"],
                     // The fixture generator does hundreds of millions of float operations.
                     swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        .testTarget(name: "VetProvenanceTests", dependencies: ["VetProvenance", "VetTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "VetProvenanceTests", dependencies: [
+            "VetProvenance", "VetTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+        ]),
         .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport"], exclude: ["Data", "Support"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetSIMD", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),
     ],

@@ -8,11 +8,11 @@ struct FingerprintCommand: ParsableCommand {
         commandName: "fingerprint",
         abstract: "Write a model's fingerprint (JSON), so that other models can be placed against it without its weights.",
         discussion: """
-        The fingerprint (schema modelvet-fingerprint/1, about 43 KB) holds the cosine similarities among 256 \\
-        of the model's token embeddings, spread evenly over its vocabulary. Re-quantising, re-exporting, \\
-        permuting or rescaling the residual stream leaves them as they are and fine-tuning moves them little, \\
-        while independently trained models share almost none of them, so `modelvet lineage MODEL --against \\
-        FILE` can tell whether another model's embeddings come from this one. Collect several into a \\
+        The fingerprint (schema modelvet-fingerprint/1, about 43 KB) holds the cosine similarities among 256 \
+        of the model's token embeddings, spread evenly over its vocabulary. Re-quantising, re-exporting, \
+        permuting or rescaling the residual stream leaves them as they are and fine-tuning moves them little, \
+        while independently trained models share almost none of them, so `modelvet lineage MODEL --against \
+        FILE` can tell whether another model's embeddings come from this one. Collect several into a \
         catalogue as {"fingerprints": [ ... ]}. Nothing is run; the formats are those `modelvet diff` reads.
 
         Examples:

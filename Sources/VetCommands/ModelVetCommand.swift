@@ -30,7 +30,8 @@ public struct ModelVetCommand: ParsableCommand {
         version: ModelVetVersion.current,
         subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
                       ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
-                      LineageCommand.self, FingerprintCommand.self, HashCommand.self],
+                      LineageCommand.self, FingerprintCommand.self, HashCommand.self,
+                      SignCommand.self, VerifyCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

@@ -71,6 +71,16 @@ public enum ModelHasher {
         return ModelManifest(modelName: name.isEmpty ? path : name, ignorePaths: kind.isDirectory ? ignored : [], resources: resources)
     }
 
+    /// The names the manifest of `path` would list, without hashing (same walk, same refusals).
+    public static func names(_ path: String, ignore: [String] = [], ignoreGit: Bool = true) throws -> [String] {
+        switch try kind(path) {
+        case .file: return ["."]
+        case .directory:
+            let ignored = (ignoreGit ? gitPaths : []) + ignore.map(normalised)
+            return try walk(URL(fileURLWithPath: path), ignored: Set(ignored)).map(\.name)
+        }
+    }
+
     enum Kind {
         case file(Int)
         case directory

@@ -46,7 +46,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         serialization = Serialization(ignorePaths: ignorePaths.sorted())
         self.resources = resources.sorted { Self.precedes($0.name, $1.name) }
         var root = SHA256()
-        for r in self.resources { root.update(data: Self.bytes(hex: r.digest)) }
+        for r in self.resources { root.update(data: Self.strictBytes(hex: r.digest) ?? []) }  // digests made by ModelHasher, always hex
         rootDigest = Self.hex(root.finalize())
     }
 
@@ -64,14 +64,27 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         digest.map { String(format: "%02x", $0) }.joined()
     }
 
-    static func bytes(hex: String) -> [UInt8] {
+    /// The bytes of `hex`, or nil when it is not an even number of hex digits (for digests read from
+    /// a signature, where a bad digit must not pass as zero).
+    static func strictBytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            out.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
+        out.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let hi = Self.nibble(digits[i]), let lo = Self.nibble(digits[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
         }
         return out
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        case 0x41...0x46: return c - 0x41 + 10
+        default: return nil
+        }
     }
 
     public var totalBytes: Int { resources.reduce(0) { $0 + $1.size } }

@@ -47,7 +47,7 @@ struct ModelHasherTests {
         #expect(manifest.resources.first { $0.name == "a/c/d.bin" }?.size == 40 << 20)
         #expect(manifest.resources.first { $0.name == "empty" }?.digest == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         var root256 = SHA256()
-        for r in manifest.resources { root256.update(data: ModelManifest.bytes(hex: r.digest)) }
+        for r in manifest.resources { root256.update(data: try #require(ModelManifest.strictBytes(hex: r.digest))) }
         #expect(manifest.rootDigest == ModelManifest.hex(root256.finalize()))
         #expect(manifest.serialization.ignorePaths == [".git", ".gitattributes", ".github", ".gitignore", "model.sig", "nothing"])
         // Threads do not change the manifest; --include-git adds git's files.
