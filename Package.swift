@@ -72,7 +72,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Provenance (issue 12): manifests, signatures and BOMs of a model's files, compatible with OpenSSF model signing.
         .target(name: "VetProvenance", dependencies: [
-            "VetBytes", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+            "VetBytes", "VetCore", "VetGGUF", "VetSafeTensors", "VetText", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .target(name: "VetCommands", dependencies: [
@@ -98,7 +98,7 @@ let package = Package(
                     // The fixture generator does hundreds of millions of float operations.
                     swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .testTarget(name: "VetProvenanceTests", dependencies: [
-            "VetProvenance", "VetTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+            "VetProvenance", "VetTestSupport", "VetCore", "VetFixtures", "VetGGUF", "VetText", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport"], exclude: ["Data", "Support"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetSIMD", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),

@@ -31,7 +31,7 @@ public struct ModelVetCommand: ParsableCommand {
         subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
                       ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
                       LineageCommand.self, FingerprintCommand.self, HashCommand.self,
-                      SignCommand.self, VerifyCommand.self],
+                      SignCommand.self, VerifyCommand.self, BomCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VetCore
+import VetProvenance
 import VetReports
 import VetRules
 import VetScanner
@@ -54,6 +55,9 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the report (no progress line).")
     var quiet = false
 
+    @Flag(name: .long, help: "Leave out the licence and openness section (read from the inputs' metadata and licence files).")
+    var noProvenance = false
+
     @Flag(name: .shortAndLong, help: "List every scanned artifact in the text report.")
     var verbose = false
 
@@ -81,8 +85,9 @@ struct ScanCommand: ParsableCommand {
         let progress: ProgressLine? = (quiet || !Terminal.isInteractive(2)) ? nil : ProgressLine()
         var callback: (@Sendable (ScanProgress) -> Void)?
         if let progress { callback = { progress.update($0) } }
-        let report = scanner.scan(paths: paths, progress: callback)
+        var report = scanner.scan(paths: paths, progress: callback)
         progress?.finish()
+        if !noProvenance { report.provenance = paths.map { ProvenanceAssessment.summarise(ModelFacts.read($0)) } }
         let useColor = color == "always" || (color == "auto" && output == nil && format == .text && Terminal.isInteractive(1)
                                               && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         let context = ReportContext(rules: RuleRegistry.all, failOn: failOn, color: useColor, verbose: verbose)

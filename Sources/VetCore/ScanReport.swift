@@ -53,6 +53,8 @@ public struct ScanReport: Sendable {
     public var duration: Double
     /// One verdict per folder given on the command line.
     public var repositories: [RepositoryVerdict] = []
+    /// Licence and openness of each input (filled by `modelvet scan`, not by the scanner).
+    public var provenance: [ProvenanceSummary] = []
 
     /// Creates a report, sorting its parts.
     public init(inputs: [String], findings: [Finding], coverage: [CoverageEntry], failures: [ScanFailure],

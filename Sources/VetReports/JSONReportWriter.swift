@@ -12,6 +12,7 @@ public enum JSONReportWriter {
         var findings: [FindingEntry]
         var coverage: [CoverageItem]
         var errors: [ErrorItem]
+        var provenance: [ProvenanceSummary]
     }
 
     struct Tool: Encodable {
@@ -93,7 +94,8 @@ public enum JSONReportWriter {
                 CoverageItem(artifact: $0.location.artifact, file: $0.location.file, members: $0.location.members,
                              format: $0.format, status: $0.status.rawValue, reason: $0.reason, size: $0.size)
             },
-            errors: report.failures.map { ErrorItem(location: $0.location.description, message: $0.message) })
+            errors: report.failures.map { ErrorItem(location: $0.location.description, message: $0.message) },
+            provenance: report.provenance)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data

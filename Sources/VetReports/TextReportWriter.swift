@@ -44,6 +44,7 @@ public enum TextReportWriter {
             }
         }
         out += coverageSection(report, context: context, style: style)
+        out += provenanceSection(report, style: style)
         for failure in report.failures {
             out += style.paint("error", "1;31") + ": \(failure.location.description): \(failure.message)\n"
         }
@@ -62,6 +63,27 @@ public enum TextReportWriter {
             out += entry.location.artifact + "  " + style.dim("[\(entry.format), \(byteText(entry.size))]")
             if let reason = entry.reason { out += "  " + reason }
             out += "\n"
+        }
+        return out
+    }
+
+    /// Licence and openness per input: the licences with their restrictions, the MOF class and what
+    /// stands between the files and the next class, and the notes (conflicts, unreadable metadata).
+    static func provenanceSection(_ report: ScanReport, style: Style) -> String {
+        var out = ""
+        for summary in report.provenance {
+            out += "\nProvenance of " + style.bold(summary.path) + "\n"
+            if summary.licences.isEmpty { out += "  licence:  " + style.paint("none found", "33") + "\n" }
+            for licence in summary.licences {
+                let kind = licence.open ? style.paint(licence.category, "32") : style.paint(licence.category, "33")
+                out += "  licence:  \(licence.name)\(licence.spdx.map { " (\($0))" } ?? "") [\(kind)]  " + style.dim("from " + licence.sources.joined(separator: ", ")) + "\n"
+                for restriction in licence.restrictions { out += "            - \(restriction)\n" }
+            }
+            let present = summary.components.filter(\.present).map(\.name)
+            out += "  openness: \(summary.openness ?? "below Class III of the Model Openness Framework")"
+            out += style.dim(" (present: \(present.isEmpty ? "none" : present.joined(separator: ", ")))") + "\n"
+            for gap in summary.opennessGaps { out += "            - \(gap)\n" }
+            for note in summary.notes { out += "  " + style.paint("note", "33") + ": \(note)\n" }
         }
         return out
     }

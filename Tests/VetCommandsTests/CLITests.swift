@@ -47,7 +47,7 @@ struct CLITests {
         #expect(first.status == 1)
         let data = try Data(contentsOf: json)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(object["schema_version"] as? String == "1.2.0")
+        #expect(object["schema_version"] as? String == "1.3.0")
         let findings = try #require(object["findings"] as? [[String: Any]])
         #expect(findings.first?["rule_id"] as? String == "pickle_dangerous_import")
         let again = try CLI.run(["scan", "--format", "json", folder.appendingPathComponent("bad.bin").path])

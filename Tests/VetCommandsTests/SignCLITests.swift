@@ -137,17 +137,9 @@ struct ModelSigningCLIInteropTests {
     static let python = ProcessInfo.processInfo.environment["MODELVET_MODEL_SIGNING_PYTHON"]
 
     static func reference(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
         let bin = URL(fileURLWithPath: try #require(python)).deletingLastPathComponent()
-        process.executableURL = bin.appendingPathComponent("model_signing")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let run = try CLI.process(bin.appendingPathComponent("model_signing"), arguments)
+        return (run.status, run.stdout + run.stderr)
     }
 
     /// Both verifiers on both signatures: all four accept, or all four refuse.

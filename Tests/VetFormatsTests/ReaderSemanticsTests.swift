@@ -55,6 +55,15 @@ struct ReaderSemanticsTests {
             #expect(error.overLimit)
         }
         #expect(YAMLConfig.nestingBound("a:\n  b:\n    c: [[[1]]]\n") == 6)
+        // A syntax error is an error, in the first document or after a good one; never an empty or short result.
+        for broken in ["license: [unclosed", "a: 1\n---\nb: [unclosed\n", "key: \"open\n"] {
+            do {
+                let parsed = try YAMLConfig.parse(broken, maxDepth: 100)
+                Issue.record("\(broken.debugDescription) parsed as \(parsed)")
+            } catch {
+                #expect(!error.overLimit)
+            }
+        }
     }
 
     @Test("base64 and hex decode as Python's b64decode and bytes.fromhex read them")

@@ -24,21 +24,14 @@ struct SARIFSchemaTests {
         let sarif = ReportFormat.sarif.render(report, context: ReportContext(rules: RuleRegistry.all))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-\(UUID().uuidString).sarif")
         try Data(sarif.utf8).write(to: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        let run = try CLI.process(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
             import json, sys, jsonschema
             schema = json.load(open(sys.argv[1]))
             jsonschema.validate(json.load(open(sys.argv[2])), schema)
             print("valid")
-            """, Self.schema, file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+            """, Self.schema, file.path])
+        let output = run.stdout + run.stderr
+        #expect(run.status == 0, "\(output)")
         #expect(output.contains("valid"))
         #expect(report.findings.count >= 2)
     }

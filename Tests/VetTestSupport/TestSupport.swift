@@ -62,8 +62,13 @@ public enum CLI {
 
     /// Runs `modelvet` with `arguments`, optionally feeding `input` on standard input.
     public static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+        try process(binary, arguments, input: input)
+    }
+
+    /// Runs any program to completion with its standard output and error captured.
+    public static func process(_ executable: URL, _ arguments: [String], input: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out

@@ -30,7 +30,10 @@ public enum YAMLConfig {
         var documents: [JSONValue] = []
         var budget = maxNodes
         do {
-            for node in try Yams.compose_all(yaml: text) {
+            // The parser's own loop, not `compose_all`'s sequence: that sequence ends quietly at a syntax
+            // error (keeping it in a property), which would make a broken document read as an empty one.
+            let parser = try Yams.Parser(yaml: text)
+            while let node = try parser.nextRoot() {
                 documents.append(try convert(node, budget: &budget))
             }
         } catch let failure as Failure {
