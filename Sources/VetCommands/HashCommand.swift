@@ -15,7 +15,9 @@ struct HashCommand: ParsableCommand {
         by its POSIX path relative to the folder (a single-file model is named "."), sorted as model \
         signing sorts them, and the root digest: the SHA-256 of the files' digests in that order, the \
         digest a model-signing signature's subject carries. Text output is sha256sum's layout plus the \
-        root line; JSON is schema modelvet-manifest/1.
+        root line; JSON is schema modelvet-manifest/1. With --shard-size the manifest uses model \
+        signing's 'shards' method instead: each file is hashed in parts of that many bytes (named \
+        path:start:end; an empty file has none), so even one large file is hashed on every core.
 
         Examples:
           modelvet hash ./Qwen2.5-0.5B-Instruct/
@@ -36,10 +38,17 @@ struct HashCommand: ParsableCommand {
 
     @OptionGroup var hashing: HashingOptions
 
+    @Option(name: .long, help: ArgumentHelp("Hash each file in shards of this many bytes (model signing's 'shards' method; names become path:start:end).", valueName: "bytes"))
+    var shardSize: Int?
+
     enum Format: String, ExpressibleByArgument { case text, json }
 
+    func validate() throws {
+        if let shardSize, shardSize < 1 { throw ValidationError("--shard-size must be at least 1 byte") }
+    }
+
     func run() throws {
-        let manifest = try hashing.manifest(path, label: "hash")
+        let manifest = try hashing.manifest(path, shardSize: shardSize, label: "hash")
         try WeightReading.emit(format == .json ? { try manifest.json() } : { manifest.text }, to: output)
     }
 }
@@ -67,11 +76,11 @@ struct HashingOptions: ParsableArguments {
     }
 
     /// The manifest of `path`, leaving out `also` besides --ignore.
-    func manifest(_ path: String, also: [String] = [], label: String, failure: Int32 = 2) throws -> ModelManifest {
+    func manifest(_ path: String, also: [String] = [], shardSize: Int? = nil, label: String, failure: Int32 = 2) throws -> ModelManifest {
         let progress = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: label)
         defer { progress.finish() }
         do {
-            return try ModelHasher.manifest(path, ignore: ignore + also, ignoreGit: !includeGit, threads: threads) { done, total in
+            return try ModelHasher.manifest(path, ignore: ignore + also, ignoreGit: !includeGit, threads: threads, shardSize: shardSize) { done, total in
                 progress.update(done >> 20, max(1, total >> 20), "MiB")
             }
         } catch let error as HashError {

@@ -45,10 +45,14 @@ struct SignCommand: ParsableCommand {
 
     @OptionGroup var hashing: HashingOptions
 
+    @Option(name: .long, help: ArgumentHelp("Sign shards of this many bytes instead of whole files (model signing's 'shards' method).", valueName: "bytes"))
+    var shardSize: Int?
+
     @Option(name: .shortAndLong, help: "The summary on standard output: text or json.")
     var format: HashCommand.Format = .text
 
     func validate() throws {
+        if let shardSize, shardSize < 1 { throw ValidationError("--shard-size must be at least 1 byte") }
         if !chain.isEmpty && certificate == nil { throw ValidationError("--chain needs --certificate (the signing certificate)") }
     }
 
@@ -63,7 +67,7 @@ struct SignCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let inside = SignatureFiles.relative(output, to: path)
-        let manifest = try hashing.manifest(path, also: inside.map { [$0] } ?? [], label: "sign")
+        let manifest = try hashing.manifest(path, also: inside.map { [$0] } ?? [], shardSize: shardSize, label: "sign")
         let bundle: SigstoreBundle
         do { bundle = try ModelSignature.sign(manifest, key: signingKey, certificates: certificates) } catch {
             Terminal.error("\(error)")
@@ -153,9 +157,11 @@ struct VerifyCommand: ParsableCommand {
         report.signer = signed.signer
         report.rootDigest = signed.rootDigest
         report.signedFiles = signed.resources.count
+        report.shardSize = signed.shardSize
         let own = SignatureFiles.relative(signature, to: path).map { [$0] } ?? []
-        let signerIgnores = signed.ignorePaths.filter { ModelSignatureSafety.isInside($0) }
-        let actual = try hashing.manifest(path, also: own + signerIgnores, label: "verify", failure: 1)
+        let signerIgnores = signed.ignorePaths
+        report.unhonouredIgnores = signed.unhonouredIgnorePaths
+        let actual = try hashing.manifest(path, also: own + signerIgnores, shardSize: signed.shardSize, label: "verify", failure: 1)
         report.differences = ModelSignature.compare(signed, actual)
         if !signerIgnores.isEmpty {
             let listed = Set(actual.resources.map(\.name))
@@ -175,14 +181,6 @@ struct VerifyCommand: ParsableCommand {
             Terminal.error("verification of \(path) against \(signature) failed" + (report.error.map { ": \($0)" } ?? ""))
             throw ExitCode(1)
         }
-    }
-}
-
-/// Signed ignore paths modelvet honours: relative, inside the folder, not the folder itself.
-enum ModelSignatureSafety {
-    static func isInside(_ p: String) -> Bool {
-        let parts = p.split(separator: "/")
-        return !p.hasPrefix("/") && !parts.isEmpty && !parts.contains("..") && !parts.allSatisfy { $0 == "." }
     }
 }
 
@@ -215,13 +213,16 @@ enum SignatureFiles {
         var signer: String?
         var rootDigest: String?
         var signedFiles: Int?
+        var shardSize: Int?
         var differences: [ModelSignature.Difference] = []
         var notCovered: [String] = []
+        var unhonouredIgnores: [String] = []
         var error: String?
 
         enum CodingKeys: String, CodingKey {
             case schema, model, signature, verified, signer, differences, error
-            case rootDigest = "root_digest", signedFiles = "signed_files", notCovered = "not_covered"
+            case rootDigest = "root_digest", signedFiles = "signed_files", notCovered = "not_covered", shardSize = "shard_size"
+            case unhonouredIgnores = "unhonoured_ignore_paths"
         }
 
         var text: String {
@@ -229,13 +230,18 @@ enum SignatureFiles {
             out += " \(model) against \(signature)\n"
             if let error { out += "  \(error)\n" }
             if let signer { out += "  signed by \(signer)\n" }
-            if let rootDigest, let signedFiles { out += "  \(signedFiles) signed files, root digest \(rootDigest)\n" }
+            if let rootDigest, let signedFiles {
+                out += "  \(signedFiles) signed \(shardSize.map { "shards of up to \($0) bytes" } ?? "files"), root digest \(rootDigest)\n"
+            }
             for d in differences {
                 switch d.kind {
                 case .changed: out += "  changed: \(d.name) (its SHA-256 differs from the signed one)\n"
                 case .missing: out += "  missing: \(d.name) (signed, not in the folder)\n"
                 case .added: out += "  added:   \(d.name) (in the folder, not signed)\n"
                 }
+            }
+            if !unhonouredIgnores.isEmpty {
+                out += "  signed ignore paths not honoured (the folder itself or outside it): " + unhonouredIgnores.joined(separator: ", ") + "\n"
             }
             if !notCovered.isEmpty {
                 out += "  not covered by the signature (the signer's ignore list): " + notCovered.joined(separator: ", ") + "\n"

@@ -24,10 +24,12 @@ public enum ModelHasher {
     /// - Parameters:
     ///   - ignore: paths relative to the folder to leave out (a folder leaves out all below it).
     ///   - ignoreGit: also leave out `gitPaths`.
-    ///   - threads: files hashed at once (default: the number of cores).
+    ///   - threads: files (or shards) hashed at once (default: the number of cores).
+    ///   - shardSize: model signing's `shards` serialisation: each file hashed in parts of this many
+    ///     bytes, named `path:start:end`, so one large file is hashed on every core.
     ///   - progress: called with the bytes hashed so far and the total, from any thread, serially.
     /// - Throws: `HashError` for a missing path, a symbolic link, a special file or a read error.
-    public static func manifest(_ path: String, ignore: [String] = [], ignoreGit: Bool = true, threads: Int? = nil,
+    public static func manifest(_ path: String, ignore: [String] = [], ignoreGit: Bool = true, threads: Int? = nil, shardSize: Int? = nil,
                                 progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ModelManifest {
         let url = URL(fileURLWithPath: path)
         let kind = try Self.kind(path)
@@ -37,11 +39,24 @@ public enum ModelHasher {
         case .file(let size): files = [(".", path, size)]
         case .directory: files = try walk(url, ignored: Set(ignored))
         }
+        // The work: whole files, or each file's shards (an empty file has none, as in the reference).
+        var work: [(file: Int, range: Range<Int>)] = []
+        for (index, file) in files.enumerated() {
+            guard let shardSize else { work.append((index, 0..<file.size)); continue }
+            guard shardSize > 0 else { throw HashError("the shard size must be positive") }
+            var start = 0
+            while start < file.size {
+                let end = file.size - start > shardSize ? start + shardSize : file.size
+                work.append((index, start..<end))
+                start = end
+            }
+        }
+        let items = work
         let total = files.reduce(0) { $0 + $1.size }
-        let order = files.indices.sorted { files[$0].size > files[$1].size }
-        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
+        let order = items.indices.sorted { items[$0].range.count > items[$1].range.count }
+        let workers = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, items.count))
         let lock = NSLock()
-        nonisolated(unsafe) var digests = [(digest: String, size: Int)?](repeating: nil, count: files.count)
+        nonisolated(unsafe) var digests = [(digest: String, size: Int)?](repeating: nil, count: items.count)
         nonisolated(unsafe) var failure: HashError?
         nonisolated(unsafe) var next = 0, done = 0
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -51,24 +66,31 @@ public enum ModelHasher {
                 next += 1
                 lock.unlock()
                 guard let index = claimed else { return }
+                let file = files[items[index].file]
                 do {
-                    let digest = try sha256(files[index].path) { bytes in
+                    let digest = try sha256(file.path, range: shardSize == nil ? nil : items[index].range) { bytes in
                         lock.lock(); done += bytes; progress(done, total); lock.unlock()
                     }
                     lock.lock(); digests[index] = digest; lock.unlock()
                 } catch let error as HashError {
                     lock.lock(); if failure == nil { failure = error }; lock.unlock()
                 } catch {
-                    lock.lock(); if failure == nil { failure = HashError("\(files[index].path): \(error)") }; lock.unlock()
+                    lock.lock(); if failure == nil { failure = HashError("\(file.path): \(error)") }; lock.unlock()
                 }
             }
         }
         if let failure { throw failure }
-        let resources = files.indices.map { i in
-            ModelManifest.Resource(name: files[i].name, digest: digests[i]?.digest ?? "", size: digests[i]?.size ?? files[i].size)
+        let resources = items.indices.map { i in
+            let file = files[items[i].file], range = items[i].range
+            guard let shardSize else {
+                return ModelManifest.Resource(name: file.name, digest: digests[i]?.digest ?? "", size: digests[i]?.size ?? file.size)
+            }
+            return ModelManifest.Resource(name: "\(file.name):\(range.lowerBound):\(range.upperBound)", algorithm: "sha256-sharded-\(shardSize)",
+                                          digest: digests[i]?.digest ?? "", size: range.count)
         }
         let name = url.standardizedFileURL.lastPathComponent
-        return ModelManifest(modelName: name.isEmpty ? path : name, ignorePaths: kind.isDirectory ? ignored : [], resources: resources)
+        return ModelManifest(modelName: name.isEmpty ? path : name, ignorePaths: kind.isDirectory ? ignored : [], shardSize: shardSize,
+                             resources: resources)
     }
 
     /// The names the manifest of `path` would list, without hashing (same walk, same refusals).
@@ -129,19 +151,22 @@ public enum ModelHasher {
         return out
     }
 
-    /// The SHA-256 of the file at `path`, read through a memory map in `chunk`s, and its size.
-    static func sha256(_ path: String, hashed: (Int) -> Void) throws -> (digest: String, size: Int) {
+    /// The SHA-256 of the file at `path` (or of `range` of it), read through a memory map in `chunk`s,
+    /// and the size hashed.
+    static func sha256(_ path: String, range: Range<Int>? = nil, hashed: (Int) -> Void) throws -> (digest: String, size: Int) {
         let source: ByteSource
         do { source = try ByteSource.mapFile(atPath: path) } catch { throw HashError("\(path): cannot be read (\(error))") }
+        let span = range ?? 0..<source.count
+        guard span.upperBound <= source.count else { throw HashError("\(path) shrank while it was hashed") }
         var hasher = SHA256()
-        var offset = 0
-        while offset < source.count {
-            let end = min(source.count, offset + chunk)
+        var offset = span.lowerBound
+        while offset < span.upperBound {
+            let end = min(span.upperBound, offset + chunk)
             source.withUnsafeBytes { raw in hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[offset..<end])) }
             source.releaseResidentPages(around: offset..<end)
             hashed(end - offset)
             offset = end
         }
-        return (ModelManifest.hex(hasher.finalize()), source.count)
+        return (ModelManifest.hex(hasher.finalize()), span.count)
     }
 }

@@ -21,10 +21,12 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var hashType = "sha256"
         public var allowSymlinks = false
         public var ignorePaths: [String]
+        /// The shard size of the `shards` method.
+        public var shardSize: Int?
 
         enum CodingKeys: String, CodingKey {
             case method
-            case hashType = "hash_type", allowSymlinks = "allow_symlinks", ignorePaths = "ignore_paths"
+            case hashType = "hash_type", allowSymlinks = "allow_symlinks", ignorePaths = "ignore_paths", shardSize = "shard_size"
         }
     }
 
@@ -41,10 +43,10 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     }
 
     /// Builds the manifest from unordered resources: sorts them and computes the root digest.
-    init(modelName: String, ignorePaths: [String], resources: [Resource]) {
+    init(modelName: String, ignorePaths: [String], shardSize: Int? = nil, resources: [Resource]) {
         self.modelName = modelName
-        serialization = Serialization(ignorePaths: ignorePaths.sorted())
-        self.resources = resources.sorted { Self.precedes($0.name, $1.name) }
+        serialization = Serialization(method: shardSize == nil ? "files" : "shards", ignorePaths: ignorePaths.sorted(), shardSize: shardSize)
+        self.resources = shardSize == nil ? resources.sorted { Self.precedes($0.name, $1.name) } : resources.sorted { Self.shardPrecedes($0.name, $1.name) }
         var root = SHA256()
         for r in self.resources { root.update(data: Self.strictBytes(hex: r.digest) ?? []) }  // digests made by ModelHasher, always hex
         rootDigest = Self.hex(root.finalize())
@@ -58,6 +60,26 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             return p.unicodeScalars.lexicographicallyPrecedes(q.unicodeScalars) { $0.value < $1.value }
         }
         return x.count < y.count
+    }
+
+    /// The reference's order of shards: by path (as `precedes`), then start, then end.
+    static func shardPrecedes(_ a: String, _ b: String) -> Bool {
+        guard let x = Shard(a), let y = Shard(b) else { return precedes(a, b) }
+        if x.path != y.path { return precedes(x.path, y.path) }
+        return (x.start, x.end) < (y.start, y.end)
+    }
+
+    /// A `shards` resource name, `path:start:end`, taken apart (nil when it is not one).
+    struct Shard {
+        var path: String, start: Int, end: Int
+        init?(_ name: String) {
+            let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 3, let start = Int(parts[parts.count - 2]), let end = Int(parts[parts.count - 1]),
+                  start >= 0, start < end else { return nil }
+            path = parts.dropLast(2).joined(separator: ":")
+            self.start = start
+            self.end = end
+        }
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

@@ -45,10 +45,16 @@ public enum ModelSignature {
     public struct Signed: Sendable {
         public var modelName: String
         public var rootDigest: String
-        /// File name to SHA-256 (hex), in the signed order.
+        /// File (or shard) name to SHA-256 (hex), in the signed order.
         public var resources: [(name: String, digest: String)]
-        /// Paths the signer left out of the signature (relative to the folder).
+        /// The shard size of a `shards` signature (nil for `files`).
+        public var shardSize: Int?
+        /// Paths the signer left out of the signature (relative to the folder), as honoured: only paths
+        /// strictly inside the folder.
         public var ignorePaths: [String]
+        /// Signed ignore paths that are not honoured: the folder itself (`.`, which would make an empty
+        /// signature match any folder), absolute paths and paths that leave the folder.
+        public var unhonouredIgnorePaths: [String]
         /// Who signed: the key's curve and hint, or the certificate's subject and issuer.
         public var signer: String
     }
@@ -117,9 +123,16 @@ public enum ModelSignature {
         guard statement.predicateType == ModelStatement.predicateType, let predicate = statement.predicate else {
             throw fail("predicate type '\(statement.predicateType)' is not \(ModelStatement.predicateType)")
         }
-        guard predicate.serialization.method == "files" else {
-            throw fail("serialization method '\(predicate.serialization.method)' is not supported (modelvet checks the 'files' method, model signing's default)")
+        let shardSize: Int?
+        switch predicate.serialization.method {
+        case "files": shardSize = nil
+        case "shards":
+            guard let size = predicate.serialization.shardSize, size > 0 else { throw fail("the 'shards' serialization needs a positive shard_size") }
+            shardSize = size
+        default:
+            throw fail("serialization method '\(predicate.serialization.method)' is not supported (modelvet checks model signing's 'files' and 'shards' methods)")
         }
+        let algorithm = shardSize.map { "sha256-sharded-\($0)" } ?? "sha256"
         guard predicate.serialization.hashType == "sha256" else {
             throw fail("hash type '\(predicate.serialization.hashType)' is not supported (modelvet checks sha256, model signing's default)")
         }
@@ -130,11 +143,18 @@ public enum ModelSignature {
         var rootHasher = SHA256()
         var resources: [(name: String, digest: String)] = []
         for resource in predicate.resources {
-            guard resource.algorithm == "sha256" else { throw fail("'\(resource.name)' is hashed with \(resource.algorithm), not sha256") }
+            guard resource.algorithm == algorithm else { throw fail("'\(resource.name)' is hashed with \(resource.algorithm), not \(algorithm)") }
             guard let bytes = ModelManifest.strictBytes(hex: resource.digest), bytes.count == 32 else {
                 throw fail("'\(resource.name)' has a digest that is not 64 hex digits")
             }
-            if let reason = Self.unsafe(resource.name) { throw fail("the signed manifest names '\(resource.name)', which \(reason)") }
+            var path = resource.name
+            if let shardSize {
+                guard let shard = ModelManifest.Shard(resource.name), shard.end - shard.start <= shardSize else {
+                    throw fail("'\(resource.name)' is not a shard name (path:start:end, at most \(shardSize) bytes)")
+                }
+                path = shard.path
+            }
+            if let reason = Self.unsafe(path) { throw fail("the signed manifest names '\(path)', which \(reason)") }
             guard seen.insert(resource.name).inserted else { throw fail("the signed manifest names '\(resource.name)' twice") }
             rootHasher.update(data: bytes)
             resources.append((resource.name, resource.digest.lowercased()))
@@ -143,8 +163,15 @@ public enum ModelSignature {
         guard computed == root.lowercased() else {
             throw fail("the manifest is inconsistent: the subject's root digest is \(root), the listed digests hash to \(computed)")
         }
-        return Signed(modelName: subject.name, rootDigest: computed, resources: resources,
-                      ignorePaths: predicate.serialization.ignorePaths ?? [], signer: signer)
+        let ignores = predicate.serialization.ignorePaths ?? []
+        return Signed(modelName: subject.name, rootDigest: computed, resources: resources, shardSize: shardSize,
+                      ignorePaths: ignores.filter(Self.isInside), unhonouredIgnorePaths: ignores.filter { !Self.isInside($0) }, signer: signer)
+    }
+
+    /// Whether a signed ignore path names something strictly inside the folder.
+    static func isInside(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        return !path.hasPrefix("/") && !parts.isEmpty && !parts.contains("..") && !parts.allSatisfy { $0 == "." }
     }
 
     /// Why a signed resource name could not be a file inside the model folder, or nil.

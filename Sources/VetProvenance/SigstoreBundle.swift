@@ -115,6 +115,31 @@ public struct ModelStatement: Codable, Sendable {
             case method
             case hashType = "hash_type", allowSymlinks = "allow_symlinks", ignorePaths = "ignore_paths", shardSize = "shard_size"
         }
+
+        init(method: String, hashType: String, allowSymlinks: Bool?, ignorePaths: [String]?, shardSize: Int?) {
+            self.method = method; self.hashType = hashType; self.allowSymlinks = allowSymlinks
+            self.ignorePaths = ignorePaths; self.shardSize = shardSize
+        }
+
+        /// The reference's signer writes the shard size through a protobuf Struct, as a float (1000.0):
+        /// accepted when it is a whole number.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            method = try c.decode(String.self, forKey: .method)
+            hashType = try c.decode(String.self, forKey: .hashType)
+            allowSymlinks = try c.decodeIfPresent(Bool.self, forKey: .allowSymlinks)
+            ignorePaths = try c.decodeIfPresent([String].self, forKey: .ignorePaths)
+            if let whole = try? c.decodeIfPresent(Int.self, forKey: .shardSize) {  // an integer; else the float form below
+                shardSize = whole
+            } else if let value = try c.decodeIfPresent(Double.self, forKey: .shardSize) {
+                guard let exact = Int(exactly: value) else {
+                    throw DecodingError.dataCorruptedError(forKey: .shardSize, in: c, debugDescription: "shard_size \(value) is not a whole number")
+                }
+                shardSize = exact
+            } else {
+                shardSize = nil
+            }
+        }
     }
 
     public struct Predicate: Codable, Sendable {
@@ -139,7 +164,8 @@ public struct ModelStatement: Codable, Sendable {
         subject = [Subject(name: manifest.modelName, digest: ["sha256": manifest.rootDigest])]
         let s = manifest.serialization
         predicate = Predicate(
-            serialization: Serialization(method: s.method, hashType: s.hashType, allowSymlinks: s.allowSymlinks, ignorePaths: s.ignorePaths),
+            serialization: Serialization(method: s.method, hashType: s.hashType, allowSymlinks: s.allowSymlinks, ignorePaths: s.ignorePaths,
+                                         shardSize: s.shardSize),
             resources: manifest.resources.map { Resource(name: $0.name, algorithm: $0.algorithm, digest: $0.digest) })
     }
 

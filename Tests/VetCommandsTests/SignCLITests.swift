@@ -175,6 +175,37 @@ struct ModelSigningCLIInteropTests {
         #expect(try Self.verdicts(f, key: "other.pem").values.allSatisfy { !$0 })
     }
 
+    @Test("shard signatures both ways through model_signing's Python API (its CLI signs and verifies files only); a changed byte is named by shard",
+          .enabled(if: python != nil, "MODELVET_MODEL_SIGNING_PYTHON is not set (scripts/test.sh installs model-signing)"))
+    func shards() throws {
+        let f = try SigningFixture()
+        defer { f.remove() }
+        try f.write(String(repeating: "0123456789", count: 250), "big.bin")
+        let api = """
+        import sys
+        from model_signing import hashing, signing, verifying
+        action, model, sig, key = sys.argv[1:5]
+        if action == "sign":
+            signing.Config().use_elliptic_key_signer(private_key=key).set_hashing_config(
+                hashing.Config().use_shard_serialization(shard_size=1000)).sign(model, sig)
+        else:
+            verifying.Config().use_elliptic_key_verifier(public_key=key).verify(model, sig)
+        print("ok")
+        """
+        let python = URL(fileURLWithPath: try #require(Self.python))
+        let theirs = try CLI.process(python, ["-c", api, "sign", f.model, f.dir + "/ref.sig", f.dir + "/key.pem"])
+        #expect(theirs.status == 0, "\(theirs.stderr)")
+        let ours = try CLI.run(["verify", f.model, "--signature", f.dir + "/ref.sig", "--public-key", f.dir + "/pub.pem"])
+        #expect(ours.status == 0 && ours.stdout.contains("signed shards of up to 1000 bytes"), "\(ours.stdout)")
+        #expect(try CLI.run(["sign", f.model, "--key", f.dir + "/key.pem", "--shard-size", "1000", "--output", f.dir + "/mv.sig"]).status == 0)
+        let accepted = try CLI.process(python, ["-c", api, "verify", f.model, f.dir + "/mv.sig", f.dir + "/pub.pem"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        try f.write(String(repeating: "0123456789", count: 150) + "X" + String(repeating: "0123456789", count: 100).dropFirst(), "big.bin")
+        let changed = try CLI.run(["verify", f.model, "--signature", f.dir + "/mv.sig", "--public-key", f.dir + "/pub.pem"])
+        #expect(changed.status == 1 && changed.stdout.contains("changed: big.bin:1000:2000") && !changed.stdout.contains("big.bin:0:1000"), "\(changed.stdout)")
+        #expect(try CLI.process(python, ["-c", api, "verify", f.model, f.dir + "/mv.sig", f.dir + "/pub.pem"]).status != 0)
+    }
+
     @Test("certificate signatures both ways, each checked against the other tool's trust in the same root",
           .enabled(if: python != nil, "MODELVET_MODEL_SIGNING_PYTHON is not set (scripts/test.sh installs model-signing)"))
     func certificates() throws {

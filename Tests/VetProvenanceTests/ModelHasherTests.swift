@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import VetTestSupport
 @testable import VetProvenance
 
 @Suite("modelvet hash: manifests as model signing serialises them")
@@ -74,6 +75,24 @@ struct ModelHasherTests {
         #expect(manifest.text.hasPrefix(try Self.sha256sum(root + "/model.gguf") + "  ."))
     }
 
+    @Test("shards: each file in parts named path:start:end, ordered by path then offset, empty files absent, any thread count")
+    func shards() throws {
+        let big = (0..<2500).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let root = try Self.folder(["big.bin": big, "a/b.txt": [1, 2, 3], "empty": [], "a.txt": [4]])
+        defer { try? FileManager.default.removeItem(atPath: root) }  // clean-up of a temporary fixture
+        let manifest = try ModelHasher.manifest(root, shardSize: 1000)
+        #expect(manifest.resources.map(\.name) == ["a/b.txt:0:3", "a.txt:0:1", "big.bin:0:1000", "big.bin:1000:2000", "big.bin:2000:2500"])
+        #expect(manifest.resources.allSatisfy { $0.algorithm == "sha256-sharded-1000" })
+        #expect(manifest.serialization.method == "shards" && manifest.serialization.shardSize == 1000)
+        for (resource, range) in zip(manifest.resources.suffix(3), [0..<1000, 1000..<2000, 2000..<2500]) {
+            #expect(resource.digest == ModelManifest.hex(SHA256.hash(data: Data(big[range]))) && resource.size == range.count)
+        }
+        #expect(try ModelHasher.manifest(root, threads: 1, shardSize: 1000) == manifest)
+        let whole = try ModelHasher.manifest(root + "/big.bin", shardSize: 4096)
+        #expect(whole.resources.map(\.name) == [".:0:2500"])
+        #expect(throws: HashError.self) { try ModelHasher.manifest(root, shardSize: 0) }
+    }
+
     @Test("links, special files and missing paths are errors naming the path")
     func refusals() throws {
         let root = try Self.folder(["weights.bin": [1, 2, 3]])
@@ -128,5 +147,31 @@ struct ModelSigningInteropTests {
         let manifest = try ModelHasher.manifest(root)
         #expect(Array(lines.dropLast()) == manifest.resources.map { "\($0.name) \($0.digest)" })
         #expect(lines.last == "root \(manifest.rootDigest)")
+    }
+
+    @Test("the shards serialisation: the reference's shard names, digests and root digest",
+          .enabled(if: python != nil, "MODELVET_MODEL_SIGNING_PYTHON is not set (scripts/test.sh installs model-signing)"))
+    func sameShards() throws {
+        let root = try ModelHasherTests.folder([
+            "big.bin": (0..<(3 << 20) + 5).map { UInt8(truncatingIfNeeded: $0 &* 31) }, "a/b": [4], "a.txt": [1, 2], "empty": [], "c/d.json": Array("{}".utf8),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: root) }  // clean-up of a temporary fixture
+        let script = """
+        import hashlib, pathlib, sys
+        from model_signing import hashing
+        m = hashing.Config().use_shard_serialization(shard_size=1 << 20).hash(pathlib.Path(sys.argv[1]))
+        h = hashlib.sha256()
+        for d in m.resource_descriptors():
+            print(d.identifier, d.digest.algorithm, d.digest.digest_hex)
+            h.update(d.digest.digest_value)
+        print("root", h.hexdigest())
+        """
+        let run = try CLI.process(URL(fileURLWithPath: try #require(Self.python)), ["-c", script, root])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let manifest = try ModelHasher.manifest(root, shardSize: 1 << 20)
+        #expect(Array(lines.dropLast()) == manifest.resources.map { "\($0.name) \($0.algorithm) \($0.digest)" })
+        #expect(lines.last == "root \(manifest.rootDigest)")
+        #expect(manifest.resources.count == 7)
     }
 }

@@ -134,12 +134,38 @@ struct ModelSignatureTests {
         #expect(try refusal(statement(names: ["a\\..\\b"])).contains("backslash"))
         #expect(try refusal(statement(names: ["a\nb"])).contains("control character"))
         #expect(try refusal(statement(names: ["a", "a"])).contains("names 'a' twice"))
+        // Shards: names path:start:end no longer than the shard size, the sharded algorithm name, a whole shard size
+        // (model_signing writes it as a float, 1000.0).
+        func sharded(_ names: [String], size: Any = 1000, algorithm: String = "sha256-sharded-1000") -> [String: Any] {
+            var s = statement(names: names)
+            s["predicate"] = ["serialization": ["method": "shards", "hash_type": "sha256", "shard_size": size, "allow_symlinks": false],
+                              "resources": names.map { ["name": $0, "algorithm": algorithm, "digest": digest] }]
+            return s
+        }
+        let good = try ModelSignature.open(try Self.signed(sharded(["big.bin:0:1000", "big.bin:1000:1500"], size: 1000.0), key: key),
+                                           trust: .key(key.publicKey), file: "s")
+        #expect(good.shardSize == 1000 && good.resources.count == 2)
+        #expect(try refusal(sharded(["a:0:1000"], size: 1000.5)).contains("not a whole number"))
+        #expect(try refusal(sharded(["a:0:2000"])).contains("is not a shard name"))
+        #expect(try refusal(sharded(["a:5:5"])).contains("is not a shard name"))
+        #expect(try refusal(sharded(["a"])).contains("is not a shard name"))
+        #expect(try refusal(sharded(["../a:0:10"])).contains("escapes the model folder"))
+        #expect(try refusal(sharded(["a:0:10"], algorithm: "sha256")).contains("not sha256-sharded-1000"))
+        // Signed ignore paths: only those strictly inside the folder are honoured; "." would make an empty
+        // signature match any folder (model_signing 1.1.1 honours it and verifies such a signature).
+        var ignoring = statement(names: [])
+        ignoring["predicate"] = ["serialization": ["method": "files", "hash_type": "sha256", "allow_symlinks": false,
+                                                   "ignore_paths": [".", "./", "../up", "/etc", "docs", "a/b"]], "resources": [] as [Any]]
+        let opened = try ModelSignature.open(try Self.signed(ignoring, key: key), trust: .key(key.publicKey), file: "s")
+        #expect(opened.ignorePaths == ["docs", "a/b"])
+        #expect(opened.unhonouredIgnorePaths == [".", "./", "../up", "/etc"])
         #expect(try refusal(statement(names: ["a"], root: String(repeating: "0", count: 64))).contains("manifest is inconsistent"))
         #expect(try refusal(statement(names: ["a"], digests: [String(repeating: "zz", count: 32)])).contains("not 64 hex digits"))
         #expect(try refusal(statement(names: ["a"], digests: ["abcd"])).contains("not 64 hex digits"))
         #expect(try refusal(statement(names: ["a"], predicateType: ModelStatement.predicateTypeV02)).contains("0.2's experimental predicate"))
         #expect(try refusal(statement(names: ["a"], predicateType: "https://slsa.dev/provenance/v1")).contains("predicate type"))
-        #expect(try refusal(statement(names: ["a"], method: "shards")).contains("serialization method 'shards'"))
+        #expect(try refusal(statement(names: ["a"], method: "trees")).contains("serialization method 'trees'"))
+        #expect(try refusal(statement(names: ["a"], method: "shards")).contains("needs a positive shard_size"))
         #expect(try refusal(statement(names: ["a"], hash: "blake2")).contains("hash type 'blake2'"))
         #expect(try refusal(statement(names: ["a"], subjects: 2)).contains("exactly one subject"))
         #expect(try refusal(statement(names: ["a"]), payloadType: "text/plain").contains("payload type"))

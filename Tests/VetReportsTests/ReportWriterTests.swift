@@ -23,7 +23,7 @@ struct ReportWriterTests {
     @Test("JSON follows docs/report-schema.md")
     func jsonSchema() throws {
         let object = try json(ReportFormat.json.render(sampleReport(), context: context))
-        #expect(Set(object.keys) == ["schema_version", "tool", "inputs", "repositories", "summary", "findings", "coverage", "errors"])
+        #expect(Set(object.keys) == ["schema_version", "tool", "inputs", "repositories", "summary", "findings", "coverage", "errors", "provenance"])
         let summary = try #require(object["summary"] as? [String: Any])
         #expect(summary["highest_severity"] as? String == "critical")
         #expect(summary["failed"] as? Bool == true)

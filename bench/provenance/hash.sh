@@ -37,14 +37,27 @@ assert ours == theirs, "the digests differ"
 print(f"digests agree on all {len(ours)} files")
 PY
 time_it() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
-# Also OpenSSL's sha256 (which uses the CPU's SHA extensions, as modelvet's BoringSSL does), when installed.
-m=(); p=(); o=()
+# Also OpenSSL's sha256 (which uses the CPU's SHA extensions, as modelvet's BoringSSL does), when installed,
+# and OpenSSF's reference (model-signing 1.1.1, the venv scripts/test.sh makes) with its files and shards
+# serialisations; modelvet's shards (64 MiB, as for the reference here) hash one large file on every core.
+REF="$CACHE/model-signing-1.1.1-venv/bin/python"
+SHARD=$((64 << 20))
+REFSCRIPT='import sys, pathlib; from model_signing import hashing
+c = hashing.Config()
+if sys.argv[2] != "0": c = c.use_shard_serialization(shard_size=int(sys.argv[2]))
+c.set_ignored_paths(paths=[], ignore_git_paths=False).hash(pathlib.Path(sys.argv[1]))'
+m=(); p=(); o=(); ms=(); rf=(); rs=()
 for _ in $(seq "$RUNS"); do
   m+=("$(time_it "$BIN" hash "$DIR" --quiet --include-git -t "$THREADS")")
+  ms+=("$(time_it "$BIN" hash "$DIR" --quiet --include-git -t "$THREADS" --shard-size "$SHARD")")
+  if [ -x "$REF" ]; then
+    rf+=("$(time_it "$REF" -c "$REFSCRIPT" "$DIR" 0)")
+    rs+=("$(time_it "$REF" -c "$REFSCRIPT" "$DIR" "$SHARD")")
+  fi
   p+=("$(time_it sh -c "find '$DIR' -type f -print0 | xargs -0 -n1 -P $THREADS sha256sum")")
   if command -v openssl >/dev/null; then o+=("$(time_it sh -c "find '$DIR' -type f -print0 | xargs -0 -n1 -P $THREADS openssl dgst -sha256")"); fi
 done
-python3 - "$bytes" "${m[*]}" "${p[*]}" "${o[*]:-}" <<'PY'
+python3 - "$bytes" "${m[*]}" "${p[*]}" "${o[*]:-}" "${ms[*]}" "${rf[*]:-}" "${rs[*]:-}" <<'PY'
 import statistics, sys
 size = int(sys.argv[1]) / 1e6
 def line(label, runs):
@@ -58,5 +71,10 @@ print(f"ratio (modelvet throughput / sha256sum's): {pm / mm:.2f}")
 if sys.argv[4].strip():
     om = line("openssl dgst -sha256 (xargs -P)", sys.argv[4])
     print(f"ratio (modelvet throughput / openssl's): {om / mm:.2f}")
+sm = line("modelvet hash --shard-size 64MiB", sys.argv[5])
+if sys.argv[6].strip():
+    rf = line("model_signing files (reference)", sys.argv[6])
+    rs = line("model_signing shards 64MiB (ref.)", sys.argv[7])
+    print(f"ratio (modelvet / model_signing): files {rf / mm:.2f}, shards {rs / sm:.2f}")
 PY
 rm -rf "$DIR"
