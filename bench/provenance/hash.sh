@@ -77,4 +77,17 @@ if sys.argv[6].strip():
     rs = line("model_signing shards 64MiB (ref.)", sys.argv[7])
     print(f"ratio (modelvet / model_signing): files {rf / mm:.2f}, shards {rs / sm:.2f}")
 PY
+# One large file alone: the files method hashes it on one core, shards on all of them.
+BIG="$DIR/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+one=(); ones=()
+for _ in $(seq "$RUNS"); do
+  one+=("$(time_it "$BIN" hash "$BIG" --quiet)")
+  ones+=("$(time_it "$BIN" hash "$BIG" --quiet --shard-size "$SHARD")")
+done
+python3 - "$(stat -c %s "$BIG")" "${one[*]}" "${ones[*]}" <<'PY'
+import statistics, sys
+size = int(sys.argv[1]) / 1e6
+f, s = (statistics.median(map(float, a.split())) for a in sys.argv[2:4])
+print(f"one {size:.0f} MB file: files {f:.2f} s ({size / f:.0f} MB/s), shards 64MiB {s:.2f} s ({size / s:.0f} MB/s): {f / s:.2f}x")
+PY
 rm -rf "$DIR"
