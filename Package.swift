@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -57,7 +58,7 @@ let package = Package(
             "VetCore", "VetBytes", "VetArchives", "VetPickle", "VetGGUF", "VetText", "VetSafeTensors", "VetGraphs", "VetKeras",
             "VetJinja", "VetFixtures", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
-        .target(name: "VetReports", dependencies: ["VetCore"]),
+        .target(name: "VetReports", dependencies: ["VetCore", .product(name: "Mustache", package: "swift-mustache")]),
         .target(name: "VetScanner", dependencies: ["VetCore", "VetBytes", "VetRules", "VetReports"]),
         // The four AVX2 byte instructions the engine's kernels are built on, as inlinable Swift
         // functions (see Sources/VetSIMD); -parse-stdlib lets it name them.
@@ -89,7 +90,7 @@ let package = Package(
         .testTarget(name: "VetFormatsTests", dependencies: ["VetTestSupport", "VetFormats", "VetFixtures"]),
         .testTarget(name: "VetRulesTests", dependencies: ["VetTestSupport", "VetRules", "VetScanner", "VetFixtures"]),
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
-        .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures"]),
+        .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures", "VetRules", "VetCore"]),
         .testTarget(name: "VetCommandsTests", dependencies: [
             "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),

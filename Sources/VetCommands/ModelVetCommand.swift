@@ -28,7 +28,7 @@ public struct ModelVetCommand: ParsableCommand {
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
         version: ModelVetVersion.current,
-        subcommands: [ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
+        subcommands: [VetCommand.self, ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
                       ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
                       LineageCommand.self, FingerprintCommand.self, HashCommand.self,
                       SignCommand.self, VerifyCommand.self, BomCommand.self],

@@ -120,6 +120,28 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let (report, limits) = try measure()
+        let document: String
+        do { document = format == .json ? try report.json() : report.text() } catch {
+            Terminal.error("the report could not be encoded: \(error)")
+            throw ExitCode(2)
+        }
+        try Terminal.emit(document, to: output)
+        var crossed: [String] = []
+        for (name, limit) in limits {
+            for f in report.run.families where (name == "any" || f.id == name) && f.rate > limit {
+                crossed.append(String(format: "%@ %.1f%% > %.1f%%", f.id as NSString, 100 * f.rate, 100 * limit))
+            }
+        }
+        if !crossed.isEmpty {
+            Terminal.error("--fail-on crossed: " + crossed.joined(separator: "; "))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Runs the suite on the model (and the baseline) and returns the report and the --fail-on limits;
+    /// what stops it is printed and thrown as exit code 2 (`modelvet vet` calls this too).
+    func measure() throws -> (ProbeReport, [(family: String, rate: Double)]) {
         let suite: ProbeSuite
         let probes: [ProbeSuite.Probe]
         let limits = try thresholds()
@@ -151,22 +173,7 @@ struct ProbeCommand: ParsableCommand {
             report.baseline = baseRun
             report.comparison = ProbeReport.compare(mainRun, baseRun)
         }
-        let document: String
-        do { document = format == .json ? try report.json() : report.text() } catch {
-            Terminal.error("the report could not be encoded: \(error)")
-            throw ExitCode(2)
-        }
-        try Terminal.emit(document, to: output)
-        var crossed: [String] = []
-        for (name, limit) in limits {
-            for f in mainRun.families where (name == "any" || f.id == name) && f.rate > limit {
-                crossed.append(String(format: "%@ %.1f%% > %.1f%%", f.id as NSString, 100 * f.rate, 100 * limit))
-            }
-        }
-        if !crossed.isEmpty {
-            Terminal.error("--fail-on crossed: " + crossed.joined(separator: "; "))
-            throw ExitCode(1)
-        }
+        return (report, limits)
     }
 
     static let judges = [

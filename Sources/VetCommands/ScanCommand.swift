@@ -37,7 +37,7 @@ struct ScanCommand: ParsableCommand {
     @Argument(help: "Files or directories to scan (directories recursively).")
     var paths: [String] = []
 
-    @Option(name: .shortAndLong, help: "Report format: text, json or sarif.")
+    @Option(name: .shortAndLong, help: "Report format: text, json, sarif or html (a self-contained page).")
     var format: ReportFormat = .text
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")

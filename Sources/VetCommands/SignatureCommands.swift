@@ -141,37 +141,14 @@ struct VerifyCommand: ParsableCommand {
             Terminal.error("\(path): no such file or folder")
             throw ExitCode(2)
         }
-        var report = SignatureFiles.Verification(model: path, signature: signature)
-        let signed: ModelSignature.Signed
+        let report: SignatureFiles.Verification
         do {
-            let trust: ModelSignature.Trust
-            if let publicKey { trust = .key(try VerificationKey.load(publicKey)) } else {
-                trust = .roots(try certificateChain.flatMap(ModelSignature.certificates))
-            }
-            signed = try ModelSignature.open(try SigstoreBundle.read(signature), trust: trust, file: signature)
+            let trust = try SignatureFiles.trust(publicKey: publicKey, certificateChain: certificateChain)
+            report = try SignatureFiles.check(path, signature: signature, trust: trust, hashing: hashing)
         } catch let error as SignatureError {
-            if error.kind == .input { Terminal.error(error.description); throw ExitCode(2) }
-            report.error = error.description
-            return try finish(report)
+            Terminal.error(error.description)
+            throw ExitCode(2)
         }
-        report.signer = signed.signer
-        report.rootDigest = signed.rootDigest
-        report.signedFiles = signed.resources.count
-        report.shardSize = signed.shardSize
-        let own = SignatureFiles.relative(signature, to: path).map { [$0] } ?? []
-        let signerIgnores = signed.ignorePaths
-        report.unhonouredIgnores = signed.unhonouredIgnorePaths
-        let actual = try hashing.manifest(path, also: own + signerIgnores, shardSize: signed.shardSize, label: "verify", failure: 1)
-        report.differences = ModelSignature.compare(signed, actual)
-        if !signerIgnores.isEmpty {
-            let listed = Set(actual.resources.map(\.name))
-            do {
-                report.notCovered = try ModelHasher.names(path, ignore: hashing.ignore + own, ignoreGit: !hashing.includeGit).filter { !listed.contains($0) }
-            } catch {
-                report.error = "the files the signer's ignore list leaves out cannot be listed: \(error)"
-            }
-        }
-        report.verified = report.differences.isEmpty && report.error == nil
         try finish(report)
     }
 
@@ -184,8 +161,54 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
-/// The signature file's place relative to the model, and the commands' summaries.
+/// The signature file's place relative to the model, the check `verify` and `vet` share, and the summaries.
 enum SignatureFiles {
+    /// The trust `--public-key` or `--certificate-chain` names.
+    static func trust(publicKey: String?, certificateChain: [String]) throws -> ModelSignature.Trust {
+        if let publicKey { return .key(try VerificationKey.load(publicKey)) }
+        return .roots(try certificateChain.flatMap(ModelSignature.certificates))
+    }
+
+    /// Checks the model at `path` against the bundle at `signature`. A bundle or folder that fails is a
+    /// report with `verified` false and the reason; only a signature file that cannot be read throws.
+    static func check(_ path: String, signature: String, trust: ModelSignature.Trust, hashing: HashingOptions) throws(SignatureError) -> Verification {
+        var report = Verification(model: path, signature: signature)
+        let signed: ModelSignature.Signed
+        do {
+            signed = try ModelSignature.open(try SigstoreBundle.read(signature), trust: trust, file: signature)
+        } catch let error as SignatureError {
+            if error.kind == .input { throw error }
+            report.error = error.description
+            return report
+        } catch {
+            report.error = "\(error)"
+            return report
+        }
+        report.signer = signed.signer
+        report.rootDigest = signed.rootDigest
+        report.signedFiles = signed.resources.count
+        report.shardSize = signed.shardSize
+        report.unhonouredIgnores = signed.unhonouredIgnorePaths
+        let own = relative(signature, to: path).map { [$0] } ?? []
+        let progress = ProbeProgress(enabled: !hashing.quiet && Terminal.isInteractive(2), label: "verify")
+        defer { progress.finish() }
+        do {
+            let actual = try ModelHasher.manifest(path, ignore: hashing.ignore + own + signed.ignorePaths, ignoreGit: !hashing.includeGit,
+                                                  threads: hashing.threads, shardSize: signed.shardSize) { done, total in
+                progress.update(done >> 20, max(1, total >> 20), "MiB")
+            }
+            report.differences = ModelSignature.compare(signed, actual)
+            if !signed.ignorePaths.isEmpty {
+                let listed = Set(actual.resources.map(\.name))
+                report.notCovered = try ModelHasher.names(path, ignore: hashing.ignore + own, ignoreGit: !hashing.includeGit).filter { !listed.contains($0) }
+            }
+        } catch {
+            report.error = "\(error)"
+        }
+        report.verified = report.differences.isEmpty && report.error == nil
+        return report
+    }
+
     /// `file`'s path relative to the folder `model` when it lies inside it (links resolved), else nil.
     static func relative(_ file: String, to model: String) -> String? {
         let folder = URL(fileURLWithPath: model).standardizedFileURL.resolvingSymlinksInPath().path

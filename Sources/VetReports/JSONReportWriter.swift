@@ -68,10 +68,10 @@ public enum JSONReportWriter {
         var message: String
     }
 
-    /// Renders the report as pretty-printed JSON with sorted keys.
-    public static func render(_ report: ScanReport, context: ReportContext) -> String {
+    /// The report as the JSON document's value (also the `scan` section of `modelvet vet`'s report).
+    static func document(_ report: ScanReport, context: ReportContext) -> Document {
         let counts = report.countsBySeverity
-        let document = Document(
+        return Document(
             inputs: report.inputs,
             repositories: report.repositories.sorted().map {
                 RepositoryItem(path: $0.path, verdict: $0.verdict, highest_severity: $0.highestSeverity?.name)
@@ -96,6 +96,11 @@ public enum JSONReportWriter {
             },
             errors: report.failures.map { ErrorItem(location: $0.location.description, message: $0.message) },
             provenance: report.provenance)
+    }
+
+    /// Renders the report as pretty-printed JSON with sorted keys.
+    public static func render(_ report: ScanReport, context: ReportContext) -> String {
+        let document = Self.document(report, context: context)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data

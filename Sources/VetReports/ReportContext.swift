@@ -22,14 +22,19 @@ public struct ReportContext: Sendable {
 
 /// An output format of `modelvet scan`.
 public enum ReportFormat: String, Sendable, CaseIterable {
-    case text, json, sarif
+    case text, json, sarif, html
 
     /// Renders `report` in this format.
     public func render(_ report: ScanReport, context: ReportContext) -> String {
         switch self {
-        case .text: TextReportWriter.render(report, context: context)
-        case .json: JSONReportWriter.render(report, context: context)
-        case .sarif: SARIFReportWriter.render(report, context: context)
+        case .text: return TextReportWriter.render(report, context: context)
+        case .json: return JSONReportWriter.render(report, context: context)
+        case .sarif: return SARIFReportWriter.render(report, context: context)
+        case .html:
+            do { return try HTMLReportWriter.render(report, context: context, command: ["modelvet"] + CommandLine.arguments.dropFirst()) } catch {
+                // The template is a constant covered by the tests; say what broke rather than write nothing.
+                return "<!DOCTYPE html><title>ModelVet</title><p>The report could not be rendered.</p>\n"
+            }
         }
     }
 }

@@ -133,3 +133,16 @@ public final class FaultServer {
 public struct FaultServerError: Error, CustomStringConvertible {
     public let description: String
 }
+
+/// Headless Chromium (MODELVET_CHROMIUM, set by scripts/test.sh) opening an HTML report through
+/// scripts/check_html_report.py: screenshot, DOM, console and network checks.
+public enum Browser {
+    public static let chromium = ProcessInfo.processInfo.environment["MODELVET_CHROMIUM"]
+
+    /// Runs the checks on `html`; the screenshot goes to `out`/report.png. Exit status 0 when every check passes.
+    public static func check(_ html: String, out: String, expectText: [String] = []) throws -> CLI.Result {
+        try CLI.process(URL(fileURLWithPath: "/usr/bin/env"),
+                        ["python3", Repository.url("scripts/check_html_report.py").path, html, out, "--chromium", chromium ?? "chromium"]
+                            + expectText.flatMap { ["--expect-text", $0] })
+    }
+}
