@@ -120,7 +120,9 @@ struct VetCommand: ParsableCommand {
         let hashing = try HashingOptions.with(quiet: quiet, threads: threads)
         var provenance = VetReport.Provenance(rootDigest: nil, files: nil, bytes: nil, signature: nil, summary: summary)
         do {
-            let manifest = try ModelHasher.manifest(path, threads: threads)
+            let bar = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: "hash")
+            defer { bar.finish() }
+            let manifest = try ModelHasher.manifest(path, threads: threads) { done, total in bar.update(done >> 20, max(1, total >> 20), "MiB") }
             provenance.rootDigest = manifest.rootDigest
             provenance.files = manifest.resources.count
             provenance.bytes = manifest.totalBytes

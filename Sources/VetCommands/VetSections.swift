@@ -110,11 +110,20 @@ enum VetVerdict {
             answers.append(.init(question: "Behaviour?", answer: "Not measured (see below)", level: .info))
         }
         let level = answers.map(\.level).max() ?? .info
+        let danger = Set(answers.filter { $0.level == .danger }.map(\.question))
         let headline: String
-        switch level {
-        case .danger: headline = "Do not use this model as it is"
-        case .warning: headline = "Review before use"
-        case .ok, .info: headline = scan.hasFindings(atOrAbove: failOn) ? "Review before use" : "No problem found in what was checked"
+        if danger.contains("Safe to load?") {
+            headline = "Do not load this model: its files run code or are malformed"
+        } else if danger.contains("Signed?") {
+            headline = "Do not trust these files: they do not match the signature"
+        } else if danger.contains("Derived from?") {
+            headline = "Safety training appears to have been removed (abliteration)"
+        } else if danger.contains("Behaviour?") {
+            headline = "Unsafe behaviour: do not deploy without safeguards"
+        } else if level == .warning || scan.hasFindings(atOrAbove: failOn) {
+            headline = "Review before use"
+        } else {
+            headline = "No problem found in what was checked"
         }
         return .init(level: level, headline: headline, answers: answers)
     }

@@ -45,8 +45,8 @@ public enum VetTextWriter {
         out += "\n" + style.bold("4. Behaviour") + "\n"
         if let b = report.behaviour {
             out += "  \(Escape.terminal(b.backend)), suite \(b.suite), \(b.probes) judged probes\n"
-            for f in b.families { out += "    " + mark(f.level) + " " + Escape.terminal(f.label).padding(toLength: 28, withPad: " ", startingAt: 0) + Escape.terminal(f.text) + "\n" }
-            for c in b.comparison { out += "    " + mark(c.level) + " " + Escape.terminal(c.label).padding(toLength: 28, withPad: " ", startingAt: 0) + Escape.terminal(c.text) + "\n" }
+            for f in b.families { out += "    " + mark(f.level) + " " + Escape.terminal(f.label).padding(toLength: 31, withPad: " ", startingAt: 0) + Escape.terminal(f.text) + "\n" }
+            for c in b.comparison { out += "    " + mark(c.level) + " " + Escape.terminal(c.label).padding(toLength: 31, withPad: " ", startingAt: 0) + Escape.terminal(c.text) + "\n" }
             for n in b.notes { out += "    note: \(Escape.terminal(n))\n" }
         } else {
             out += "  not measured (see below)\n"

@@ -19,7 +19,7 @@ struct VetCLITests {
         defer { try? FileManager.default.removeItem(atPath: folder) }  // clean-up of a temporary fixture
         let text = try CLI.run(["vet", folder])
         #expect(text.status == 1)
-        #expect(text.stdout.contains("Do not use this model") && text.stdout.contains("Safe to load?"), "\(text.stdout)")
+        #expect(text.stdout.contains("Do not load this model") && text.stdout.contains("Safe to load?"), "\(text.stdout)")
         let run = try CLI.run(["vet", folder, "--format", "json", "--quiet"])
         #expect(run.status == 1)
         let report = try Self.json(run.stdout)

@@ -43,7 +43,8 @@ public enum HTMLReportWriter {
     struct Licence { var name: String; var spdx: String?; var category: String; var open: Bool; var restrictions: [String]; var sources: String }
     struct Component { var name: String; var mofClass: String; var present: Bool; var evidence: String }
     struct ChartRow {
-        var label: String, text: String, level: String
+        /// The full label and text (the SVG title, shown on hover), and both cut to fit the chart.
+        var label: String, text: String, level: String, shortLabel: String, shortText: String
         var y: Int, textY: Int, barWidth: Int, hasInterval: Bool, lowX: Int, highX: Int, midY: Int, capTop: Int, capBottom: Int
     }
     struct Chart { var width: Int; var height: Int; var rows: [ChartRow]; var title: String; var barX: Int; var textX: Int }
@@ -110,7 +111,8 @@ extension HTMLReportWriter.Page {
         title = "ModelVet: \(report.model)"
         model = report.model
         headline = report.verdict.headline
-        level = report.verdict.level.rawValue
+        // Informational lines (a check not asked for) do not darken a clean verdict.
+        level = report.verdict.level == .info ? "ok" : report.verdict.level.rawValue
         isVet = true
         answers = report.verdict.answers.map { .init(question: $0.question, answer: $0.answer, level: $0.level.rawValue) }
         scan = Self.scan(report.scan, context: report.context)
@@ -196,11 +198,16 @@ extension HTMLReportWriter.Page {
         func px(_ v: Double) -> Int { Int((max(0, min(1, v)) * Double(scale)).rounded()) }
         let rows = bars.enumerated().map { i, b -> HTMLReportWriter.ChartRow in
             let y = i * rowHeight
-            return .init(label: b.label, text: b.text, level: b.level.rawValue, y: y + 5, textY: y + 18, barWidth: max(1, px(b.value)),
+            return .init(label: b.label, text: b.text, level: b.level.rawValue, shortLabel: cut(b.label, 30), shortText: cut(b.text, 72), y: y + 5, textY: y + 18, barWidth: max(1, px(b.value)),
                          hasInterval: intervals && b.low != nil && b.high != nil, lowX: barX + px(b.low ?? 0), highX: barX + px(b.high ?? 0),
                          midY: y + 13, capTop: y + 7, capBottom: y + 19)
         }
-        return .init(width: textX + 560, height: max(rowHeight, bars.count * rowHeight + 4), rows: rows, title: title, barX: barX, textX: textX)
+        return .init(width: textX + 600, height: max(rowHeight, bars.count * rowHeight + 4), rows: rows, title: title, barX: barX, textX: textX)
+    }
+
+    /// `text` cut to `limit` characters, with an ellipsis when it was longer.
+    static func cut(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 
     /// The command line as a shell would need it typed (single-quoted where needed); shown as text.

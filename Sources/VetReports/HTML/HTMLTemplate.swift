@@ -36,7 +36,7 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
 .muted { color: var(--info); }
 ul { margin: 6px 0; padding-left: 22px; }
 .present { color: var(--ok); font-weight: 600; } .absent { color: var(--danger); font-weight: 600; }
-svg text { font: 13px system-ui, sans-serif; fill: #1f2328; }
+svg text { font: 12.5px system-ui, sans-serif; fill: #1f2328; }
 svg .ok { fill: var(--ok); } svg .info { fill: #6e7781; } svg .warning { fill: #bf8700; } svg .danger { fill: var(--danger); }
 svg .track { fill: var(--soft); stroke: var(--line); }
 svg .ci { stroke: #1f2328; stroke-width: 1.5; }
@@ -162,11 +162,13 @@ footer code { word-break: break-all; }
 <div class="chart">
 <svg xmlns="http://www.w3.org/2000/svg" width="{{width}}" height="{{height}}" role="img" aria-label="{{title}}">
 {{#rows}}
-  <text x="0" y="{{textY}}">{{label}}</text>
+  <g><title>{{label}}: {{text}}</title>
+  <text x="0" y="{{textY}}">{{shortLabel}}</text>
   <rect class="track" x="{{barX}}" y="{{y}}" width="320" height="16" rx="3"/>
   <rect class="{{level}}" x="{{barX}}" y="{{y}}" width="{{barWidth}}" height="16" rx="3"/>
   {{#hasInterval}}<line class="ci" x1="{{lowX}}" x2="{{highX}}" y1="{{midY}}" y2="{{midY}}"/><line class="ci" x1="{{lowX}}" x2="{{lowX}}" y1="{{capTop}}" y2="{{capBottom}}"/><line class="ci" x1="{{highX}}" x2="{{highX}}" y1="{{capTop}}" y2="{{capBottom}}"/>{{/hasInterval}}
-  <text x="{{textX}}" y="{{textY}}">{{text}}</text>
+  <text x="{{textX}}" y="{{textY}}">{{shortText}}</text>
+  </g>
 {{/rows}}
 </svg>
 </div>
