@@ -93,4 +93,18 @@ struct VetCLITests {
             #expect(check.status == 0, "\(check.stdout)")
         }
     }
+
+    @Test("--baseline: the weights compared layer by layer (a model against itself is the same weights, drawn per layer in the page)",
+          .enabled(if: ModelCache.has(smollm), ModelCache.missing("SmolLM2-135M-Instruct")))
+    func baseline() throws {
+        let model = ModelCache.path(Self.smollm)
+        let run = try CLI.run(["vet", model, "--baseline", model, "--no-probe", "--format", "json", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lineage = try #require(try Self.json(run.stdout)["lineage"] as? [String: Any])
+        #expect(lineage["method"] as? String == "baseline" && lineage["relation"] as? String == "same-weights")
+        #expect((lineage["layers"] as? [[String: Any]])?.count == 30)
+        #expect(Self.notChecked(try Self.json(run.stdout))["behaviour"] == "--no-probe was given")
+        let page = try CLI.run(["vet", model, "--baseline", model, "--no-probe", "--format", "html", "--quiet"])
+        #expect(page.stdout.contains("Relative update per layer") && page.stdout.contains("same-weights"))
+    }
 }
