@@ -107,4 +107,18 @@ struct VetCLITests {
         let page = try CLI.run(["vet", model, "--baseline", model, "--no-probe", "--format", "html", "--quiet"])
         #expect(page.stdout.contains("Relative update per layer") && page.stdout.contains("same-weights"))
     }
+
+    @Test("--endpoint: a folder the engine cannot run is probed on an OpenAI-compatible server (the test's fault server, echoing)")
+    func endpoint() throws {
+        let f = try SigningFixture()
+        defer { f.remove() }
+        let server = try FaultServer()
+        defer { server.stop() }
+        let run = try CLI.run(["vet", f.model, "--endpoint", server.url, "--model", "ok", "--family", "over_refusal", "--format", "json", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try Self.json(run.stdout)
+        let behaviour = try #require(report["behaviour"] as? [String: Any], "\(Self.notChecked(report))")
+        #expect((behaviour["backend"] as? String)?.hasPrefix("endpoint") == true, "\(behaviour)")
+        #expect((behaviour["families"] as? [[String: Any]])?.first?["label"] as? String == "Over-refusal")
+    }
 }
