@@ -11,6 +11,7 @@ public struct ModelVetCommand: ParsableCommand {
         anything that would run code, touch files or the network when a framework loads them.
 
         Start with:
+          modelvet vet ./my-model/ --html r.html   scan, provenance, lineage and behaviour, one verdict
           modelvet scan ./my-model/            scan a file or a whole model folder
           modelvet rules                       list every rule
           modelvet rules explain ID            what a rule means and what to do
@@ -24,6 +25,9 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet lineage M --against builtin which known family do M's embeddings come from?
           modelvet fingerprint M               M's fingerprint, for lineage --against
           modelvet hash PATH                   SHA-256 manifest of a model's files (model signing's)
+          modelvet sign PATH --key K.pem       sign it as OpenSSF model signing does
+          modelvet verify PATH --signature S --public-key P.pem   check it against a signature
+          modelvet bom PATH                    CycloneDX 1.6 bill of materials (licence, openness, findings)
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,

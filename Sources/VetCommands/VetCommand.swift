@@ -214,7 +214,11 @@ struct VetCommand: ParsableCommand {
                 return nil
             }
         }
-        var arguments = endpoint.endpoint == nil ? [path] : ["--endpoint", endpoint.endpoint ?? "", "--model", endpoint.model ?? ""]
+        var arguments = [path]
+        if let url = endpoint.endpoint {
+            arguments = ["--endpoint", url, "--concurrency", "\(endpoint.concurrency)", "--timeout", "\(endpoint.timeout)", "--retries", "\(endpoint.retries)"]
+            if let model = endpoint.model { arguments += ["--model", model] }
+        }
         if suite == .quick { arguments.append("--quick") }
         for f in family { arguments += ["--family", f] }
         if let baseline { arguments += ["--baseline", baseline] }
