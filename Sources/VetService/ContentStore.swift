@@ -1,0 +1,67 @@
+import Crypto
+import Foundation
+
+/// SHA-256 in hex, for cache keys.
+public enum ServiceDigest {
+    public static func sha256Hex(_ text: String) -> String { hex(SHA256.hash(data: Data(text.utf8))) }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { digest.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// Uploads stored by content: `objects/ab/cdef…` under the data folder, named by their SHA-256, so the
+/// same bytes submitted twice are stored once. A file is written under a temporary name and renamed
+/// into place only once complete and hashed, so a reader never sees a partial object; the submitter's
+/// file name is never used as a path.
+public struct ContentStore: Sendable {
+    public let root: String
+
+    public init(root: String) throws {
+        self.root = root
+        do { try FileManager.default.createDirectory(atPath: root + "/objects", withIntermediateDirectories: true) } catch {
+            throw JobStoreError("the data folder \(root) cannot be created: \(error.localizedDescription)")
+        }
+    }
+
+    /// Where the object with `digest` lives.
+    public func path(_ digest: String) -> String { "\(root)/objects/\(digest.prefix(2))/\(digest.dropFirst(2))" }
+
+    /// Stores the bytes `chunks` yields, refusing more than `limit` bytes; returns the digest and path.
+    public func store(limit: Int, _ chunks: () throws -> Data?) throws -> (digest: String, path: String, size: Int) {
+        let temporary = "\(root)/objects/.upload-\(UUID().uuidString)"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw JobStoreError("cannot write under \(root)/objects")
+        }
+        var hasher = SHA256()
+        var size = 0
+        do {
+            defer { try? handle.close() }  // closing after a write error: the write's error is the one reported
+            while let chunk = try chunks() {
+                size += chunk.count
+                guard size <= limit else { throw ContentStoreError.tooLarge(limit) }
+                hasher.update(data: chunk)
+                try handle.write(contentsOf: chunk)
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)  // the partial upload is discarded; the original error is thrown
+            throw error
+        }
+        let digest = ServiceDigest.hex(hasher.finalize())
+        let destination = path(digest)
+        do {
+            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if FileManager.default.fileExists(atPath: destination) {
+                try FileManager.default.removeItem(atPath: temporary)
+            } else {
+                try FileManager.default.moveItem(atPath: temporary, toPath: destination)
+            }
+        } catch {
+            throw JobStoreError("cannot store the upload: \(error.localizedDescription)")
+        }
+        return (digest, destination, size)
+    }
+}
+
+public enum ContentStoreError: Error, Equatable {
+    /// The upload passed the size limit (HTTP 413).
+    case tooLarge(Int)
+}
