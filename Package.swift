@@ -82,7 +82,7 @@ let package = Package(
             "VetCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "VetCommands", dependencies: [
-            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance",
+            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance", "VetService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures", "VetRules", "VetCore"]),
         .testTarget(name: "VetCommandsTests", dependencies: [
-            "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore",
+            "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore", "VetService",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .testTarget(name: "VetLineageTests", dependencies: ["VetLineage", "VetFixtures", "VetTestSupport", "VetBytes", "VetCore", "VetGGUF"],

@@ -99,6 +99,29 @@ struct VetCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try makeReport()
+        let scan = report.scan, context = report.context
+        let rendered: String
+        do {
+            switch format {
+            case .text: rendered = VetTextWriter.render(report, color: output == nil && Terminal.isInteractive(1))
+            case .json: rendered = try report.json()
+            case .sarif: rendered = ReportFormat.sarif.render(scan, context: context)
+            case .html: rendered = try HTMLReportWriter.render(report)
+            }
+        } catch {
+            Terminal.error("the report could not be rendered: \(error)")
+            throw ExitCode(2)
+        }
+        try Terminal.emit(rendered, to: output)
+        if let html { try Terminal.emit(try HTMLReportWriter.render(report), to: html) }
+        if !scan.failures.isEmpty { throw ExitCode(2) }
+        if scan.hasFindings(atOrAbove: failOn) || report.provenance?.signature?.status == "failed" { throw ExitCode(1) }
+    }
+
+    /// Runs the four checks and returns the report (the service's workers call this too); a path,
+    /// key or signature that cannot be read is printed and thrown as exit code 2.
+    func makeReport() throws -> VetReport {
         guard FileManager.default.fileExists(atPath: path) else {
             Terminal.error("\(path): no such file or folder")
             throw ExitCode(2)
@@ -141,27 +164,11 @@ struct VetCommand: ParsableCommand {
         // 4. Behaviour.
         let behaviour = probe(scan, &skipped)
 
-        let report = VetReport(command: ["modelvet"] + CommandLine.arguments.dropFirst(), model: path,
-                               verdict: VetVerdict.make(scan: scan, provenance: provenance, lineage: lineage, behaviour: behaviour,
-                                                        failOn: failOn, baseline: baseline),
-                               scan: scan, provenance: provenance, lineage: lineage, behaviour: behaviour, notChecked: skipped,
-                               context: context)
-        let rendered: String
-        do {
-            switch format {
-            case .text: rendered = VetTextWriter.render(report, color: output == nil && Terminal.isInteractive(1))
-            case .json: rendered = try report.json()
-            case .sarif: rendered = ReportFormat.sarif.render(scan, context: context)
-            case .html: rendered = try HTMLReportWriter.render(report)
-            }
-        } catch {
-            Terminal.error("the report could not be rendered: \(error)")
-            throw ExitCode(2)
-        }
-        try Terminal.emit(rendered, to: output)
-        if let html { try Terminal.emit(try HTMLReportWriter.render(report), to: html) }
-        if !scan.failures.isEmpty { throw ExitCode(2) }
-        if scan.hasFindings(atOrAbove: failOn) || provenance.signature?.status == "failed" { throw ExitCode(1) }
+        return VetReport(command: ["modelvet"] + CommandLine.arguments.dropFirst(), model: path,
+                         verdict: VetVerdict.make(scan: scan, provenance: provenance, lineage: lineage, behaviour: behaviour,
+                                                  failOn: failOn, baseline: baseline),
+                         scan: scan, provenance: provenance, lineage: lineage, behaviour: behaviour, notChecked: skipped,
+                         context: context)
     }
 
     func verifySignature(_ signature: String, hashing: HashingOptions) throws -> VetReport.Signature {

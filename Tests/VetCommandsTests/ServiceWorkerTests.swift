@@ -1,0 +1,42 @@
+import Crypto
+import Foundation
+import Testing
+import VetFixtures
+import VetService
+@testable import VetCommands
+
+/// Workers taking jobs from the store and vetting them as `modelvet vet` does.
+@Suite("service workers")
+struct ServiceWorkerTests {
+    @Test("two workers drain a queue of benign and malicious files: each job done once, with the verdict vet gives it and its three reports")
+    func drain() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-workers-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
+        let store = try SQLiteJobStore(path: dir + "/service.sqlite")
+        var expected: [String: Bool] = [:]
+        for i in 0..<12 {
+            let malicious = i % 3 == 0
+            let bytes = malicious ? PickleAssembler.callPickle("os", "system", ["echo modelvet-test \(i)"]) : PickleAssembler.benignPickle() + [UInt8(i)]
+            let path = dir + "/model-\(i).pkl"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let digest = SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+            let job = try store.submit(.init(input: path, name: "model-\(i).pkl", contentDigest: digest), now: Date())
+            expected[job.id] = malicious
+        }
+        let bad = try store.submit(.init(input: dir + "/absent.pkl", name: "absent", contentDigest: "absent", maxAttempts: 1), now: Date())
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let worker = ServiceWorker(store: store, name: "w\(i)", lease: 30)
+            while (try? worker.runOne()) == true {}  // a store error ends this test worker; the checks below catch what it left undone
+        }
+        for (id, malicious) in expected {
+            let job = try #require(try store.job(id: id))
+            #expect(job.status == .done && job.attempts == 1, "\(job)")
+            #expect(job.verdict?.hasPrefix("Do not load") == malicious, "\(job.verdict ?? "")")
+            let reports = try #require(try store.reports(contentKey: job.contentKey))
+            #expect(reports.json.contains("modelvet-vet/1") && reports.html.hasPrefix("<!DOCTYPE html>") && reports.sarif.contains("2.1.0"))
+        }
+        let failed = try #require(try store.job(id: bad.id))
+        #expect(failed.status == .failed && failed.error?.contains("absent.pkl") == true, "\(failed)")
+    }
+}
