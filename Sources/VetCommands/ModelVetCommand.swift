@@ -35,7 +35,8 @@ public struct ModelVetCommand: ParsableCommand {
         subcommands: [VetCommand.self, ScanCommand.self, RulesCommand.self, GenerateCommand.self, ChatCommand.self, ScoreCommand.self,
                       ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
                       LineageCommand.self, FingerprintCommand.self, HashCommand.self,
-                      SignCommand.self, VerifyCommand.self, BomCommand.self],
+                      SignCommand.self, VerifyCommand.self, BomCommand.self,
+                      WorkerCommand.self, TokenCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

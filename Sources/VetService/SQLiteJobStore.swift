@@ -55,6 +55,17 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2-tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE tokens (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
+                    secret_sha256 TEXT NOT NULL UNIQUE,
+                    created DOUBLE NOT NULL,
+                    revoked DOUBLE
+                );
+                """)
+        }
         return migrator
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import VetFixtures
 import VetService
+import VetTestSupport
 @testable import VetCommands
 
 /// Workers taking jobs from the store and vetting them as `modelvet vet` does.
@@ -38,5 +39,42 @@ struct ServiceWorkerTests {
         }
         let failed = try #require(try store.job(id: bad.id))
         #expect(failed.status == .failed && failed.error?.contains("absent.pkl") == true, "\(failed)")
+    }
+}
+
+/// `modelvet token` and `modelvet worker` through the binary.
+@Suite("modelvet worker / token")
+struct ServiceCLITests {
+    @Test("token create prints a working secret; worker --once drains the queue; SIGTERM stops a waiting worker cleanly; postgres is refused by name")
+    func commands() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-servicecli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
+        let database = "sqlite:" + dir + "/service.sqlite"
+        let created = try CLI.run(["token", "create", "--role", "admin", "--database", database])
+        #expect(created.status == 0 && created.stderr.contains("created admin token"))
+        let store = try SQLiteJobStore(path: dir + "/service.sqlite")
+        #expect(try store.token(secret: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))?.role == .admin)
+        #expect(try CLI.run(["token", "create", "--role", "root", "--database", database]).status == 2)
+        #expect(try CLI.run(["token", "revoke", "nope", "--database", database]).status == 1)
+
+        try Data(PickleAssembler.callPickle("os", "system", ["echo modelvet-test"])).write(to: URL(fileURLWithPath: dir + "/bad.pkl"))
+        let job = try store.submit(.init(input: dir + "/bad.pkl", name: "bad.pkl", contentDigest: "bad"), now: Date())
+        let once = try CLI.run(["worker", "--database", database, "--once"])
+        #expect(once.status == 0, "\(once.stderr)")
+        #expect(try store.job(id: job.id)?.verdict?.hasPrefix("Do not load") == true)
+
+        let postgres = try CLI.run(["worker", "--database", "postgres://localhost/modelvet", "--once"])
+        #expect(postgres.status == 2 && postgres.stderr.contains("only sqlite:PATH"))
+
+        // A worker waiting on an empty queue stops on SIGTERM and exits 0.
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["worker", "--database", database, "--poll", "0.2"]
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 }

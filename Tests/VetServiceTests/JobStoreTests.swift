@@ -121,7 +121,7 @@ struct JobStoreTests {
         let reopened = try SQLiteJobStore(path: dir + "/service.sqlite")
         #expect(try reopened.job(id: job.id)?.id == job.id)
         let applied = try reopened.pool.read { db in try SQLiteJobStore.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["1-jobs-and-results"])
+        #expect(applied == ["1-jobs-and-results", "2-tokens"])
         #expect(throws: JobStoreError.self) { try SQLiteJobStore(path: dir + "/missing-folder/x.sqlite") }
     }
 
@@ -142,5 +142,26 @@ struct JobStoreTests {
         #expect(throws: ContentStoreError.tooLarge(8)) { try objects.store(limit: 8, chunks(["hello ", "world"])) }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/objects").filter { $0.hasPrefix(".upload-") }
         #expect(leftovers.isEmpty)
+    }
+}
+
+@Suite("API tokens")
+struct TokenTests {
+    @Test("a token's secret is shown once and stored only as its SHA-256; lookups find live tokens only; roles order")
+    func tokens() throws {
+        let (store, dir) = try JobStoreTests.store()
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
+        let (token, secret) = try store.createToken(role: .reviewer, now: JobStoreTests.t0)
+        #expect(secret.hasPrefix("mvt_") && secret.count == 68)
+        #expect(try store.token(secret: secret) == token)
+        #expect(try store.token(secret: secret + "x") == nil)
+        let stored = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT secret_sha256 FROM tokens") }
+        #expect(stored == [ServiceDigest.sha256Hex(secret)] && !stored[0].contains(secret))
+        #expect(try store.revokeToken(id: token.id, now: JobStoreTests.t0))
+        #expect(try store.token(secret: secret) == nil)
+        #expect(try !store.revokeToken(id: token.id, now: JobStoreTests.t0))
+        #expect(Role.submitter < .reviewer && Role.reviewer < .admin)
+        let applied = try store.pool.read { db in try SQLiteJobStore.migrator.appliedIdentifiers(db) }
+        #expect(applied == ["1-jobs-and-results", "2-tokens"])
     }
 }
