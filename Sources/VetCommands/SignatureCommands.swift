@@ -141,15 +141,7 @@ struct VerifyCommand: ParsableCommand {
             Terminal.error("\(path): no such file or folder")
             throw ExitCode(2)
         }
-        let report: SignatureFiles.Verification
-        do {
-            let trust = try SignatureFiles.trust(publicKey: publicKey, certificateChain: certificateChain)
-            report = try SignatureFiles.check(path, signature: signature, trust: trust, hashing: hashing)
-        } catch let error as SignatureError {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        try finish(report)
+        try finish(try SignatureFiles.verify(path, signature: signature, publicKey: publicKey, certificateChain: certificateChain, hashing: hashing))
     }
 
     func finish(_ report: SignatureFiles.Verification) throws {
@@ -163,6 +155,19 @@ struct VerifyCommand: ParsableCommand {
 
 /// The signature file's place relative to the model, the check `verify` and `vet` share, and the summaries.
 enum SignatureFiles {
+    /// `check` with the trust `--public-key` or `--certificate-chain` names, for `verify` and `vet`: a key,
+    /// certificate or signature file that cannot be read is printed and thrown as exit code 2.
+    static func verify(_ path: String, signature: String, publicKey: String?, certificateChain: [String], hashing: HashingOptions,
+                       hashed: ModelManifest? = nil) throws -> Verification {
+        do {
+            return try check(path, signature: signature, trust: try trust(publicKey: publicKey, certificateChain: certificateChain),
+                             hashing: hashing, hashed: hashed)
+        } catch let error as SignatureError {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+    }
+
     /// The trust `--public-key` or `--certificate-chain` names.
     static func trust(publicKey: String?, certificateChain: [String]) throws -> ModelSignature.Trust {
         if let publicKey { return .key(try VerificationKey.load(publicKey)) }
@@ -171,7 +176,10 @@ enum SignatureFiles {
 
     /// Checks the model at `path` against the bundle at `signature`. A bundle or folder that fails is a
     /// report with `verified` false and the reason; only a signature file that cannot be read throws.
-    static func check(_ path: String, signature: String, trust: ModelSignature.Trust, hashing: HashingOptions) throws(SignatureError) -> Verification {
+    /// - Parameter hashed: the `files` manifest of `path` already made with `hashing`'s ignore rules, when
+    ///   the caller has one (`vet`): a `files` signature is then checked against it instead of hashing again.
+    static func check(_ path: String, signature: String, trust: ModelSignature.Trust, hashing: HashingOptions,
+                      hashed: ModelManifest? = nil) throws(SignatureError) -> Verification {
         var report = Verification(model: path, signature: signature)
         let signed: ModelSignature.Signed
         do {
@@ -193,14 +201,18 @@ enum SignatureFiles {
         let progress = ProbeProgress(enabled: !hashing.quiet && Terminal.isInteractive(2), label: "verify")
         defer { progress.finish() }
         do {
-            let actual = try ModelHasher.manifest(path, ignore: hashing.ignore + own + signed.ignorePaths, ignoreGit: !hashing.includeGit,
-                                                  threads: hashing.threads, shardSize: signed.shardSize) { done, total in
-                progress.update(done >> 20, max(1, total >> 20), "MiB")
-            }
+            let reusable = signed.shardSize == nil ? hashed : nil
+            let actual = try reusable?.leavingOut(own + signed.ignorePaths)
+                ?? ModelHasher.manifest(path, ignore: hashing.ignore + own + signed.ignorePaths, ignoreGit: !hashing.includeGit,
+                                        threads: hashing.threads, shardSize: signed.shardSize) { done, total in
+                    progress.update(done >> 20, max(1, total >> 20), "MiB")
+                }
             report.differences = ModelSignature.compare(signed, actual)
             if !signed.ignorePaths.isEmpty {
                 let listed = Set(actual.resources.map(\.name))
-                report.notCovered = try ModelHasher.names(path, ignore: hashing.ignore + own, ignoreGit: !hashing.includeGit).filter { !listed.contains($0) }
+                let present = try reusable.map { $0.leavingOut(own).resources.map(\.name) }
+                    ?? ModelHasher.names(path, ignore: hashing.ignore + own, ignoreGit: !hashing.includeGit)
+                report.notCovered = present.filter { !listed.contains($0) }
             }
         } catch {
             report.error = "\(error)"

@@ -142,18 +142,21 @@ struct VetCommand: ParsableCommand {
         scan.provenance = [summary]
         let hashing = try HashingOptions.with(quiet: quiet, threads: threads)
         var provenance = VetReport.Provenance(rootDigest: nil, files: nil, bytes: nil, signature: nil, summary: summary)
+        var manifest: ModelManifest?
         do {
             let bar = ProbeProgress(enabled: !quiet && Terminal.isInteractive(2), label: "hash")
             defer { bar.finish() }
-            let manifest = try ModelHasher.manifest(path, threads: threads) { done, total in bar.update(done >> 20, max(1, total >> 20), "MiB") }
-            provenance.rootDigest = manifest.rootDigest
-            provenance.files = manifest.resources.count
-            provenance.bytes = manifest.totalBytes
+            // The same rules as `hashing` (git's files left out, nothing else), so the signature check reuses it.
+            let hashed = try ModelHasher.manifest(path, threads: threads) { done, total in bar.update(done >> 20, max(1, total >> 20), "MiB") }
+            manifest = hashed
+            provenance.rootDigest = hashed.rootDigest
+            provenance.files = hashed.resources.count
+            provenance.bytes = hashed.totalBytes
         } catch {
             skipped.append(.init(what: "file hashes", why: "\(error)"))
         }
         if let signature {
-            provenance.signature = try verifySignature(signature, hashing: hashing)
+            provenance.signature = try verifySignature(signature, hashing: hashing, hashed: manifest)
         } else {
             skipped.append(.init(what: "signature", why: "no --signature was given"))
         }
@@ -171,15 +174,9 @@ struct VetCommand: ParsableCommand {
                          context: context)
     }
 
-    func verifySignature(_ signature: String, hashing: HashingOptions) throws -> VetReport.Signature {
-        let check: SignatureFiles.Verification
-        do {
-            let trust = try SignatureFiles.trust(publicKey: publicKey, certificateChain: certificateChain)
-            check = try SignatureFiles.check(path, signature: signature, trust: trust, hashing: hashing)
-        } catch let error as SignatureError {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
+    func verifySignature(_ signature: String, hashing: HashingOptions, hashed: ModelManifest?) throws -> VetReport.Signature {
+        let check = try SignatureFiles.verify(path, signature: signature, publicKey: publicKey, certificateChain: certificateChain,
+                                              hashing: hashing, hashed: hashed)
         var detail = check.differences.map { "\($0.kind.rawValue): \($0.name)" }
         if let error = check.error { detail.insert(error, at: 0) }
         if !check.notCovered.isEmpty { detail.append("not covered by the signature: " + check.notCovered.joined(separator: ", ")) }

@@ -129,6 +129,11 @@ public enum ModelHasher {
         return s
     }
 
+    /// Whether `name` is an ignored path or lies below one (a folder leaves out everything below it).
+    static func isIgnored(_ name: String, by ignored: Set<String>) -> Bool {
+        ignored.contains { name == $0 || name.hasPrefix($0 + "/") }
+    }
+
     /// Every regular file under `root`, by relative path; a link or special file anywhere is an error.
     static func walk(_ root: URL, ignored: Set<String>) throws -> [(name: String, path: String, size: Int)] {
         var out: [(String, String, Int)] = []
@@ -140,7 +145,7 @@ public enum ModelHasher {
             }
             for name in names.sorted() {
                 let child = relative.isEmpty ? name : relative + "/" + name
-                if ignored.contains(where: { child == $0 || child.hasPrefix($0 + "/") }) { continue }
+                if isIgnored(child, by: ignored) { continue }
                 switch try kind(root.path + "/" + child) {
                 case .file(let size): out.append((child, root.path + "/" + child, size))
                 case .directory: try visit(child)

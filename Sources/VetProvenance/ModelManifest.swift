@@ -109,6 +109,14 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// This `files` manifest without the files `paths` name (relative to the folder; a folder leaves out
+    /// everything below it), as hashing with those paths ignored would have made it, without reading a file.
+    public func leavingOut(_ paths: [String]) -> ModelManifest {
+        let ignored = Set(paths.map(ModelHasher.normalised))
+        return ModelManifest(modelName: modelName, ignorePaths: serialization.ignorePaths + ignored.filter { !serialization.ignorePaths.contains($0) },
+                             resources: resources.filter { !ModelHasher.isIgnored($0.name, by: ignored) })
+    }
+
     public var totalBytes: Int { resources.reduce(0) { $0 + $1.size } }
 
     public func json() throws -> String {

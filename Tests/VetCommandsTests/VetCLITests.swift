@@ -51,6 +51,19 @@ struct VetCLITests {
         let ok = try Self.json(try CLI.run(["vet", f.model, "--signature", f.dir + "/model.sig", "--public-key", f.dir + "/pub.pem",
                                              "--format", "json", "--quiet"]).stdout)
         #expect(((ok["provenance"] as? [String: Any])?["signature"] as? [String: Any])?["status"] as? String == "verified")
+        // Files the signer left out are listed as not covered, by verify (which hashes) and by vet (which
+        // reuses its own manifest) alike.
+        #expect(try CLI.run(["sign", f.model, "--key", f.dir + "/key.pem", "--ignore", "docs", "--output", f.model + "/partial.sig"]).status == 0)
+        let verified = try Self.json(try CLI.run(["verify", f.model, "--signature", f.model + "/partial.sig", "--public-key", f.dir + "/pub.pem",
+                                                  "--format", "json", "--quiet"]).stdout)
+        #expect(verified["verified"] as? Bool == true && verified["not_covered"] as? [String] == ["docs/README.md"], "\(verified)")
+        let vetted = try Self.json(try CLI.run(["vet", f.model, "--signature", f.model + "/partial.sig", "--public-key", f.dir + "/pub.pem",
+                                                "--format", "json", "--quiet"]).stdout)
+        let signature = (vetted["provenance"] as? [String: Any])?["signature"] as? [String: Any]
+        #expect(signature?["status"] as? String == "verified")
+        #expect(signature?["detail"] as? [String] == ["not covered by the signature: docs/README.md"], "\(signature ?? [:])")
+        try FileManager.default.removeItem(atPath: f.model + "/partial.sig")
+
         try f.write("changed", "config.json")
         let bad = try CLI.run(["vet", f.model, "--signature", f.dir + "/model.sig", "--public-key", f.dir + "/pub.pem"])
         #expect(bad.status == 1 && bad.stdout.contains("Signature FAILED") && bad.stdout.contains("changed: config.json"), "\(bad.stdout)")

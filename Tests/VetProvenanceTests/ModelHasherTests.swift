@@ -75,6 +75,17 @@ struct ModelHasherTests {
         #expect(manifest.text.hasPrefix(try Self.sha256sum(root + "/model.gguf") + "  ."))
     }
 
+    @Test("leaving paths out of a manifest gives the manifest hashed with them ignored, root digest included")
+    func leavingOut() throws {
+        let root = try Self.folder(["a.txt": [1], "sub/b": [2], "sub/c/d": [3], "subway": [4], "model.sig": [5]])
+        defer { try? FileManager.default.removeItem(atPath: root) }  // clean-up of a temporary fixture
+        let whole = try ModelHasher.manifest(root)
+        for paths in [["sub"], ["./sub/", "model.sig"], ["sub/c", "a.txt"], []] {
+            #expect(whole.leavingOut(paths) == (try ModelHasher.manifest(root, ignore: paths)), "\(paths)")
+        }
+        #expect(whole.leavingOut(["sub"]).resources.map(\.name) == ["a.txt", "model.sig", "subway"])
+    }
+
     @Test("shards: each file in parts named path:start:end, ordered by path then offset, empty files absent, any thread count")
     func shards() throws {
         let big = (0..<2500).map { UInt8(truncatingIfNeeded: $0 &* 7) }
