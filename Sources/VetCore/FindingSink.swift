@@ -22,7 +22,7 @@ public enum Evidence {
     /// Longest evidence string kept in a finding.
     public static let maxLength = 400
 
-    /// Escapes control characters and truncates to `maxLength` characters.
+    /// Escapes control and bidirectional-formatting characters and truncates to `maxLength` characters.
     /// - Parameters:
     ///   - keepNewlines: keep line breaks (for multi-line evidence whose parts were already escaped).
     public static func clip(_ text: String, maxLength: Int = Evidence.maxLength, keepNewlines: Bool = false) -> String {
@@ -40,6 +40,7 @@ public enum Evidence {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+                || scalar.value == 0x200E || scalar.value == 0x200F
                 || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value):
                 out += "\\u{" + String(scalar.value, radix: 16) + "}"
             default: out.unicodeScalars.append(scalar)

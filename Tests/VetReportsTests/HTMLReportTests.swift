@@ -67,6 +67,15 @@ struct HTMLReportTests {
         #expect(html.components(separatedBy: "<style>").count == 2)
     }
 
+    @Test("the text report escapes control and bidirectional characters a model or file brings, newlines kept")
+    func textEscaping() {
+        var report = Self.report()
+        report.verdict.answers = [.init(question: "Safe to load?", answer: "a\u{1B}[2Jb\u{202E}c\u{200F}d\ne", level: .danger)]
+        let text = VetTextWriter.render(report, color: false)
+        #expect(text.contains("a\\u{1b}[2Jb\\u{202e}c\\u{200f}d\ne"), "\(text.prefix(400))")
+        #expect(!text.contains("\u{1B}") && !text.contains("\u{202E}") && !text.contains("\u{200F}"))
+    }
+
     @Test("a scan-only page (modelvet scan --format html) uses the same template")
     func scanPage() throws {
         let report = Self.report()
