@@ -33,6 +33,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -77,12 +84,21 @@ let package = Package(
             "VetBytes", "VetCore", "VetGGUF", "VetSafeTensors", "VetText", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
-        // The vetting service (issue 14): the job queue and result cache, content-addressed uploads.
+        // The vetting service (issue 14): the job queue and result cache (SQLite or PostgreSQL), content-addressed uploads, tokens.
         .target(name: "VetService", dependencies: [
             "VetCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+        // Its HTTP side: the API, the web UI, limits and metrics (Hummingbird).
+        .target(name: "VetServer", dependencies: [
+            "VetService", "VetCore", "VetReports", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "VetCommands", dependencies: [
-            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance", "VetService",
+            "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance", "VetService", "VetServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
@@ -97,7 +113,8 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures", "VetRules", "VetCore"]),
         .testTarget(name: "VetCommandsTests", dependencies: [
-            "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore", "VetService",
+            "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore", "VetService", "VetServer",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .testTarget(name: "VetLineageTests", dependencies: ["VetLineage", "VetFixtures", "VetTestSupport", "VetBytes", "VetCore", "VetGGUF"],
@@ -106,7 +123,7 @@ let package = Package(
         .testTarget(name: "VetProvenanceTests", dependencies: [
             "VetProvenance", "VetTestSupport", "VetCore", "VetFixtures", "VetGGUF", "VetText", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),
-        .testTarget(name: "VetServiceTests", dependencies: ["VetService", "VetTestSupport"]),
+        .testTarget(name: "VetServiceTests", dependencies: ["VetService", "VetTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport"], exclude: ["Data", "Support"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetSIMD", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),
     ],

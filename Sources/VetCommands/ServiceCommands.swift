@@ -2,22 +2,34 @@ import ArgumentParser
 import Foundation
 import VetService
 
-/// `--database sqlite:PATH`: the service's store.
+/// `--database sqlite:PATH | postgres://…`: the service's store.
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The service's database: sqlite:PATH (one machine). PostgreSQL is not built yet.", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("""
+        The service's database: sqlite:PATH (one machine; created if missing) or \
+        postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=S&sslmode=disable|prefer|require] (many workers on many machines).
+        """, valueName: "url"))
     var database: String
 
-    func open() throws -> SQLiteJobStore {
-        guard database.hasPrefix("sqlite:") else {
-            let scheme = database.split(separator: ":").first.map(String.init) ?? database
-            Terminal.error("--database \(scheme): only sqlite:PATH is supported so far (the PostgreSQL store of issue 14 is not built yet)")
-            throw ExitCode(2)
-        }
-        do { return try SQLiteJobStore(path: String(database.dropFirst("sqlite:".count))) } catch {
+    /// Opens and migrates the store; a database that cannot be used exits 2 with the reason.
+    func open() async throws -> any JobStore {
+        do { return try await ServiceDatabase.open(database) } catch {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
     }
+}
+
+/// Runs an async command body from a synchronous `run()` (the root command is synchronous), waiting on
+/// this thread, which is not one of Swift's cooperative pool.
+func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var outcome: Result<Void, Error> = .success(())
+    Task.detached {
+        do { try await body() } catch { outcome = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    try outcome.get()
 }
 
 /// `modelvet token create --role ROLE`: a new API token for the service.
@@ -45,10 +57,13 @@ struct TokenCommand: ParsableCommand {
         var role: Role
 
         func run() throws {
-            let store = try database.open()
-            let created = try store.createToken(role: role, now: Date())
-            Terminal.write(created.secret + "\n")
-            Terminal.error("created \(role.rawValue) token \(created.token.id)")
+            try runBlocking { [database, role] in
+                let store = try await database.open()
+                defer { Task { await store.close() } }
+                let created = try await store.createToken(role: role, now: Date())
+                Terminal.write(created.secret + "\n")
+                Terminal.error("created \(role.rawValue) token \(created.token.id)")
+            }
         }
     }
 
@@ -61,9 +76,14 @@ struct TokenCommand: ParsableCommand {
         var id: String
 
         func run() throws {
-            guard try database.open().revokeToken(id: id, now: Date()) else {
-                Terminal.error("no live token has the id \(id)")
-                throw ExitCode(1)
+            try runBlocking { [database, id] in
+                let store = try await database.open()
+                let revoked = try await store.revokeToken(id: id, now: Date())
+                await store.close()
+                guard revoked else {
+                    Terminal.error("no live token has the id \(id)")
+                    throw ExitCode(1)
+                }
             }
         }
     }
@@ -85,6 +105,7 @@ struct WorkerCommand: ParsableCommand {
         Examples:
           modelvet worker --database sqlite:/var/lib/modelvet/service.sqlite
           modelvet worker --database sqlite:service.sqlite --once
+          modelvet worker --database postgres://modelvet:PASSWORD@db.internal:5432/modelvet --concurrency 4
 
         Exit codes: 0 stopped (signal, or --once with an empty queue); 2 the database cannot be opened.
         """)
@@ -100,29 +121,59 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds between looks at an empty queue.")
     var poll: Double = 1
 
+    @Option(name: .long, help: "Seconds a job may run before it is given back as failed (the attempt counts).")
+    var timeout: Double = 3600
+
+    @Option(name: .long, help: "Jobs run at once in this process.")
+    var concurrency: Int = 1
+
     func validate() throws {
         if lease < 3 { throw ValidationError("--lease must be at least 3 seconds (heartbeats come every third of it)") }
         if poll <= 0 { throw ValidationError("--poll must be positive") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
     }
 
     func run() throws {
-        let worker = ServiceWorker(store: try database.open(), lease: lease)
-        let stop = StopSignal()
-        defer { stop.cancel() }
-        while !stop.requested {
-            let ran: Bool
-            do { ran = try worker.runOne() } catch {
-                Terminal.error("\(error)")
-                Thread.sleep(forTimeInterval: poll)
-                continue
-            }
-            if !ran {
-                if once { break }
-                Thread.sleep(forTimeInterval: poll)
+        try runBlocking { [database, lease, timeout, poll, once, concurrency] in
+            let store = try await database.open()
+            let stop = StopSignal()
+            defer { stop.cancel() }
+            let workers = (0..<concurrency).map { _ in ServiceWorker(store: store, lease: lease, timeout: timeout) }
+            await ServiceWorker.drive(workers, poll: poll, once: once, stop: { stop.requested })
+            await store.close()
+        }
+    }
+}
+
+extension ServiceWorker {
+    /// Runs each worker in a loop until `stop` says so (or, with `once`, until the queue is empty), then
+    /// gives back the jobs they hold. Errors of the store are reported and retried after `poll`.
+    static func drive(_ workers: [ServiceWorker], poll: TimeInterval, once: Bool, stop: @escaping @Sendable () -> Bool) async {
+        await withTaskGroup(of: Void.self) { group in
+            for worker in workers {
+                group.addTask {
+                    while !stop() {
+                        let outcome: Outcome
+                        do { outcome = try await worker.runOne() } catch {
+                            Terminal.error("\(worker.name): \(error)")
+                            try? await Task.sleep(nanoseconds: UInt64(poll * 1e9))  // a cancelled sleep only ends the wait early
+                            continue
+                        }
+                        if outcome == .empty {
+                            if once { break }
+                            try? await Task.sleep(nanoseconds: UInt64(poll * 1e9))  // a cancelled sleep only ends the wait early
+                        }
+                    }
+                    do {
+                        let released = try await worker.store.release(worker: worker.name)
+                        if released > 0 { Terminal.error("\(worker.name) gave back \(released) job(s)") }
+                    } catch {
+                        Terminal.error("\(worker.name) could not give back its jobs (they return when their lease runs out): \(error)")
+                    }
+                }
             }
         }
-        let released = try worker.store.release(worker: worker.name)
-        if released > 0 { Terminal.error("gave back \(released) job(s)") }
     }
 }
 

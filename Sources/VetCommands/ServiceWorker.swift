@@ -7,47 +7,89 @@ import VetService
 /// `modelvet vet`, renews its lease while it works, and records the result (or gives the job back with
 /// the reason). Any number of workers, in any number of processes, can share one store.
 final class ServiceWorker: @unchecked Sendable {
-    /// The options a job carries (its `options` JSON).
-    struct Options: Codable, Equatable {
-        var probe: Bool?
-        var baseline: String?
-    }
-
-    let store: JobStore
+    let store: any JobStore
     let name: String
     let lease: TimeInterval
+    /// Seconds a job may take before the worker gives it back as failed (its attempt counts).
+    let timeout: TimeInterval
 
-    init(store: JobStore, name: String = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))", lease: TimeInterval = 60) {
+    init(store: any JobStore, name: String = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
+         lease: TimeInterval = 60, timeout: TimeInterval = 3600) {
         self.store = store
         self.name = name
         self.lease = lease
+        self.timeout = timeout
     }
 
-    /// Claims and runs one job; false when the queue is empty.
-    func runOne(now: () -> Date = Date.init) throws -> Bool {
-        guard let job = try store.claim(worker: name, lease: lease, now: now()) else { return false }
-        let heartbeat = Heartbeat(every: lease / 3) { [store, name, lease] in
-            // A refused heartbeat means another worker took the job over; this one's result will be refused too.
-            _ = try? store.heartbeat(id: job.id, worker: name, lease: lease, now: Date())  // a failed renewal only shortens the lease
+    /// What became of a job this worker ran.
+    enum Outcome: Equatable { case empty, done, failed, lost }
+
+    /// Claims and runs one job; `.empty` when the queue is empty.
+    @discardableResult
+    func runOne(now: @Sendable () -> Date = Date.init) async throws -> Outcome {
+        guard let job = try await store.claim(worker: name, lease: lease, now: now()) else { return .empty }
+        let heartbeat = Task { [store, name, lease] in
+            while !Task.isCancelled {
+                do { try await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9)) } catch { return }
+                // A refused heartbeat means another worker took the job over; this one's result will be refused too.
+                // A failed renewal only shortens the lease, so the error is not fatal here.
+                _ = try? await store.heartbeat(id: job.id, worker: name, lease: lease, now: Date())
+            }
         }
-        defer { heartbeat.stop() }
+        defer { heartbeat.cancel() }
         do {
-            let (verdict, summary, reports) = try Self.vet(job)
-            _ = try store.complete(id: job.id, worker: name, verdict: verdict, summary: summary, reports: reports, now: now())
+            let (verdict, summary, reports) = try await Self.onThread(timeout: timeout) { try Self.vet(job) }
+            return try await store.complete(id: job.id, worker: name, verdict: verdict, summary: summary, reports: reports, now: now()) ? .done : .lost
         } catch {
-            _ = try store.fail(id: job.id, worker: name, reason: "\(error)", now: now())
+            return try await store.fail(id: job.id, worker: name, reason: "\(error)", now: now()) == nil ? .lost : .failed
         }
-        return true
+    }
+
+    /// Runs `body` on a thread of its own (vetting is long and synchronous; it must not hold a thread of
+    /// Swift's cooperative pool, which serves the HTTP API), failing after `timeout` seconds. A vet that
+    /// runs past its timeout cannot be stopped from outside; its thread finishes on its own and its
+    /// result is discarded.
+    static func onThread<T: Sendable>(timeout: TimeInterval, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let once = OnceResume<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            let thread = Thread { once.resume(with: Result { try body() }) }
+            thread.stackSize = 16 << 20
+            thread.start()
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                once.resume(with: .failure(JobStoreError("the job ran past its timeout of \(Int(timeout)) s")))
+            }
+        }
     }
 
     /// Vets the job's input as `modelvet vet` would, quietly, and renders its three reports.
     static func vet(_ job: ScanJob) throws -> (verdict: String, summary: String, reports: JobReports) {
-        let options: Options
-        do { options = try JSONDecoder().decode(Options.self, from: Data(job.options.utf8)) } catch {
-            throw JobStoreError("the job's options are not valid: \(error)")
+        let options = try JobOptions(json: job.options)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: job.input, isDirectory: &isFolder) else {
+            throw JobStoreError("\(job.input): the input no longer exists")
         }
-        guard FileManager.default.fileExists(atPath: job.input) else { throw JobStoreError("\(job.input): the input no longer exists") }
-        var arguments = [job.input, "--quiet"]
+        // An upload is stored under its digest; it is vetted under the name its submitter gave (already made
+        // safe: one path component), through a hard link in a private folder, because formats are told apart
+        // by name as well as by content. The link is removed afterwards; the stored object stays.
+        var input = job.input
+        var staging: String?
+        if !isFolder.boolValue && job.name != (job.input as NSString).lastPathComponent {
+            let folder = NSTemporaryDirectory() + "modelvet-job-\(job.id)"
+            do {
+                try? FileManager.default.removeItem(atPath: folder)  // a leftover of an earlier attempt; createDirectory reports any real problem
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+                input = folder + "/" + SafeName.component(job.name)
+                do { try FileManager.default.linkItem(atPath: job.input, toPath: input) } catch {
+                    try FileManager.default.copyItem(atPath: job.input, toPath: input)  // another file system: a copy
+                }
+            } catch {
+                throw JobStoreError("cannot stage \(job.input) for vetting: \(error.localizedDescription)")
+            }
+            staging = folder
+        }
+        defer { if let staging { try? FileManager.default.removeItem(atPath: staging) } }  // clean-up of the private staging folder
+        var arguments = [input, "--quiet"]
         if options.probe != true { arguments.append("--no-probe") }
         if let baseline = options.baseline { arguments += ["--baseline", baseline] }
         let report: VetReport
@@ -58,23 +100,25 @@ final class ServiceWorker: @unchecked Sendable {
         let severities: [Severity] = [.critical, .high, .medium]
         let bySeverity: String = severities.map { "\(counts[$0] ?? 0) \($0.name)" }.joined(separator: ", ")
         let coverage = report.scan.isComplete ? "" : "; not fully scanned"
-        let summary = "\(report.verdict.level.rawValue): \(report.scan.findings.count) findings (\(bySeverity))\(coverage)"
+        let summary = "\(report.verdict.headline); \(report.scan.findings.count) findings (\(bySeverity))\(coverage)"
         let reports = JobReports(json: try report.json(), sarif: ReportFormat.sarif.render(report.scan, context: report.context),
                                  html: try HTMLReportWriter.render(report))
-        return (report.verdict.headline, summary, reports)
+        return (report.verdict.level.rawValue, summary, reports)
     }
 }
 
-/// Calls `beat` every `interval` seconds on a background queue until stopped.
-final class Heartbeat: @unchecked Sendable {
-    let timer: DispatchSourceTimer
+/// Resumes a continuation once, from whichever of two racers comes first.
+final class OnceResume<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Error>?
 
-    init(every interval: TimeInterval, _ beat: @escaping @Sendable () -> Void) {
-        timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler(handler: beat)
-        timer.resume()
+    func set(_ continuation: CheckedContinuation<T, Error>) { lock.lock(); self.continuation = continuation; lock.unlock() }
+
+    func resume(with result: Result<T, Error>) {
+        lock.lock()
+        let waiting = continuation
+        continuation = nil
+        lock.unlock()
+        waiting?.resume(with: result)
     }
-
-    func stop() { timer.cancel() }
 }

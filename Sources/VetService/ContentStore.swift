@@ -65,3 +65,19 @@ public enum ContentStoreError: Error, Equatable {
     /// The upload passed the size limit (HTTP 413).
     case tooLarge(Int)
 }
+
+/// File names from submitters, made safe to show and to use as one path component: the last component
+/// of what was given, without control or bidirectional-override characters, at most 200 characters,
+/// never empty, `.` or `..`.
+public enum SafeName {
+    public static func component(_ given: String) -> String {
+        let last = given.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let cleaned = String(String.UnicodeScalarView(last.unicodeScalars.filter { scalar in
+            !(scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+              || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator)
+        }))
+        let trimmed = cleaned.trimmingCharacters(in: .whitespaces)
+        let clipped = String(trimmed.prefix(200))
+        return clipped.isEmpty || clipped == "." || clipped == ".." ? "upload" : clipped
+    }
+}

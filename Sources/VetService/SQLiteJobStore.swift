@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// The job store in one SQLite file (GRDB, write-ahead log), for a single service process and its
-/// embedded workers. Writes are serialised by SQLite, so a claim — find the oldest claimable job and
+/// embedded workers, or workers on the same machine. Writes are serialised by SQLite, so a claim — find the oldest claimable job and
 /// lease it — is atomic without further locking.
 public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     let pool: DatabasePool
@@ -66,10 +66,16 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("3-submitters") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN submitter TEXT;
+                CREATE INDEX jobs_submitter ON jobs (submitter, created);
+                """)
+        }
         return migrator
     }
 
-    static let columns = "id, status, content_key, input, name, options, attempts, max_attempts, created, started, finished, lease_owner, lease_expires, verdict, summary, error"
+    static let columns = ServiceSchema.jobColumns
 
     static func job(_ row: Row) throws -> ScanJob {
         let status: String = row["status"]
@@ -79,36 +85,38 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                        options: row["options"], attempts: row["attempts"], maxAttempts: row["max_attempts"],
                        created: Date(timeIntervalSince1970: row["created"]), started: date("started"), finished: date("finished"),
                        leaseOwner: row["lease_owner"], leaseExpires: date("lease_expires"), verdict: row["verdict"], summary: row["summary"],
-                       error: row["error"])
+                       error: row["error"], submitter: row["submitter"])
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as JobStoreError { throw error } catch {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch let error as JobStoreError { throw error } catch {
             throw JobStoreError("database error: \(error)")
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as JobStoreError { throw error } catch {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch let error as JobStoreError { throw error } catch {
             throw JobStoreError("database error: \(error)")
         }
     }
 
-    public func submit(_ submission: Submission, now: Date) throws -> ScanJob {
+    public func submit(_ submission: Submission, now: Date) async throws -> ScanJob {
         let id = UUID().uuidString.lowercased()
         let key = submission.contentKey
-        return try write { db in
+        return try await write { db in
             if let cached = try Row.fetchOne(db, sql: "SELECT verdict, summary FROM results WHERE content_key = ?", arguments: [key]) {
                 try db.execute(sql: """
-                    INSERT INTO jobs (id, status, content_key, input, name, options, attempts, max_attempts, created, finished, verdict, summary)
-                    VALUES (?, 'done', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+                    INSERT INTO jobs (id, status, content_key, input, name, options, attempts, max_attempts, created, finished, verdict, summary, submitter)
+                    VALUES (?, 'done', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
                     """, arguments: [id, key, submission.input, submission.name, submission.options, submission.maxAttempts,
-                                     now.timeIntervalSince1970, now.timeIntervalSince1970, cached["verdict"] as String, cached["summary"] as String])
+                                     now.timeIntervalSince1970, now.timeIntervalSince1970, cached["verdict"] as String, cached["summary"] as String,
+                                     submission.submitter])
             } else {
                 try db.execute(sql: """
-                    INSERT INTO jobs (id, status, content_key, input, name, options, attempts, max_attempts, created)
-                    VALUES (?, 'queued', ?, ?, ?, ?, 0, ?, ?)
-                    """, arguments: [id, key, submission.input, submission.name, submission.options, submission.maxAttempts, now.timeIntervalSince1970])
+                    INSERT INTO jobs (id, status, content_key, input, name, options, attempts, max_attempts, created, submitter)
+                    VALUES (?, 'queued', ?, ?, ?, ?, 0, ?, ?, ?)
+                    """, arguments: [id, key, submission.input, submission.name, submission.options, submission.maxAttempts,
+                                     now.timeIntervalSince1970, submission.submitter])
             }
             guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM jobs WHERE id = ?", arguments: [id]) else {
                 throw JobStoreError("the job just written is missing")
@@ -117,9 +125,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func claim(worker: String, lease: TimeInterval, now: Date) throws -> ScanJob? {
+    public func claim(worker: String, lease: TimeInterval, now: Date) async throws -> ScanJob? {
         let t = now.timeIntervalSince1970
-        return try write { db in
+        return try await write { db in
             // A job whose every attempt ended with its lease running out is failed, not retried forever.
             try db.execute(sql: """
                 UPDATE jobs SET status = 'failed', finished = ?, lease_owner = NULL, lease_expires = NULL,
@@ -144,17 +152,17 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func heartbeat(id: String, worker: String, lease: TimeInterval, now: Date) throws -> Bool {
-        try write { db in
+    public func heartbeat(id: String, worker: String, lease: TimeInterval, now: Date) async throws -> Bool {
+        try await write { db in
             try db.execute(sql: "UPDATE jobs SET lease_expires = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
                            arguments: [now.timeIntervalSince1970 + lease, id, worker])
             return db.changesCount == 1
         }
     }
 
-    public func complete(id: String, worker: String, verdict: String, summary: String, reports: JobReports, now: Date) throws -> Bool {
+    public func complete(id: String, worker: String, verdict: String, summary: String, reports: JobReports, now: Date) async throws -> Bool {
         let t = now.timeIntervalSince1970
-        return try write { db in
+        return try await write { db in
             try db.execute(sql: """
                 UPDATE jobs SET status = 'done', finished = ?, verdict = ?, summary = ?, error = NULL, lease_owner = NULL, lease_expires = NULL
                 WHERE id = ? AND status = 'running' AND lease_owner = ?
@@ -169,8 +177,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func fail(id: String, worker: String, reason: String, now: Date) throws -> ScanJob? {
-        try write { db in
+    public func fail(id: String, worker: String, reason: String, now: Date) async throws -> ScanJob? {
+        try await write { db in
             try db.execute(sql: """
                 UPDATE jobs SET
                     status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
@@ -183,8 +191,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func release(worker: String) throws -> Int {
-        try write { db in
+    public func release(worker: String) async throws -> Int {
+        try await write { db in
             try db.execute(sql: """
                 UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), lease_owner = NULL, lease_expires = NULL, started = NULL
                 WHERE status = 'running' AND lease_owner = ?
@@ -193,35 +201,58 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func job(id: String) throws -> ScanJob? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM jobs WHERE id = ?", arguments: [id]).map(Self.job) }
+    public func job(id: String) async throws -> ScanJob? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM jobs WHERE id = ?", arguments: [id]).map(Self.job) }
     }
 
-    public func list(status: ScanJob.Status?, limit: Int, offset: Int) throws -> [ScanJob] {
-        try read { db in
-            let rows: [Row]
-            if let status {
-                rows = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM jobs WHERE status = ? ORDER BY created DESC, id LIMIT ? OFFSET ?",
-                                        arguments: [status.rawValue, limit, offset])
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM jobs ORDER BY created DESC, id LIMIT ? OFFSET ?", arguments: [limit, offset])
-            }
+    public func list(_ query: JobQuery) async throws -> [ScanJob] {
+        try await read { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let status = query.status { conditions.append("status = ?"); arguments.append(status.rawValue) }
+            if let verdict = query.verdict { conditions.append("verdict = ?"); arguments.append(verdict) }
+            if let submitter = query.submitter { conditions.append("submitter = ?"); arguments.append(submitter) }
+            if let name = query.name { conditions.append("instr(name, ?) > 0"); arguments.append(name) }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [query.limit, query.offset]
+            let rows = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM jobs \(filter) ORDER BY created DESC, id LIMIT ? OFFSET ?",
+                                        arguments: StatementArguments(arguments))
             return try rows.map(Self.job)
         }
     }
 
-    public func delete(id: String) throws -> Bool {
-        try write { db in
+    public func delete(id: String) async throws -> Bool {
+        try await write { db in
             try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
             return db.changesCount == 1
         }
     }
 
-    public func reports(contentKey: String) throws -> JobReports? {
-        try read { db in
+    public func reports(contentKey: String) async throws -> JobReports? {
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT report_json, report_sarif, report_html FROM results WHERE content_key = ?", arguments: [contentKey]).map {
                 JobReports(json: $0["report_json"], sarif: $0["report_sarif"], html: $0["report_html"])
             }
         }
+    }
+
+    public func counts() async throws -> [ScanJob.Status: Int] {
+        try await read { db in
+            var counts: [ScanJob.Status: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+                if let status = ScanJob.Status(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func appliedMigrations() async throws -> [String] {
+        // GRDB records applied migrations as a set; the schema's own list gives their order.
+        let applied: Set<String> = try await read { db in try Set(Self.migrator.appliedIdentifiers(db)) }
+        return ServiceSchema.migrations.filter(applied.contains) + applied.subtracting(ServiceSchema.migrations).sorted()
+    }
+
+    public func close() async {
+        do { try pool.close() } catch {}  // closing is best effort at shutdown; open statements keep the file consistent (WAL)
     }
 }

@@ -26,6 +26,8 @@ public struct ScanJob: Sendable, Codable, Equatable {
     public var verdict: String?
     public var summary: String?
     public var error: String?
+    /// The id of the token that submitted the job (nil for jobs queued outside the API).
+    public var submitter: String?
 }
 
 /// What a submitter asks for.
@@ -36,9 +38,12 @@ public struct Submission: Sendable {
     public var contentDigest: String
     public var options: String
     public var maxAttempts: Int
+    /// The id of the submitting token.
+    public var submitter: String?
 
-    public init(input: String, name: String, contentDigest: String, options: String = "{}", maxAttempts: Int = 3) {
+    public init(input: String, name: String, contentDigest: String, options: String = "{}", maxAttempts: Int = 3, submitter: String? = nil) {
         self.input = input; self.name = name; self.contentDigest = contentDigest; self.options = options; self.maxAttempts = maxAttempts
+        self.submitter = submitter
     }
 
     /// The cache key: the content and the options together (the same file probed and not probed are two results).
@@ -59,26 +64,88 @@ public struct JobStoreError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// The job queue and result cache. Every method is one transaction, so any number of workers in any
-/// number of processes can share one store: a job is claimed by one worker at a time (its lease), a
-/// lease that is not renewed lets another worker take the job, and a result is recorded once.
+/// Which jobs a listing returns, newest first.
+public struct JobQuery: Sendable, Equatable {
+    public var status: ScanJob.Status?
+    /// The verdict's level (`ok`, `info`, `warning`, `danger`).
+    public var verdict: String?
+    /// Only the jobs this token submitted.
+    public var submitter: String?
+    /// Only the jobs whose name contains this text.
+    public var name: String?
+    public var limit: Int
+    public var offset: Int
+
+    public init(status: ScanJob.Status? = nil, verdict: String? = nil, submitter: String? = nil, name: String? = nil, limit: Int = 50, offset: Int = 0) {
+        self.status = status; self.verdict = verdict; self.submitter = submitter; self.name = name; self.limit = limit; self.offset = offset
+    }
+}
+
+/// The job queue, the result cache and the API tokens. Every method is one transaction, so any number
+/// of workers in any number of processes can share one store: a job is claimed by one worker at a time
+/// (its lease), a lease that is not renewed lets another worker take the job, and a result is recorded
+/// once. Two implementations: SQLite (one machine) and PostgreSQL (many).
 public protocol JobStore: Sendable {
     /// Queues a job, unless the same content and options already have a result: then the new job is
     /// recorded as done at once with that result's verdict.
-    func submit(_ submission: Submission, now: Date) throws -> ScanJob
+    func submit(_ submission: Submission, now: Date) async throws -> ScanJob
     /// Takes the oldest queued job, or a running one whose lease has expired, for `worker` until
-    /// `now + lease`; nil when there is none.
-    func claim(worker: String, lease: TimeInterval, now: Date) throws -> ScanJob?
+    /// `now + lease`; nil when there is none. A running job whose lease expired on its last attempt is failed instead.
+    func claim(worker: String, lease: TimeInterval, now: Date) async throws -> ScanJob?
     /// Extends the lease; false when the worker no longer holds the job (its lease expired and another took it).
-    func heartbeat(id: String, worker: String, lease: TimeInterval, now: Date) throws -> Bool
+    func heartbeat(id: String, worker: String, lease: TimeInterval, now: Date) async throws -> Bool
     /// Records the result; false when the worker no longer holds the job (the result is then dropped).
-    func complete(id: String, worker: String, verdict: String, summary: String, reports: JobReports, now: Date) throws -> Bool
+    func complete(id: String, worker: String, verdict: String, summary: String, reports: JobReports, now: Date) async throws -> Bool
     /// Gives the job back after an error: queued again while attempts remain, else failed with `reason`.
-    func fail(id: String, worker: String, reason: String, now: Date) throws -> ScanJob?
+    func fail(id: String, worker: String, reason: String, now: Date) async throws -> ScanJob?
     /// Gives running jobs held by `worker` back to the queue (graceful shutdown), without counting an attempt.
-    func release(worker: String) throws -> Int
-    func job(id: String) throws -> ScanJob?
-    func list(status: ScanJob.Status?, limit: Int, offset: Int) throws -> [ScanJob]
-    func delete(id: String) throws -> Bool
-    func reports(contentKey: String) throws -> JobReports?
+    func release(worker: String) async throws -> Int
+    func job(id: String) async throws -> ScanJob?
+    func list(_ query: JobQuery) async throws -> [ScanJob]
+    func delete(id: String) async throws -> Bool
+    func reports(contentKey: String) async throws -> JobReports?
+    /// How many jobs are in each state (for metrics).
+    func counts() async throws -> [ScanJob.Status: Int]
+
+    /// Creates a token with `role`; returns it and the secret to give its holder (shown once, never stored).
+    func createToken(role: Role, now: Date) async throws -> (token: APIToken, secret: String)
+    /// The live token whose secret is `secret`, or nil (unknown or revoked).
+    func token(secret: String) async throws -> APIToken?
+    /// Revokes the token `id`; false when there is no such live token.
+    func revokeToken(id: String, now: Date) async throws -> Bool
+    func tokens() async throws -> [APIToken]
+
+    /// The names of the schema migrations applied, in order.
+    func appliedMigrations() async throws -> [String]
+    func close() async
+}
+
+/// The schema's migrations, by name, shared by both stores so that both record the same history.
+public enum ServiceSchema {
+    public static let migrations = ["1-jobs-and-results", "2-tokens", "3-submitters"]
+    static let jobColumns = "id, status, content_key, input, name, options, attempts, max_attempts, created, started, finished, lease_owner, lease_expires, verdict, summary, error, submitter"
+}
+
+/// A job's options, stored as canonical JSON (sorted keys, absent options left out) so that the same
+/// options always give the same cache key.
+public struct JobOptions: Codable, Equatable, Sendable {
+    /// Run the behaviour probes (slow: the model is run).
+    public var probe: Bool?
+    /// A server-side path of the model this one claims to derive from (lineage).
+    public var baseline: String?
+
+    public init(probe: Bool? = nil, baseline: String? = nil) { self.probe = probe; self.baseline = baseline }
+
+    public var canonicalJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding two optional scalars cannot fail; the fallback keeps the signature non-throwing.
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    public init(json: String) throws {
+        do { self = try JSONDecoder().decode(JobOptions.self, from: Data(json.utf8)) } catch {
+            throw JobStoreError("the job's options are not valid: \(error)")
+        }
+    }
 }

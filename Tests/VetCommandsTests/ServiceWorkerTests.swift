@@ -10,7 +10,7 @@ import VetTestSupport
 @Suite("service workers")
 struct ServiceWorkerTests {
     @Test("two workers drain a queue of benign and malicious files: each job done once, with the verdict vet gives it and its three reports")
-    func drain() throws {
+    func drain() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-workers-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
@@ -22,22 +22,20 @@ struct ServiceWorkerTests {
             let path = dir + "/model-\(i).pkl"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let digest = SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
-            let job = try store.submit(.init(input: path, name: "model-\(i).pkl", contentDigest: digest), now: Date())
+            let job = try await store.submit(.init(input: path, name: "model-\(i).pkl", contentDigest: digest), now: Date())
             expected[job.id] = malicious
         }
-        let bad = try store.submit(.init(input: dir + "/absent.pkl", name: "absent", contentDigest: "absent", maxAttempts: 1), now: Date())
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
-            let worker = ServiceWorker(store: store, name: "w\(i)", lease: 30)
-            while (try? worker.runOne()) == true {}  // a store error ends this test worker; the checks below catch what it left undone
-        }
+        let bad = try await store.submit(.init(input: dir + "/absent.pkl", name: "absent", contentDigest: "absent", maxAttempts: 1), now: Date())
+        let workers = (0..<2).map { ServiceWorker(store: store, name: "w\($0)", lease: 30) }
+        await ServiceWorker.drive(workers, poll: 0.1, once: true, stop: { false })
         for (id, malicious) in expected {
-            let job = try #require(try store.job(id: id))
+            let job = try #require(await store.job(id: id))
             #expect(job.status == .done && job.attempts == 1, "\(job)")
-            #expect(job.verdict?.hasPrefix("Do not load") == malicious, "\(job.verdict ?? "")")
-            let reports = try #require(try store.reports(contentKey: job.contentKey))
+            #expect((job.verdict == "danger") == malicious && job.summary?.hasPrefix("Do not load") == malicious, "\(job)")
+            let reports = try #require(await store.reports(contentKey: job.contentKey))
             #expect(reports.json.contains("modelvet-vet/1") && reports.html.hasPrefix("<!DOCTYPE html>") && reports.sarif.contains("2.1.0"))
         }
-        let failed = try #require(try store.job(id: bad.id))
+        let failed = try #require(await store.job(id: bad.id))
         #expect(failed.status == .failed && failed.error?.contains("absent.pkl") == true, "\(failed)")
     }
 }
@@ -45,8 +43,8 @@ struct ServiceWorkerTests {
 /// `modelvet token` and `modelvet worker` through the binary.
 @Suite("modelvet worker / token")
 struct ServiceCLITests {
-    @Test("token create prints a working secret; worker --once drains the queue; SIGTERM stops a waiting worker cleanly; postgres is refused by name")
-    func commands() throws {
+    @Test("token create prints a working secret; worker --once drains the queue; SIGTERM stops a waiting worker cleanly; an unusable database exits 2 with the reason")
+    func commands() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-servicecli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
@@ -54,25 +52,27 @@ struct ServiceCLITests {
         let created = try CLI.run(["token", "create", "--role", "admin", "--database", database])
         #expect(created.status == 0 && created.stderr.contains("created admin token"))
         let store = try SQLiteJobStore(path: dir + "/service.sqlite")
-        #expect(try store.token(secret: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))?.role == .admin)
+        #expect(try await store.token(secret: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))?.role == .admin)
         #expect(try CLI.run(["token", "create", "--role", "root", "--database", database]).status == 2)
         #expect(try CLI.run(["token", "revoke", "nope", "--database", database]).status == 1)
 
         try Data(PickleAssembler.callPickle("os", "system", ["echo modelvet-test"])).write(to: URL(fileURLWithPath: dir + "/bad.pkl"))
-        let job = try store.submit(.init(input: dir + "/bad.pkl", name: "bad.pkl", contentDigest: "bad"), now: Date())
+        let job = try await store.submit(.init(input: dir + "/bad.pkl", name: "bad.pkl", contentDigest: "bad"), now: Date())
         let once = try CLI.run(["worker", "--database", database, "--once"])
         #expect(once.status == 0, "\(once.stderr)")
-        #expect(try store.job(id: job.id)?.verdict?.hasPrefix("Do not load") == true)
+        #expect(try await store.job(id: job.id)?.verdict == "danger")
 
-        let postgres = try CLI.run(["worker", "--database", "postgres://localhost/modelvet", "--once"])
-        #expect(postgres.status == 2 && postgres.stderr.contains("only sqlite:PATH"))
+        let unreachable = try CLI.run(["worker", "--database", "postgres://nobody@127.0.0.1:1/modelvet", "--once"])
+        #expect(unreachable.status == 2 && unreachable.stderr.contains("127.0.0.1:1/modelvet cannot be used"), "\(unreachable.stderr)")
+        let unknown = try CLI.run(["worker", "--database", "mysql://localhost/modelvet", "--once"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("neither sqlite:PATH nor a postgres:// URL"), "\(unknown.stderr)")
 
         // A worker waiting on an empty queue stops on SIGTERM and exits 0.
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = ["worker", "--database", database, "--poll", "0.2"]
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        try await Task.sleep(nanoseconds: 1_500_000_000)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)

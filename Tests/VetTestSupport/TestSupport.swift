@@ -146,3 +146,18 @@ public enum Browser {
                             + expectText.flatMap { ["--expect-text", $0] })
     }
 }
+
+/// The PostgreSQL server the service's tests use: `MODELVET_TEST_POSTGRES` (scripts/start-postgres.sh
+/// starts one and scripts/test.sh sets it). Each test gets a schema of its own.
+public enum TestPostgres {
+    public static let url = ProcessInfo.processInfo.environment["MODELVET_TEST_POSTGRES"]
+
+    /// The URL of a new, empty schema for one test.
+    public static func freshSchemaURL() -> String? {
+        guard let url else { return nil }
+        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
+    }
+
+    public static let missing = Comment(rawValue: "MODELVET_TEST_POSTGRES is not set: run scripts/start-postgres.sh and export the URL it prints (scripts/test.sh does)")
+}
