@@ -99,11 +99,13 @@ let package = Package(
         ]),
         .target(name: "VetCommands", dependencies: [
             "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance", "VetService", "VetServer",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "X509", package: "swift-certificates"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
         // Shared by every test target: repository paths, the model cache, the CLI runner.
         .target(name: "VetTestSupport", dependencies: [
+            "VetService",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ], path: "Tests/VetTestSupport"),

@@ -28,6 +28,7 @@ public struct ModelVetCommand: ParsableCommand {
           modelvet sign PATH --key K.pem       sign it as OpenSSF model signing does
           modelvet verify PATH --signature S --public-key P.pem   check it against a signature
           modelvet bom PATH                    CycloneDX 1.6 bill of materials (licence, openness, findings)
+          modelvet serve                       the vetting service: HTTP API, web UI and workers (docs/service.md)
 
         Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.
         """,
@@ -36,7 +37,7 @@ public struct ModelVetCommand: ParsableCommand {
                       ProbeCommand.self, JudgeCommand.self, DiffCommand.self,
                       LineageCommand.self, FingerprintCommand.self, HashCommand.self,
                       SignCommand.self, VerifyCommand.self, BomCommand.self,
-                      WorkerCommand.self, TokenCommand.self],
+                      ServeCommand.self, WorkerCommand.self, TokenCommand.self],
         defaultSubcommand: nil)
 
     public init() {}

@@ -92,7 +92,7 @@ final class ServiceWorker: @unchecked Sendable {
         var arguments = [input, "--quiet"]
         if options.probe != true { arguments.append("--no-probe") }
         if let baseline = options.baseline { arguments += ["--baseline", baseline] }
-        let report: VetReport
+        var report: VetReport
         do { report = try VetCommand.parse(arguments).makeReport() } catch {
             throw JobStoreError("vetting stopped: \(VetCommand.message(for: error).isEmpty ? "\(error)" : VetCommand.message(for: error))")
         }
@@ -101,8 +101,16 @@ final class ServiceWorker: @unchecked Sendable {
         let bySeverity: String = severities.map { "\(counts[$0] ?? 0) \($0.name)" }.joined(separator: ", ")
         let coverage = report.scan.isComplete ? "" : "; not fully scanned"
         let summary = "\(report.verdict.headline); \(report.scan.findings.count) findings (\(bySeverity))\(coverage)"
-        let reports = JobReports(json: try report.json(), sarif: ReportFormat.sarif.render(report.scan, context: report.context),
-                                 html: try HTMLReportWriter.render(report))
+        // The report records what was vetted, not how this process was started; an upload is named by its
+        // submitter's file name, without the private staging folder (which would reveal the server's paths).
+        report.command = ["modelvet", "vet"] + arguments
+        func unstaged(_ text: String) -> String {
+            guard let staging else { return text }
+            return text.replacingOccurrences(of: staging + "/", with: "")
+                .replacingOccurrences(of: staging.replacingOccurrences(of: "/", with: "\\/") + "\\/", with: "")
+        }
+        let reports = JobReports(json: unstaged(try report.json()), sarif: unstaged(ReportFormat.sarif.render(report.scan, context: report.context)),
+                                 html: unstaged(try HTMLReportWriter.render(report)))
         return (report.verdict.level.rawValue, summary, reports)
     }
 }

@@ -27,37 +27,72 @@ public struct ContentStore: Sendable {
 
     /// Stores the bytes `chunks` yields, refusing more than `limit` bytes; returns the digest and path.
     public func store(limit: Int, _ chunks: () throws -> Data?) throws -> (digest: String, path: String, size: Int) {
-        let temporary = "\(root)/objects/.upload-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw JobStoreError("cannot write under \(root)/objects")
-        }
-        var hasher = SHA256()
-        var size = 0
+        let upload = try begin()
         do {
-            defer { try? handle.close() }  // closing after a write error: the write's error is the one reported
-            while let chunk = try chunks() {
-                size += chunk.count
-                guard size <= limit else { throw ContentStoreError.tooLarge(limit) }
-                hasher.update(data: chunk)
-                try handle.write(contentsOf: chunk)
-            }
+            while let chunk = try chunks() { try upload.write(chunk, limit: limit) }
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)  // the partial upload is discarded; the original error is thrown
+            upload.discard()
             throw error
         }
-        let digest = ServiceDigest.hex(hasher.finalize())
-        let destination = path(digest)
-        do {
-            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            if FileManager.default.fileExists(atPath: destination) {
-                try FileManager.default.removeItem(atPath: temporary)
-            } else {
-                try FileManager.default.moveItem(atPath: temporary, toPath: destination)
+        return try upload.finish()
+    }
+
+    /// Starts an upload written piece by piece (as an HTTP body arrives).
+    public func begin() throws -> Upload { try Upload(store: self) }
+
+    /// One upload in progress: a temporary file and its running SHA-256.
+    public final class Upload: @unchecked Sendable {
+        let store: ContentStore
+        let temporary: String
+        let handle: FileHandle
+        var hasher = SHA256()
+        public private(set) var size = 0
+
+        init(store: ContentStore) throws {
+            self.store = store
+            temporary = "\(store.root)/objects/.upload-\(UUID().uuidString)"
+            guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+                  let handle = FileHandle(forWritingAtPath: temporary) else {
+                throw JobStoreError("cannot write under \(store.root)/objects")
             }
-        } catch {
-            throw JobStoreError("cannot store the upload: \(error.localizedDescription)")
+            self.handle = handle
         }
-        return (digest, destination, size)
+
+        /// Appends `chunk`; throws `ContentStoreError.tooLarge` once the upload passes `limit` bytes.
+        public func write(_ chunk: Data, limit: Int) throws {
+            size += chunk.count
+            guard size <= limit else { throw ContentStoreError.tooLarge(limit) }
+            hasher.update(data: chunk)
+            try handle.write(contentsOf: chunk)
+        }
+
+        /// Abandons the upload and removes its temporary file.
+        public func discard() {
+            try? handle.close()  // the file is removed next; a failed close changes nothing
+            try? FileManager.default.removeItem(atPath: temporary)  // a leftover .upload- file is harmless and never read
+        }
+
+        /// Moves the complete upload to its content address; returns the digest, path and size.
+        public func finish() throws -> (digest: String, path: String, size: Int) {
+            do { try handle.close() } catch {
+                discard()
+                throw JobStoreError("cannot store the upload: \(error.localizedDescription)")
+            }
+            let digest = ServiceDigest.hex(hasher.finalize())
+            let destination = store.path(digest)
+            do {
+                try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                if FileManager.default.fileExists(atPath: destination) {
+                    try FileManager.default.removeItem(atPath: temporary)
+                } else {
+                    try FileManager.default.moveItem(atPath: temporary, toPath: destination)
+                }
+            } catch {
+                discard()
+                throw JobStoreError("cannot store the upload: \(error.localizedDescription)")
+            }
+            return (digest, destination, size)
+        }
     }
 }
 

@@ -4,34 +4,6 @@ import Testing
 import VetTestSupport
 @testable import VetService
 
-/// The two job stores, each test run against both: SQLite always, PostgreSQL when a server is configured
-/// (scripts/test.sh starts one; with CI=true its absence fails the run before the tests).
-enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-
-    static var available: [StoreKind] { TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres] }
-
-    /// A new, empty store and its clean-up; `url` opens a second connection to the same store.
-    func open() async throws -> (store: any JobStore, url: String, cleanup: @Sendable () async -> Void) {
-        switch self {
-        case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-jobs-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let url = "sqlite:" + dir + "/service.sqlite"
-            let store = try await ServiceDatabase.open(url)
-            return (store, url, { await store.close(); try? FileManager.default.removeItem(atPath: dir) })  // clean-up of a temporary fixture
-        case .postgres:
-            let url = try #require(TestPostgres.freshSchemaURL(), TestPostgres.missing)
-            let store = try await ServiceDatabase.open(url)
-            return (store, url, {
-                if let postgres = store as? PostgresJobStore { try? await postgres.dropSchema() }  // clean-up of a test's own schema
-                await store.close()
-            })
-        }
-    }
-}
-
 /// The job stores: claims, leases, retries, the result cache, and workers racing for jobs.
 @Suite("job store (SQLite and PostgreSQL)")
 struct JobStoreTests {

@@ -1,4 +1,5 @@
 import Foundation
+import VetService
 import Testing
 
 /// Where the repository and its committed fixtures are, for every test target.
@@ -161,3 +162,41 @@ public enum TestPostgres {
 
     public static let missing = Comment(rawValue: "MODELVET_TEST_POSTGRES is not set: run scripts/start-postgres.sh and export the URL it prints (scripts/test.sh does)")
 }
+
+/// The two job stores, each test run against both: SQLite always, PostgreSQL when a server is configured
+/// (scripts/test.sh starts one; with CI=true its absence fails the run before the tests).
+public enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+    public var testDescription: String { rawValue }
+
+    public static var available: [StoreKind] { TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// A new, empty store and its clean-up; `url` opens a second connection to the same store.
+    public func open() async throws -> (store: any JobStore, url: String, cleanup: @Sendable () async -> Void) {
+        switch self {
+        case .sqlite:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-jobs-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let url = "sqlite:" + dir + "/service.sqlite"
+            let store = try await ServiceDatabase.open(url)
+            return (store, url, { await store.close(); try? FileManager.default.removeItem(atPath: dir) })  // clean-up of a temporary fixture
+        case .postgres:
+            let url = try TestPostgres.freshSchemaURL().orThrow(TestPostgres.missing)
+            let store = try await ServiceDatabase.open(url)
+            return (store, url, {
+                if let postgres = store as? PostgresJobStore { try? await postgres.dropSchema() }  // clean-up of a test's own schema
+                await store.close()
+            })
+        }
+    }
+}
+
+
+extension Optional {
+    func orThrow(_ comment: Comment) throws -> Wrapped {
+        guard let self else { throw MissingSetup(description: comment.rawValue) }
+        return self
+    }
+}
+
+public struct MissingSetup: Error, CustomStringConvertible { public let description: String }

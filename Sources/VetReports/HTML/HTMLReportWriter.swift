@@ -21,11 +21,15 @@ public enum HTMLReportWriter {
         try page(Page(scan: scan, context: context, command: command))
     }
 
+    /// The report's stylesheet (CSS text), which the service's web UI pages share.
+    public static let stylesheet = HTMLTemplate.style
+
     static func page(_ page: Page) throws -> String {
         var library = MustacheLibrary()
         do {
             try library.register(HTMLTemplate.page, named: "page")
             try library.register(HTMLTemplate.chart, named: "chart")
+            try library.register(HTMLTemplate.style, named: "style")
         } catch {
             throw RenderError(description: "the HTML template does not parse: \(error)")
         }

@@ -12,38 +12,7 @@ enum HTMLTemplate {
 <meta name="referrer" content="no-referrer">
 <title>{{title}}</title>
 <style>
-:root { --ok: #1a7f37; --info: #57606a; --warning: #9a6700; --danger: #cf222e; --line: #d0d7de; --soft: #f6f8fa; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: #1f2328; background: #fff; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
-h1 { font-size: 20px; margin: 0 0 4px; word-break: break-all; }
-h2 { font-size: 18px; margin: 36px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
-h3 { font-size: 15px; margin: 20px 0 8px; }
-.banner { border-radius: 10px; padding: 18px 22px; margin: 14px 0 22px; color: #fff; }
-.banner.ok { background: var(--ok); } .banner.info { background: #424a53; } .banner.warning { background: #bf8700; } .banner.danger { background: var(--danger); }
-.banner .headline { font-size: 22px; font-weight: 650; }
-.banner .model { opacity: .9; word-break: break-all; }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
-th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
-th { background: var(--soft); font-weight: 600; }
-td.q { width: 170px; font-weight: 600; }
-.pill { display: inline-block; min-width: 74px; text-align: center; border-radius: 999px; padding: 1px 8px; font-size: 12px; font-weight: 650; color: #fff; }
-.pill.ok { background: var(--ok); } .pill.info { background: var(--info); } .pill.warning { background: var(--warning); } .pill.danger { background: var(--danger); }
-.counts span { margin-right: 14px; }
-code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
-pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 6px 0 0; white-space: pre-wrap; word-break: break-word; max-height: 320px; overflow: auto; }
-.loc { color: var(--info); word-break: break-all; }
-.muted { color: var(--info); }
-ul { margin: 6px 0; padding-left: 22px; }
-.present { color: var(--ok); font-weight: 600; } .absent { color: var(--danger); font-weight: 600; }
-svg text { font: 12.5px system-ui, sans-serif; fill: #1f2328; }
-svg .ok { fill: var(--ok); } svg .info { fill: #6e7781; } svg .warning { fill: #bf8700; } svg .danger { fill: var(--danger); }
-svg .track { fill: var(--soft); stroke: var(--line); }
-svg .ci { stroke: #1f2328; stroke-width: 1.5; }
-.chart { overflow-x: auto; margin: 4px 0 14px; }
-.example { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; margin: 10px 0; }
-footer { margin-top: 44px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--info); font-size: 13px; }
-footer code { word-break: break-all; }
+{{> style}}
 </style>
 </head>
 <body>
@@ -154,6 +123,42 @@ footer code { word-break: break-all; }
 </main>
 </body>
 </html>
+"""#
+
+    /// The stylesheet, a partial of the report page and of the service's web UI pages, so both look alike.
+    static let style = #"""
+:root { --ok: #1a7f37; --info: #57606a; --warning: #9a6700; --danger: #cf222e; --line: #d0d7de; --soft: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; color: #1f2328; background: #fff; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 20px; margin: 0 0 4px; word-break: break-all; }
+h2 { font-size: 18px; margin: 36px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 15px; margin: 20px 0 8px; }
+.banner { border-radius: 10px; padding: 18px 22px; margin: 14px 0 22px; color: #fff; }
+.banner.ok { background: var(--ok); } .banner.info { background: #424a53; } .banner.warning { background: #bf8700; } .banner.danger { background: var(--danger); }
+.banner .headline { font-size: 22px; font-weight: 650; }
+.banner .model { opacity: .9; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
+th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
+th { background: var(--soft); font-weight: 600; }
+td.q { width: 170px; font-weight: 600; }
+.pill { display: inline-block; min-width: 74px; text-align: center; border-radius: 999px; padding: 1px 8px; font-size: 12px; font-weight: 650; color: #fff; }
+.pill.ok { background: var(--ok); } .pill.info { background: var(--info); } .pill.warning { background: var(--warning); } .pill.danger { background: var(--danger); }
+.counts span { margin-right: 14px; }
+code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 6px 0 0; white-space: pre-wrap; word-break: break-word; max-height: 320px; overflow: auto; }
+.loc { color: var(--info); word-break: break-all; }
+.muted { color: var(--info); }
+ul { margin: 6px 0; padding-left: 22px; }
+.present { color: var(--ok); font-weight: 600; } .absent { color: var(--danger); font-weight: 600; }
+svg text { font: 12.5px system-ui, sans-serif; fill: #1f2328; }
+svg .ok { fill: var(--ok); } svg .info { fill: #6e7781; } svg .warning { fill: #bf8700; } svg .danger { fill: var(--danger); }
+svg .track { fill: var(--soft); stroke: var(--line); }
+svg .ci { stroke: #1f2328; stroke-width: 1.5; }
+.chart { overflow-x: auto; margin: 4px 0 14px; }
+.example { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; margin: 10px 0; }
+footer { margin-top: 44px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--info); font-size: 13px; }
+footer code { word-break: break-all; }
 """#
 
     /// A bar chart (rows laid out by `HTMLReportWriter.chart`), drawn as inline SVG.
