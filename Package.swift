@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures", "VetRules", "VetCore"]),
         .testTarget(name: "VetCommandsTests", dependencies: [
             "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore", "VetService", "VetServer",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .testTarget(name: "VetLineageTests", dependencies: ["VetLineage", "VetFixtures", "VetTestSupport", "VetBytes", "VetCore", "VetGGUF"],

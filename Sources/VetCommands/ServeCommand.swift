@@ -145,7 +145,11 @@ struct ServeCommand: ParsableCommand {
             }
             var services: [any Service] = [application]
             if workers > 0 {
-                services.append(WorkerPool(workers: (0..<workers).map { _ in ServiceWorker(store: store, lease: lease, timeout: jobTimeout) }))
+                services.append(WorkerPool(workers: (0..<workers).map { _ in
+                    let worker = ServiceWorker(store: store, lease: lease, timeout: jobTimeout)
+                    worker.report = { logger.info("\($0)") }
+                    return worker
+                }))
             }
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do { try await group.run() } catch {

@@ -139,7 +139,11 @@ struct WorkerCommand: ParsableCommand {
             let store = try await database.open()
             let stop = StopSignal()
             defer { stop.cancel() }
-            let workers = (0..<concurrency).map { _ in ServiceWorker(store: store, lease: lease, timeout: timeout) }
+            let workers = (0..<concurrency).map { _ in
+                let worker = ServiceWorker(store: store, lease: lease, timeout: timeout)
+                worker.report = { Terminal.error($0) }
+                return worker
+            }
             await ServiceWorker.drive(workers, poll: poll, once: once, stop: { stop.requested })
             await store.close()
         }

@@ -12,6 +12,8 @@ final class ServiceWorker: @unchecked Sendable {
     let lease: TimeInterval
     /// Seconds a job may take before the worker gives it back as failed (its attempt counts).
     let timeout: TimeInterval
+    /// Told of each job this worker finishes: `job <id> done|failed|lost …` (the worker command prints it).
+    var report: (@Sendable (String) -> Void)?
 
     init(store: any JobStore, name: String = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
          lease: TimeInterval = 60, timeout: TimeInterval = 3600) {
@@ -37,11 +39,17 @@ final class ServiceWorker: @unchecked Sendable {
             }
         }
         defer { heartbeat.cancel() }
+        let started = Date()
+        func elapsed() -> String { String(format: "%.2f s", Date().timeIntervalSince(started)) }
         do {
             let (verdict, summary, reports) = try await Self.onThread(timeout: timeout) { try Self.vet(job) }
-            return try await store.complete(id: job.id, worker: name, verdict: verdict, summary: summary, reports: reports, now: now()) ? .done : .lost
+            let recorded = try await store.complete(id: job.id, worker: name, verdict: verdict, summary: summary, reports: reports, now: now())
+            report?("job \(job.id) \(recorded ? "done" : "lost (another worker holds it now)"): \(verdict) in \(elapsed()) by \(name)")
+            return recorded ? .done : .lost
         } catch {
-            return try await store.fail(id: job.id, worker: name, reason: "\(error)", now: now()) == nil ? .lost : .failed
+            let failed = try await store.fail(id: job.id, worker: name, reason: "\(error)", now: now())
+            report?("job \(job.id) \(failed == nil ? "lost (another worker holds it now)" : failed?.status == .failed ? "failed" : "given back for a retry"): \(error) by \(name)")
+            return failed == nil ? .lost : .failed
         }
     }
 

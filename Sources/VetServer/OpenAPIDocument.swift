@@ -149,6 +149,7 @@ enum OpenAPIDocument {
               "schema": {
                 "type": "string",
                 "format": "binary",
+                "minLength": 1,
                 "description": "The model file (not empty)."
               }
             },
@@ -222,7 +223,7 @@ enum OpenAPIDocument {
             }
           },
           "422": {
-            "description": "The path exists but cannot be read.",
+            "description": "The path exists but cannot be hashed: unreadable, or a folder that holds a symbolic link.",
             "content": {
               "application/json": {
                 "schema": {
@@ -286,13 +287,14 @@ enum OpenAPIDocument {
             "schema": {
               "type": "integer",
               "minimum": 0,
+              "maximum": 9223372036854775807,
               "default": 0
             }
           },
           {
             "name": "mine",
             "in": "query",
-            "description": "`true`: only the caller's own scans (always so for a submitter).",
+            "description": "`true`: only the caller's own scans (always so for a submitter). Any other value is ignored.",
             "schema": {
               "type": "boolean",
               "default": false
@@ -639,11 +641,13 @@ enum OpenAPIDocument {
     "headers": {
       "Location": {
         "description": "The new scan's URL path, `/api/v1/scans/{id}`.",
+        "required": true,
         "schema": {
           "type": "string"
         }
       },
       "WWW-Authenticate": {
+        "required": true,
         "description": "`Bearer`, or `Bearer error=\"invalid_token\"` for an unknown or revoked token.",
         "schema": {
           "type": "string"
@@ -651,6 +655,7 @@ enum OpenAPIDocument {
       },
       "Retry-After": {
         "description": "Seconds to wait before trying again.",
+        "required": true,
         "schema": {
           "type": "integer",
           "minimum": 1

@@ -193,10 +193,68 @@ public enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendab
 
 
 extension Optional {
-    func orThrow(_ comment: Comment) throws -> Wrapped {
+    public func orThrow(_ comment: Comment) throws -> Wrapped {
         guard let self else { throw MissingSetup(description: comment.rawValue) }
         return self
     }
 }
 
-public struct MissingSetup: Error, CustomStringConvertible { public let description: String }
+public struct MissingSetup: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
+/// A `modelvet` process left running (a server or a worker), its standard error in a file that the test
+/// reads while it runs. Reaped with waitpid (Foundation's waitUntilExit spins on Swift Testing's threads).
+public final class RunningModelVet: @unchecked Sendable {
+    public let process = Process()
+    public let log: String
+
+    public init(_ arguments: [String], log: String, environment: [String: String]? = nil) throws {
+        self.log = log
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// What the process has written to standard error so far.
+    public var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }  // unreadable yet: nothing written
+
+    /// Waits until the output matches `pattern` (a regular expression) `count` times and returns the first match.
+    public func waitFor(_ pattern: String, count: Int = 1, timeout: TimeInterval = 30) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        let expression = try NSRegularExpression(pattern: pattern)
+        while Date() < deadline {
+            let text = output
+            let matches = expression.matches(in: text, range: NSRange(text.startIndex..., in: text))
+            if matches.count >= count, let range = Range(matches[0].range, in: text) {
+                return String(text[range])
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        throw MissingSetup(description: "no '\(pattern)' from modelvet \(process.arguments?.first ?? "") within \(Int(timeout)) s; it wrote:\n\(output.suffix(2000))")
+    }
+
+    /// Sends `signal` and waits for the process to end; returns its exit status (or 128 + the signal).
+    @discardableResult
+    public func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        guard !ended else { return endStatus }
+        kill(pid, signal)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        ended = true
+        endStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return endStatus
+    }
+
+    private var ended = false
+    private var endStatus: Int32 = 0
+
+    deinit { stop(SIGKILL) }
+}

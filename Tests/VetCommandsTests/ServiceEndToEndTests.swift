@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+import VetFixtures
+import VetService
+import VetTestSupport
+
+/// The multi-worker deployment of docs/deployment.md, through the binaries: `modelvet serve --workers 0`
+/// and two `modelvet worker` processes sharing one PostgreSQL database.
+@Suite("vetting service end to end (PostgreSQL, two worker processes)")
+struct ServiceEndToEndTests {
+    @Test("200 scans submitted concurrently over HTTP; one worker killed with SIGKILL mid-run; every job finishes exactly once with the right verdict",
+          .enabled(if: TestPostgres.url != nil, TestPostgres.missing), .timeLimit(.minutes(5)))
+    func twoWorkersOneKilled() async throws {
+        let database = try TestPostgres.freshSchemaURL().orThrow(TestPostgres.missing)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
+
+        let server = try RunningModelVet(["serve", "--listen", "127.0.0.1:0", "--database", database, "--workers", "0", "--data", dir + "/data",
+                                          "--log-level", "warning"], log: dir + "/serve.log")
+        defer { server.stop() }
+        let base = try await server.waitFor("http://127\\.0\\.0\\.1:[0-9]+")
+        let token = try String(contentsOfFile: dir + "/data/initial-admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        // 200 distinct files, a third of them malicious (vet's verdict: danger), the rest plain pickles (vet: warning,
+        // since any pickle can run code when loaded); submitted 20 at a time.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var expected: [String: String] = [:]
+        do {
+            try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+                for i in 0..<200 {
+                    if i >= 20, let (id, malicious) = try await group.next() { expected[id] = malicious ? "danger" : "warning" }
+                    group.addTask {
+                        let malicious = i % 3 == 0
+                        let bytes = malicious ? PickleAssembler.callPickle("os", "system", ["echo modelvet-e2e \(i)"])
+                            : PickleAssembler.benignPickle() + Array("\(i)".utf8)
+                        var request = HTTPClientRequest(url: base + "/api/v1/scans")
+                        request.method = .POST
+                        request.headers.add(name: "Authorization", value: "Bearer " + token)
+                        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+                        request.headers.add(name: "X-Filename", value: "model-\(i).pkl")
+                        request.body = .bytes(ByteBuffer(bytes: bytes))
+                        let response = try await client.execute(request, timeout: .seconds(30))
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status == .accepted,
+                              let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let id = object["id"] as? String else {
+                            throw MissingSetup(description: "submission \(i) answered \(response.status): \(String(buffer: body))")
+                        }
+                        return (id, malicious)
+                    }
+                }
+                for try await (id, malicious) in group { expected[id] = malicious ? "danger" : "warning" }
+            }
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        #expect(expected.count == 200)
+
+        // Two workers; the first is killed once it has done a few jobs (it may hold one, which must come back).
+        let first = try RunningModelVet(["worker", "--database", database, "--lease", "4", "--poll", "0.2"], log: dir + "/worker-1.log")
+        let second = try RunningModelVet(["worker", "--database", database, "--lease", "4", "--poll", "0.2"], log: dir + "/worker-2.log")
+        defer { second.stop(); first.stop(SIGKILL) }
+        _ = try await first.waitFor("job [0-9a-f-]+ done", count: 5, timeout: 120)
+        #expect(first.stop(SIGKILL) == 128 + SIGKILL)
+
+        // The second worker finishes the rest, including any job the first held when it died (after its lease).
+        let store = try await ServiceDatabase.open(database)
+        let deadline = Date().addingTimeInterval(180)
+        var counts: [ScanJob.Status: Int] = [:]
+        while Date() < deadline {
+            counts = try await store.counts()
+            if counts[.done, default: 0] + counts[.failed, default: 0] == 200 { break }
+            try await Task.sleep(nanoseconds: 500_000_000)
+        }
+        #expect(second.stop(SIGTERM) == 0, "\(second.output.suffix(1000))")
+        #expect(counts[.done] == 200, "\(counts)")
+
+        // Each job done once, with vet's verdict, by exactly one worker's recorded completion.
+        let completions = (first.output + second.output).split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: #"job [0-9a-f-]{36} done"#, options: .regularExpression) else { return nil }
+            return String(line[range].dropFirst(4).prefix(36))
+        }
+        let distinct = Set(completions)
+        #expect(completions.count == 200 && distinct.count == 200, "\(completions.count) completions, \(distinct.count) distinct")
+        var retried = 0
+        for (id, verdict) in expected {
+            let job = try #require(await store.job(id: id))
+            #expect(job.status == ScanJob.Status.done && job.verdict == verdict, "\(job)")
+            if job.attempts > 1 { retried += 1 }
+        }
+        #expect(retried <= 1, "only the job the killed worker held can have needed a second attempt")
+        if let postgres = store as? PostgresJobStore { try await postgres.dropSchema() }
+        await store.close()
+    }
+}
