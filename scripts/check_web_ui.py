@@ -260,9 +260,8 @@ def main():
     console, requests, posts = (b.console, b.requests, b.posts) if b else ([], [], [])
     # 7. The console and the network, over the whole run.
     if status == 0:
-        def expected(m):  # the wrong token's 401, and the browser's own probe for a /favicon.ico the UI lacks
-            return ("status of 401" in m["text"] and m["step"] == "wrong-token" and m.get("url") == a.base + "/ui/login") or \
-                   ("status of 404" in m["text"] and m.get("url") == a.base + "/favicon.ico")
+        def expected(m):  # the wrong token's 401 is the only error the flow itself causes
+            return "status of 401" in m["text"] and m["step"] == "wrong-token" and m.get("url") == a.base + "/ui/login"
         errors = [m for m in console if (m["level"] == "error" or "Content Security Policy" in (m["text"] or "")) and not expected(m)]
         checks.append({"name": "no console error or CSP violation", "ok": not errors, "detail": errors[:5]})
         foreign = sorted({u for u in requests if not (u == a.base or u.startswith(a.base + "/") or u.startswith("data:"))})

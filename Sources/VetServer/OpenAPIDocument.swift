@@ -294,7 +294,7 @@ enum OpenAPIDocument {
           {
             "name": "mine",
             "in": "query",
-            "description": "`true`: only the caller's own scans (always so for a submitter). Any other value is ignored.",
+            "description": "`true`: only the caller's own scans (always so for a submitter). Not `true` or `false`: 400.",
             "schema": {
               "type": "boolean",
               "default": false
@@ -604,6 +604,16 @@ enum OpenAPIDocument {
           },
           "404": {
             "description": "No live token has this id (unknown or already revoked).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The token named is the one making the request: a token cannot revoke itself (another admin token, or `modelvet token revoke`, can).",
             "content": {
               "application/json": {
                 "schema": {

@@ -52,6 +52,8 @@ public struct ServiceServer: Sendable {
         let router = Router(context: ServiceContext.self)
         router.add(middleware: ObserveMiddleware(metrics: metrics))
         router.get("healthz") { _, _ in "ok\n" }
+        // Browsers ask for it on every page (the report pages too); no icon, and no 404 in their consoles.
+        router.get("favicon.ico") { _, _ in Response(status: .noContent, headers: [.cacheControl: "max-age=86400"]) }
         router.get("api/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
@@ -69,8 +71,11 @@ public struct ServiceServer: Sendable {
         }
         api.post("tokens") { request, context in try await self.createToken(request, context) }
         api.delete("tokens/:id") { _, context in
-            try context.require(.admin)
-            guard try await store.revokeToken(id: try context.parameters.require("id"), now: Date()) else {
+            let caller = try context.require(.admin)
+            let id = try context.parameters.require("id")
+            // Revoking the token in use could lock the last admin out; another admin (or `modelvet token revoke`) can.
+            guard id != caller.id else { throw APIError(.conflict, "a token cannot revoke itself; use another admin token or modelvet token revoke") }
+            guard try await store.revokeToken(id: id, now: Date()) else {
                 throw APIError(.notFound, "no live token has this id")
             }
             return Response(status: .noContent)
@@ -205,11 +210,16 @@ public struct ServiceServer: Sendable {
             query.limit = value
         }
         if let offset = parameters.get("offset") {
-            guard let value = Int(String(offset)), value >= 0 else { throw APIError(.badRequest, "offset must be 0 or more") }
+            guard let value = Int(String(offset)), value >= 0 else { throw APIError(.badRequest, "offset must be a whole number from 0 (to 2^63-1)") }
             query.offset = value
         }
         // Submitters list their own scans; `mine=true` narrows a reviewer's listing the same way.
-        if token.role < .reviewer || parameters.get("mine") == "true" { query.submitter = token.id }
+        var mine = false
+        if let value = parameters.get("mine") {
+            guard let flag = Bool(String(value)) else { throw APIError(.badRequest, "mine must be true or false") }
+            mine = flag
+        }
+        if token.role < .reviewer || mine { query.submitter = token.id }
         return query
     }
 

@@ -80,8 +80,10 @@ struct WebUI {
         }
         ui.post("tokens/:id/revoke") { request, context in
             try Self.sameOrigin(request)
-            try context.require(.admin)
-            _ = try await server.store.revokeToken(id: try context.parameters.require("id"), now: Date())
+            let caller = try context.require(.admin)
+            let id = try context.parameters.require("id")
+            guard id != caller.id else { throw APIError(.conflict, "a token cannot revoke itself; use another admin token") }
+            _ = try await server.store.revokeToken(id: id, now: Date())
             return Response(status: .seeOther, headers: [.location: "/ui/tokens"])
         }
     }

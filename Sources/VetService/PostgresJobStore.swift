@@ -121,53 +121,6 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         return "\(error)"
     }
 
-    static let migrations: [(String, String)] = [
-        ("1-jobs-and-results", """
-            CREATE TABLE jobs (
-                id TEXT PRIMARY KEY NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
-                content_key TEXT NOT NULL,
-                input TEXT NOT NULL,
-                name TEXT NOT NULL,
-                options TEXT NOT NULL,
-                attempts BIGINT NOT NULL DEFAULT 0,
-                max_attempts BIGINT NOT NULL,
-                created DOUBLE PRECISION NOT NULL,
-                started DOUBLE PRECISION,
-                finished DOUBLE PRECISION,
-                lease_owner TEXT,
-                lease_expires DOUBLE PRECISION,
-                verdict TEXT,
-                summary TEXT,
-                error TEXT
-            );
-            CREATE INDEX jobs_claimable ON jobs (status, created);
-            CREATE INDEX jobs_content ON jobs (content_key);
-            CREATE TABLE results (
-                content_key TEXT PRIMARY KEY NOT NULL,
-                verdict TEXT NOT NULL,
-                summary TEXT NOT NULL,
-                report_json TEXT NOT NULL,
-                report_sarif TEXT NOT NULL,
-                report_html TEXT NOT NULL,
-                created DOUBLE PRECISION NOT NULL
-            );
-            """),
-        ("2-tokens", """
-            CREATE TABLE tokens (
-                id TEXT PRIMARY KEY NOT NULL,
-                role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
-                secret_sha256 TEXT NOT NULL UNIQUE,
-                created DOUBLE PRECISION NOT NULL,
-                revoked DOUBLE PRECISION
-            );
-            """),
-        ("3-submitters", """
-            ALTER TABLE jobs ADD COLUMN submitter TEXT;
-            CREATE INDEX jobs_submitter ON jobs (submitter, created);
-            """),
-    ]
-
     func migrate() async throws {
         try await client.withTransaction(logger: logger) { connection in
             // Any number of processes may start at once; the first to take the lock migrates, the rest find it done.
@@ -178,7 +131,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             for try await (identifier) in try await connection.query("SELECT identifier FROM schema_migrations", logger: logger).decode(String.self) {
                 applied.insert(identifier)
             }
-            for (identifier, sql) in Self.migrations where !applied.contains(identifier) {
+            for (identifier, sql) in ServiceSchema.steps where !applied.contains(identifier) {
                 // The simple protocol is not available here; each statement is sent on its own.
                 for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)

@@ -22,55 +22,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     /// The schema, one migration per change; applied migrations are recorded in the database.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("1-jobs-and-results") { db in
-            try db.execute(sql: """
-                CREATE TABLE jobs (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
-                    content_key TEXT NOT NULL,
-                    input TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    options TEXT NOT NULL,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    max_attempts INTEGER NOT NULL,
-                    created DOUBLE NOT NULL,
-                    started DOUBLE,
-                    finished DOUBLE,
-                    lease_owner TEXT,
-                    lease_expires DOUBLE,
-                    verdict TEXT,
-                    summary TEXT,
-                    error TEXT
-                );
-                CREATE INDEX jobs_claimable ON jobs (status, created);
-                CREATE INDEX jobs_content ON jobs (content_key);
-                CREATE TABLE results (
-                    content_key TEXT PRIMARY KEY NOT NULL,
-                    verdict TEXT NOT NULL,
-                    summary TEXT NOT NULL,
-                    report_json TEXT NOT NULL,
-                    report_sarif TEXT NOT NULL,
-                    report_html TEXT NOT NULL,
-                    created DOUBLE NOT NULL
-                );
-                """)
-        }
-        migrator.registerMigration("2-tokens") { db in
-            try db.execute(sql: """
-                CREATE TABLE tokens (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
-                    secret_sha256 TEXT NOT NULL UNIQUE,
-                    created DOUBLE NOT NULL,
-                    revoked DOUBLE
-                );
-                """)
-        }
-        migrator.registerMigration("3-submitters") { db in
-            try db.execute(sql: """
-                ALTER TABLE jobs ADD COLUMN submitter TEXT;
-                CREATE INDEX jobs_submitter ON jobs (submitter, created);
-                """)
+        for step in ServiceSchema.steps {
+            migrator.registerMigration(step.name) { db in try db.execute(sql: step.sql) }
         }
         return migrator
     }

@@ -120,9 +120,58 @@ public protocol JobStore: Sendable {
     func close() async
 }
 
-/// The schema's migrations, by name, shared by both stores so that both record the same history.
+/// The schema's migrations, shared by both stores so that both have the same tables and record the same
+/// history. The column types are PostgreSQL's; SQLite reads `DOUBLE PRECISION` and `BIGINT` with the
+/// same affinities as `REAL` and `INTEGER`.
 public enum ServiceSchema {
-    public static let migrations = ["1-jobs-and-results", "2-tokens", "3-submitters"]
+    public static var migrations: [String] { steps.map(\.name) }
+    public static let steps: [(name: String, sql: String)] = [
+        ("1-jobs-and-results", """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+                content_key TEXT NOT NULL,
+                input TEXT NOT NULL,
+                name TEXT NOT NULL,
+                options TEXT NOT NULL,
+                attempts BIGINT NOT NULL DEFAULT 0,
+                max_attempts BIGINT NOT NULL,
+                created DOUBLE PRECISION NOT NULL,
+                started DOUBLE PRECISION,
+                finished DOUBLE PRECISION,
+                lease_owner TEXT,
+                lease_expires DOUBLE PRECISION,
+                verdict TEXT,
+                summary TEXT,
+                error TEXT
+            );
+            CREATE INDEX jobs_claimable ON jobs (status, created);
+            CREATE INDEX jobs_content ON jobs (content_key);
+            CREATE TABLE results (
+                content_key TEXT PRIMARY KEY NOT NULL,
+                verdict TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                report_json TEXT NOT NULL,
+                report_sarif TEXT NOT NULL,
+                report_html TEXT NOT NULL,
+                created DOUBLE PRECISION NOT NULL
+            );
+            """),
+        ("2-tokens", """
+            CREATE TABLE tokens (
+                id TEXT PRIMARY KEY NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('submitter', 'reviewer', 'admin')),
+                secret_sha256 TEXT NOT NULL UNIQUE,
+                created DOUBLE PRECISION NOT NULL,
+                revoked DOUBLE PRECISION
+            );
+            """),
+        ("3-submitters", """
+            ALTER TABLE jobs ADD COLUMN submitter TEXT;
+            CREATE INDEX jobs_submitter ON jobs (submitter, created);
+            """),
+    ]
+
     static let jobColumns = "id, status, content_key, input, name, options, attempts, max_attempts, created, started, finished, lease_owner, lease_expires, verdict, summary, error, submitter"
 }
 

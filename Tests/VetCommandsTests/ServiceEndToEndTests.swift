@@ -97,3 +97,53 @@ struct ServiceEndToEndTests {
         await store.close()
     }
 }
+
+/// `modelvet serve` through the binary, checked from outside: the web UI in Chromium, the API against its
+/// OpenAPI document.
+@Suite("vetting service from outside (Chromium, OpenAPI)")
+struct ServiceOutsideTests {
+    /// Starts `modelvet serve` on SQLite in `dir`; returns it, its base URL and the admin token's file.
+    static func serve(_ dir: String) async throws -> (RunningModelVet, String, String) {
+        let server = try RunningModelVet(["serve", "--listen", "127.0.0.1:0", "--data", dir + "/data"], log: dir + "/serve.log")
+        let base = try await server.waitFor("http://127\\.0\\.0\\.1:[0-9]+")
+        return (server, base, dir + "/data/initial-admin-token")
+    }
+
+    static func temporary(_ name: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelvet-\(name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("the web UI in headless Chromium: sign-in, upload of a malicious pickle, its verdict and report; no console error, CSP violation or foreign request",
+          .enabled(if: Browser.chromium != nil, "MODELVET_CHROMIUM is not set (scripts/test.sh installs Debian's chromium)"))
+    func webUIInChromium() async throws {
+        let dir = try Self.temporary("webui")
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
+        let (server, base, tokenFile) = try await Self.serve(dir)
+        defer { server.stop() }
+        let model = dir + "/suspicious-model.pkl"
+        try Data(PickleAssembler.callPickle("os", "system", ["touch \(dir)/payload-ran"])).write(to: URL(fileURLWithPath: model))
+        let check = try CLI.process(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", Repository.url("scripts/check_web_ui.py").path, base, tokenFile, model, dir + "/out",
+            "--chromium", Browser.chromium ?? "", "--expect-verdict", "danger",
+        ])
+        #expect(check.status == 0, "\(check.stdout.suffix(3000))\n\(check.stderr.suffix(1000))")
+        #expect(check.stdout.contains("\"ok\": true"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/payload-ran"), "the upload was never loaded")
+        #expect(server.stop(SIGTERM) == 0, "serve exits 0 on SIGTERM: \(server.output.suffix(1000))")
+    }
+
+    @Test("the running API matches its OpenAPI document: the served document is docs/openapi.json, and each call's status and body are declared")
+    func apiMatchesDocument() async throws {
+        let dir = try Self.temporary("openapi")
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // clean-up of a temporary fixture
+        let (server, base, tokenFile) = try await Self.serve(dir)
+        defer { server.stop() }
+        let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let check = try CLI.process(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Repository.url("scripts/check_openapi.py").path, base, token])
+        #expect(check.status == 0, "\(check.stdout.suffix(3000))\n\(check.stderr.suffix(1000))")
+        let embedded = try CLI.process(URL(fileURLWithPath: "/usr/bin/env"), ["python3", Repository.url("scripts/embed_openapi.py").path, "--check"])
+        #expect(embedded.status == 0, "Sources/VetServer/OpenAPIDocument.swift is docs/openapi.json: \(embedded.stdout)\(embedded.stderr)")
+    }
+}

@@ -212,7 +212,7 @@ public final class RunningModelVet: @unchecked Sendable {
 
     public init(_ arguments: [String], log: String, environment: [String: String]? = nil) throws {
         self.log = log
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else { throw MissingSetup(description: "cannot create \(log)") }
         process.executableURL = CLI.binary
         process.arguments = arguments
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
@@ -247,9 +247,14 @@ public final class RunningModelVet: @unchecked Sendable {
         guard !ended else { return endStatus }
         kill(pid, signal)
         var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
+        if waitpid(pid, &status, 0) == pid {
+            endStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        } else {
+            // Foundation reaped it first (ECHILD); its own record says how it ended, once its monitor has seen it.
+            while process.isRunning { usleep(10_000) }
+            endStatus = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        }
         ended = true
-        endStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return endStatus
     }
 
