@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "VetScannerTests", dependencies: ["VetTestSupport", "VetScanner", "VetRules", "VetFormats", "VetFixtures"], exclude: ["Regressions"]),
         .testTarget(name: "VetReportsTests", dependencies: ["VetTestSupport", "VetReports", "VetScanner", "VetFixtures", "VetRules", "VetCore"]),
         .testTarget(name: "VetCommandsTests", dependencies: [
-            "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore", "VetService", "VetServer",
+            "VetTestSupport", "VetCommands", "VetFormats", "VetFixtures", "VetBytes", "VetCore", "VetService", "VetServer", "VetProvenance",
             .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),

@@ -79,7 +79,7 @@ struct ServeCommand: ParsableCommand {
         guard uploadLimit != nil else { throw ValidationError("--max-upload must be a size such as 500M or 8G") }
         if workers < 0 { throw ValidationError("--workers must be 0 or more") }
         if rateLimit < 1 { throw ValidationError("--rate-limit must be at least 1") }
-        if lease < 3 { throw ValidationError("--lease must be at least 3 seconds") }
+        if lease < 3 || lease > 86_400 { throw ValidationError("--lease must be from 3 seconds to a day") }
         if jobTimeout <= 0 { throw ValidationError("--job-timeout must be positive") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if !["json", "text"].contains(logFormat) { throw ValidationError("--log-format must be json or text") }
@@ -98,7 +98,12 @@ struct ServeCommand: ParsableCommand {
     static func size(_ text: String) -> Int? {
         let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
         guard let last = text.uppercased().last else { return nil }
-        if let unit = units[last] { return Int(text.dropLast()).flatMap { $0 > 0 ? $0 * unit : nil } }
+        if let unit = units[last] {
+            return Int(text.dropLast()).flatMap { value in
+                let (bytes, overflow) = value.multipliedReportingOverflow(by: unit)
+                return value > 0 && !overflow ? bytes : nil
+            }
+        }
         return Int(text).flatMap { $0 > 0 ? $0 : nil }
     }
 
@@ -117,6 +122,8 @@ struct ServeCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
+        // Stored as an absolute path: jobs record it, and workers started elsewhere must find it.
+        let data = self.data.hasPrefix("/") ? self.data : FileManager.default.currentDirectoryPath + "/" + self.data
         do { try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true) } catch {
             Terminal.error("the data folder \(data) cannot be created: \(error.localizedDescription)")
             throw ExitCode(2)
@@ -143,7 +150,11 @@ struct ServeCommand: ParsableCommand {
             let application = server.application(host: host, port: port, logger: logger) { bound in
                 Terminal.error("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound) (\(workers) worker(s), \(url.hasPrefix("sqlite:") ? "SQLite" : "PostgreSQL"))")
             }
-            var services: [any Service] = [application]
+            let swept = server.content.sweepAbandonedUploads()
+            if swept > 0 { logger.notice("removed \(swept) upload(s) a stopped process left half-written") }
+            // A group shuts its services down last first: the HTTP server stops taking requests, then the
+            // workers finish the jobs in hand.
+            var services: [any Service] = []
             if workers > 0 {
                 services.append(WorkerPool(workers: (0..<workers).map { _ in
                     let worker = ServiceWorker(store: store, lease: lease, timeout: jobTimeout)
@@ -151,6 +162,7 @@ struct ServeCommand: ParsableCommand {
                     return worker
                 }))
             }
+            services.append(application)
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do { try await group.run() } catch {
                 Terminal.error("modelvet serve stopped: \(error)")
@@ -166,8 +178,15 @@ struct ServeCommand: ParsableCommand {
         guard try await store.tokens().isEmpty else { return }
         let created = try await store.createToken(role: .admin, now: Date())
         let path = data + "/initial-admin-token"
-        guard FileManager.default.createFile(atPath: path, contents: Data((created.secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            Terminal.error("cannot write \(path)")
+        // Created with mode 0600 from the start (never readable by others, even for a moment), and never over another.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            Terminal.error("cannot create \(path): \(String(cString: strerror(errno))) (the admin token \(created.token.id) was created; revoke it or remove the file and start again)")
+            throw ExitCode(2)
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do { try handle.write(contentsOf: Data((created.secret + "\n").utf8)) } catch {
+            Terminal.error("cannot write \(path): \(error.localizedDescription)")
             throw ExitCode(2)
         }
         Terminal.error("first start, created an admin token (also in \(path), mode 0600; shown once):\n  \(created.secret)")
@@ -181,9 +200,11 @@ struct WorkerPool: Service {
 
     func run() async throws {
         let stop = StopFlag()
-        await withGracefulShutdownHandler {
+        // A graceful shutdown lets the jobs in hand finish; a cancellation (another service of the group
+        // failed, e.g. the port was taken) stops as soon as the jobs in hand are done too.
+        await withTaskCancellationOrGracefulShutdownHandler {
             await ServiceWorker.drive(workers, poll: 1, once: false, stop: { stop.isSet })
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             stop.set()
         }
     }

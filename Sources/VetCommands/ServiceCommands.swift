@@ -129,8 +129,9 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         if lease < 3 { throw ValidationError("--lease must be at least 3 seconds (heartbeats come every third of it)") }
-        if poll <= 0 { throw ValidationError("--poll must be positive") }
+        if poll <= 0 || poll > 3600 { throw ValidationError("--poll must be more than 0 and at most 3600 seconds") }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if lease > 86_400 { throw ValidationError("--lease must be at most a day") }
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
     }
 
@@ -157,7 +158,7 @@ extension ServiceWorker {
         await withTaskGroup(of: Void.self) { group in
             for worker in workers {
                 group.addTask {
-                    while !stop() {
+                    while !stop() && !Task.isCancelled {
                         let outcome: Outcome
                         do { outcome = try await worker.runOne() } catch {
                             Terminal.error("\(worker.name): \(error)")

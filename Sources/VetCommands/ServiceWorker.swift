@@ -1,5 +1,6 @@
 import Foundation
 import VetCore
+import VetProvenance
 import VetReports
 import VetService
 
@@ -15,8 +16,15 @@ final class ServiceWorker: @unchecked Sendable {
     /// Told of each job this worker finishes: `job <id> done|failed|lost …` (the worker command prints it).
     var report: (@Sendable (String) -> Void)?
 
+    /// How a server-side path's content is hashed (as `modelvet serve` hashed it when it was submitted).
+    let digest: @Sendable (String) throws -> String
+
+    /// The digest `modelvet serve` gives a server-side file or folder: the model-signing manifest's root digest.
+    static let folderDigest: @Sendable (String) throws -> String = { path in try ModelHasher.manifest(path).rootDigest }
+
     init(store: any JobStore, name: String = "worker-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
-         lease: TimeInterval = 60, timeout: TimeInterval = 3600) {
+         lease: TimeInterval = 60, timeout: TimeInterval = 3600, digest: @escaping @Sendable (String) throws -> String = ServiceWorker.folderDigest) {
+        self.digest = digest
         self.store = store
         self.name = name
         self.lease = lease
@@ -42,7 +50,7 @@ final class ServiceWorker: @unchecked Sendable {
         let started = Date()
         func elapsed() -> String { String(format: "%.2f s", Date().timeIntervalSince(started)) }
         do {
-            let (verdict, summary, reports) = try await Self.onThread(timeout: timeout) { try Self.vet(job) }
+            let (verdict, summary, reports) = try await Self.onThread(timeout: timeout) { [digest] in try Self.vet(job, digest: digest) }
             let recorded = try await store.complete(id: job.id, worker: name, verdict: verdict, summary: summary, reports: reports, now: now())
             report?("job \(job.id) \(recorded ? "done" : "lost (another worker holds it now)"): \(verdict) in \(elapsed()) by \(name)")
             return recorded ? .done : .lost
@@ -70,39 +78,59 @@ final class ServiceWorker: @unchecked Sendable {
         }
     }
 
-    /// Vets the job's input as `modelvet vet` would, quietly, and renders its three reports.
-    static func vet(_ job: ScanJob) throws -> (verdict: String, summary: String, reports: JobReports) {
+    /// Vets the job's input as `modelvet vet` would, quietly, and renders its three reports. `digest` is
+    /// how server-side paths were hashed when submitted (the model-signing manifest's root digest).
+    static func vet(_ job: ScanJob, digest: (String) throws -> String = ServiceWorker.folderDigest) throws -> (verdict: String, summary: String, reports: JobReports) {
         let options = try JobOptions(json: job.options)
         var isFolder: ObjCBool = false
+        // Errors name the job's name, never a server path: submitters read them.
         guard FileManager.default.fileExists(atPath: job.input, isDirectory: &isFolder) else {
-            throw JobStoreError("\(job.input): the input no longer exists")
+            throw JobStoreError("\(job.name): the stored input no longer exists")
+        }
+        let upload = ContentStore.isObject(job.input)
+        if !upload {
+            // A server-side path was hashed when it was submitted; what is vetted now must be what was hashed,
+            // or the result would be cached under content it does not describe.
+            let now: String
+            do { now = try digest(job.input) } catch { throw JobStoreError("\(job.name) cannot be read: \(error)") }
+            let submitted = Submission(input: job.input, name: job.name, contentDigest: now, options: job.options)
+            guard submitted.contentKey == job.contentKey else {
+                throw JobStoreError("\(job.name) changed after it was submitted; submit it again")
+            }
         }
         // An upload is stored under its digest; it is vetted under the name its submitter gave (already made
-        // safe: one path component), through a hard link in a private folder, because formats are told apart
-        // by name as well as by content. The link is removed afterwards; the stored object stays.
+        // safe: one path component), through a hard link in a private folder of its own (one per attempt, so
+        // a timed-out attempt still running cannot touch the next), because formats are told apart by name
+        // as well as by content. The folder is removed afterwards; the stored object stays.
         var input = job.input
         var staging: String?
-        if !isFolder.boolValue && job.name != (job.input as NSString).lastPathComponent {
-            let folder = NSTemporaryDirectory() + "modelvet-job-\(job.id)"
+        if upload {
+            let folder = NSTemporaryDirectory() + "modelvet-job-\(job.id)-\(UUID().uuidString.prefix(8))"
             do {
-                try? FileManager.default.removeItem(atPath: folder)  // a leftover of an earlier attempt; createDirectory reports any real problem
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+                staging = folder
                 input = folder + "/" + SafeName.component(job.name)
                 do { try FileManager.default.linkItem(atPath: job.input, toPath: input) } catch {
                     try FileManager.default.copyItem(atPath: job.input, toPath: input)  // another file system: a copy
                 }
             } catch {
-                throw JobStoreError("cannot stage \(job.input) for vetting: \(error.localizedDescription)")
+                if let staging { try? FileManager.default.removeItem(atPath: staging) }  // clean-up; the staging error is the one reported
+                throw JobStoreError("\(job.name) cannot be staged for vetting: \(error.localizedDescription)")
             }
-            staging = folder
         }
         defer { if let staging { try? FileManager.default.removeItem(atPath: staging) } }  // clean-up of the private staging folder
         var arguments = [input, "--quiet"]
         if options.probe != true { arguments.append("--no-probe") }
         if let baseline = options.baseline { arguments += ["--baseline", baseline] }
         var report: VetReport
+        func unstaged(_ text: String) -> String {
+            guard let staging else { return text }
+            return text.replacingOccurrences(of: staging + "/", with: "")
+                .replacingOccurrences(of: staging.replacingOccurrences(of: "/", with: "\\/") + "\\/", with: "")
+        }
         do { report = try VetCommand.parse(arguments).makeReport() } catch {
-            throw JobStoreError("vetting stopped: \(VetCommand.message(for: error).isEmpty ? "\(error)" : VetCommand.message(for: error))")
+            let message = VetCommand.message(for: error)
+            throw JobStoreError("vetting stopped: " + unstaged(message.isEmpty ? "\(error)" : message))
         }
         let counts = report.scan.countsBySeverity
         let severities: [Severity] = [.critical, .high, .medium]
@@ -111,12 +139,7 @@ final class ServiceWorker: @unchecked Sendable {
         let summary = "\(report.verdict.headline); \(report.scan.findings.count) findings (\(bySeverity))\(coverage)"
         // The report records what was vetted, not how this process was started; an upload is named by its
         // submitter's file name, without the private staging folder (which would reveal the server's paths).
-        report.command = ["modelvet", "vet"] + arguments
-        func unstaged(_ text: String) -> String {
-            guard let staging else { return text }
-            return text.replacingOccurrences(of: staging + "/", with: "")
-                .replacingOccurrences(of: staging.replacingOccurrences(of: "/", with: "\\/") + "\\/", with: "")
-        }
+        report.command = ["modelvet", "vet"] + arguments.map(unstaged)
         let reports = JobReports(json: unstaged(try report.json()), sarif: unstaged(ReportFormat.sarif.render(report.scan, context: report.context)),
                                  html: unstaged(try HTMLReportWriter.render(report)))
         return (report.verdict.level.rawValue, summary, reports)

@@ -28,8 +28,11 @@ public struct PathPolicy: Sendable {
         return String(cString: resolved)
     }
 
+    /// Compared as bytes: Swift's String comparison treats canonically equivalent spellings as equal, and
+    /// the file system does not (`/srv/e\u{301}quipe` is not inside `/srv/\u{e9}quipe`).
     static func isInside(_ path: String, _ root: String) -> Bool {
-        path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+        let prefix = Array((root.hasSuffix("/") ? root : root + "/").utf8)
+        return Array(path.utf8) == Array(root.utf8) || Array(path.utf8).starts(with: prefix)
     }
 
     /// The resolved path to vet, or the reason it is refused: 400 for a malformed path, 403 for one outside
@@ -49,7 +52,17 @@ public struct PathPolicy: Sendable {
         guard (roots + given).contains(where: { Self.isInside(normalised, $0) }) else {
             throw PathPolicyError(status: 403, message: "the path is outside the server's allowed roots")
         }
-        guard let resolved = Self.resolve(normalised) else { throw PathPolicyError(status: 404, message: "no such file or folder under the allowed roots") }
+        guard let resolved = Self.resolve(normalised) else {
+            // Missing: but say so only if what does exist of it stays inside a root, so that a link out of a
+            // root cannot be used to learn which files exist beyond it.
+            var existing = components.dropLast()
+            while !existing.isEmpty, Self.resolve("/" + existing.joined(separator: "/")) == nil { existing = existing.dropLast() }
+            let prefix = Self.resolve("/" + existing.joined(separator: "/")) ?? "/"
+            guard roots.contains(where: { Self.isInside(prefix, $0) }) else {
+                throw PathPolicyError(status: 403, message: "the path leads outside the allowed roots through a symbolic link")
+            }
+            throw PathPolicyError(status: 404, message: "no such file or folder under the allowed roots")
+        }
         guard roots.contains(where: { Self.isInside(resolved, $0) }) else {
             throw PathPolicyError(status: 403, message: "the path leads outside the allowed roots through a symbolic link")
         }

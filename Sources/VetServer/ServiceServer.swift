@@ -108,7 +108,8 @@ public struct ServiceServer: Sendable {
                 return flag
             }
             let baseline = try query.get("baseline").map { try confine(String($0)) }
-            job = try await submitUpload(request, name: request.headers[.xFilename] ?? "upload", options: JobOptions(probe: probe, baseline: baseline),
+            let given = request.headers[.xFilename] ?? "upload"
+            job = try await submitUpload(request, name: given.removingPercentEncoding ?? given, options: JobOptions(probe: probe, baseline: baseline),
                                          token: token)
         } else {
             throw APIError(.unsupportedMediaType, "send the model as application/octet-stream (name in X-Filename) or {\"path\": …} as application/json")
@@ -277,10 +278,18 @@ public struct ServiceServer: Sendable {
                         body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
     }
 
-    /// Runs blocking work (hashing a folder) on a thread of its own, off Swift's cooperative pool.
+    /// Blocking work (hashing a submitted folder), off Swift's cooperative pool, two at a time: a burst of
+    /// path submissions queues here instead of starting a thread each.
+    static let hashing: OperationQueue = {
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 2
+        queue.name = "modelvet.serve.hashing"
+        return queue
+    }()
+
     static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
+            hashing.addOperation { continuation.resume(with: Result { try body() }) }
         }
     }
 }

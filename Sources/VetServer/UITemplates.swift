@@ -1,19 +1,19 @@
 import Mustache
 import VetReports
 
-/// The web UI's Mustache templates. Only escaped tags (`{{…}}`) carry values, so names, summaries and
-/// errors from submitters reach the page as text. The stylesheet is the HTML report's (`style`).
+/// The web UI's Mustache templates. Only escaped tags (`{{…}}`) carry values, escaped by Unicode scalar
+/// (`HTMLEscaping`), so names, summaries and errors from submitters reach the page as text. The
+/// stylesheet is the HTML report's (`style`).
 enum UITemplates {
     static let library: MustacheLibrary = {
+        HTMLEscaping.register()
         var library = MustacheLibrary()
         do {
-            try library.register(HTMLReportWriter.stylesheet, named: "style")
-            try library.register(header, named: "header")
-            try library.register(footer, named: "footer")
-            try library.register(login, named: "login")
-            try library.register(scans, named: "scans")
-            try library.register(scan, named: "scan")
-            try library.register(tokens, named: "tokens")
+            // Every template escapes by Unicode scalar (HTMLEscaping), partials included.
+            for (name, text) in [("style", HTMLReportWriter.stylesheet), ("header", header), ("footer", footer), ("login", login),
+                                 ("scans", scans), ("scan", scan), ("tokens", tokens)] {
+                try library.register(HTMLEscaping.pragma + text, named: name)
+            }
         } catch {
             // The templates are constants of this file; a test renders every page, so this cannot ship broken.
             preconditionFailure("a web UI template does not parse: \(error)")

@@ -25,6 +25,28 @@ public struct ContentStore: Sendable {
     /// Where the object with `digest` lives.
     public func path(_ digest: String) -> String { "\(root)/objects/\(digest.prefix(2))/\(digest.dropFirst(2))" }
 
+    /// Whether `path` names a stored object (`…/objects/ab/` and 62 more hex digits), wherever the store is.
+    public static func isObject(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        guard parts.count >= 3, parts[parts.count - 3] == "objects" else { return false }
+        let hex = { (part: Substring, count: Int) in part.count == count && part.allSatisfy { $0.isHexDigit && !$0.isUppercase } }
+        return hex(parts[parts.count - 2], 2) && hex(parts[parts.count - 1], 62)
+    }
+
+    /// Removes uploads left half-written by a process that was killed (`.upload-*` older than an hour).
+    public func sweepAbandonedUploads(now: Date = Date()) -> Int {
+        let folder = root + "/objects"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }  // no folder yet: nothing to sweep
+        var removed = 0
+        for name in names where name.hasPrefix(".upload-") {
+            let path = folder + "/" + name
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  now.timeIntervalSince(modified) > 3600 else { continue }  // unreadable or recent: left alone
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed += 1 }  // a failure leaves a harmless file
+        }
+        return removed
+    }
+
     /// Stores the bytes `chunks` yields, refusing more than `limit` bytes; returns the digest and path.
     public func store(limit: Int, _ chunks: () throws -> Data?) throws -> (digest: String, path: String, size: Int) {
         let upload = try begin()
@@ -82,10 +104,10 @@ public struct ContentStore: Sendable {
             let destination = store.path(digest)
             do {
                 try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                if FileManager.default.fileExists(atPath: destination) {
-                    try FileManager.default.removeItem(atPath: temporary)
-                } else {
-                    try FileManager.default.moveItem(atPath: temporary, toPath: destination)
+                // rename(2) replaces atomically: two uploads of the same bytes finishing together both succeed,
+                // and the object is whole at every moment (both files hold the same bytes).
+                guard rename(temporary, destination) == 0 else {
+                    throw JobStoreError(String(cString: strerror(errno)))
                 }
             } catch {
                 discard()
@@ -101,18 +123,30 @@ public enum ContentStoreError: Error, Equatable {
     case tooLarge(Int)
 }
 
-/// File names from submitters, made safe to show and to use as one path component: the last component
-/// of what was given, without control or bidirectional-override characters, at most 200 characters,
-/// never empty, `.` or `..`.
+/// File names from submitters, made safe to show and to use as one path component. Worked on Unicode
+/// scalars, not characters (a `/` joined into one grapheme cluster with a combining mark is still a
+/// separator): control, format and separator scalars are dropped first, then the name is split at every
+/// `/` and `\` and its last component kept, clipped to 200 bytes of UTF-8; never empty, `.` or `..`.
 public enum SafeName {
     public static func component(_ given: String) -> String {
-        let last = given.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let cleaned = String(String.UnicodeScalarView(last.unicodeScalars.filter { scalar in
-            !(scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
-              || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator)
-        }))
-        let trimmed = cleaned.trimmingCharacters(in: .whitespaces)
-        let clipped = String(trimmed.prefix(200))
-        return clipped.isEmpty || clipped == "." || clipped == ".." ? "upload" : clipped
+        let kept = given.unicodeScalars.filter { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: false
+            default: true
+            }
+        }
+        var last = String.UnicodeScalarView()
+        for scalar in kept {
+            if scalar == "/" || scalar == "\\" { last = String.UnicodeScalarView() } else { last.append(scalar) }
+        }
+        var clipped = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in String(last).trimmingCharacters(in: .whitespaces).unicodeScalars {
+            bytes += String(scalar).utf8.count
+            if bytes > 200 { break }
+            clipped.append(scalar)
+        }
+        let name = String(clipped)
+        return name.isEmpty || name == "." || name == ".." ? "upload" : name
     }
 }

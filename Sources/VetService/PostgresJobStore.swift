@@ -24,9 +24,16 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         public var schema: String?
         public var sslMode: String
 
+        /// The URL with its password replaced by `***`, for messages.
+        public static func redacted(_ url: String) -> String {
+            guard var components = URLComponents(string: url), components.password != nil else { return url }
+            components.password = "***"
+            return components.string ?? "postgres://…"
+        }
+
         public init(url: String) throws {
             guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
-                throw JobStoreError("'\(url)' is not a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL")
+                throw JobStoreError("'\(Self.redacted(url))' is not a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL")
             }
             guard let host = components.host, !host.isEmpty else { throw JobStoreError("the PostgreSQL URL names no host") }
             guard let user = components.user, !user.isEmpty else { throw JobStoreError("the PostgreSQL URL names no user") }
@@ -49,8 +56,10 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             guard ["disable", "prefer", "require"].contains(sslMode) else {
                 throw JobStoreError("sslmode=\(sslMode) is not one of disable, prefer, require")
             }
-            if let schema, schema.isEmpty || !schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
-                throw JobStoreError("schema=\(schema): a schema name here is letters, digits and underscores")
+            // Lower case only: the schema is created quoted but named unquoted in search_path, where
+            // PostgreSQL folds it to lower case.
+            if let schema, schema.isEmpty || !schema.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) {
+                throw JobStoreError("schema=\(schema): a schema name here is lower-case letters, digits and underscores")
             }
             self.schema = schema
             self.sslMode = sslMode
@@ -417,6 +426,6 @@ public enum ServiceDatabase {
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             return try await PostgresJobStore(url: url, logger: logger)
         }
-        throw JobStoreError("'\(url)' is neither sqlite:PATH nor a postgres:// URL")
+        throw JobStoreError("'\(PostgresJobStore.Location.redacted(url))' is neither sqlite:PATH nor a postgres:// URL")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VetCore
 
 /// One submitted vetting job, as the service stores it and the API shows it.
 public struct ScanJob: Sendable, Codable, Equatable {
@@ -46,8 +47,13 @@ public struct Submission: Sendable {
         self.submitter = submitter
     }
 
-    /// The cache key: the content and the options together (the same file probed and not probed are two results).
-    public var contentKey: String { ServiceDigest.sha256Hex(contentDigest + "\n" + options) }
+    /// The cache key: the content, the name, the options and the scanner's version together. The same file
+    /// probed and not probed are two results; so are the same bytes under two names (formats are told
+    /// apart by name as well as by content: `x.py` is analysed as Python, `x.txt` is not), and a result
+    /// of an earlier ModelVet is not reused after an upgrade.
+    public var contentKey: String {
+        ServiceDigest.sha256Hex([contentDigest, name, options, ModelVetVersion.current].joined(separator: "\n"))
+    }
 }
 
 /// The reports of a finished job.
@@ -183,7 +189,8 @@ public struct JobOptions: Codable, Equatable, Sendable {
     /// A server-side path of the model this one claims to derive from (lineage).
     public var baseline: String?
 
-    public init(probe: Bool? = nil, baseline: String? = nil) { self.probe = probe; self.baseline = baseline }
+    /// `probe: false` is stored as absent, so that the same request made two ways has one cache key.
+    public init(probe: Bool? = nil, baseline: String? = nil) { self.probe = probe == true ? true : nil; self.baseline = baseline }
 
     public var canonicalJSON: String {
         let encoder = JSONEncoder()

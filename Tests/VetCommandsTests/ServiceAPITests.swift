@@ -118,6 +118,12 @@ struct ServiceAPITests {
             let secret = try #require(created["secret"] as? String), tokenID = try #require(created["id"] as? String)
             try await client.execute(uri: "/api/v1/scans", method: .get, headers: ServiceHarness.bearer(secret)) { #expect($0.status == .ok) }
             try await client.execute(uri: "/api/v1/tokens/\(tokenID)", method: .delete, headers: ServiceHarness.bearer(h.admin)) { #expect($0.status == .noContent) }
+            let adminID = try await client.execute(uri: "/api/v1/tokens", method: .get, headers: ServiceHarness.bearer(h.admin)) { response in
+                ((ServiceHarness.json(response.body)["tokens"] as? [[String: Any]])?.first { $0["role"] as? String == "admin" }?["id"] as? String) ?? ""
+            }
+            try await client.execute(uri: "/api/v1/tokens/\(adminID)", method: .delete, headers: ServiceHarness.bearer(h.admin)) {
+                #expect($0.status == .conflict, "a token cannot revoke itself")
+            }
             try await client.execute(uri: "/api/v1/scans", method: .get, headers: ServiceHarness.bearer(secret)) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: "/api/v1/scans/\(id)", method: .delete, headers: ServiceHarness.bearer(h.admin)) { #expect($0.status == .noContent) }
             try await client.execute(uri: "/api/v1/scans/\(id)", method: .get, headers: ServiceHarness.bearer(h.admin)) { #expect($0.status == .notFound) }
@@ -161,11 +167,16 @@ struct ServiceAPITests {
                     if format == "html" { #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true) }
                 }
             }
-            // The same bytes under another name: done at once, from the cache.
-            try await client.execute(uri: "/api/v1/scans", method: .post, headers: ServiceHarness.upload(h.other, name: "copy.pkl"),
+            // The same bytes under the same name, from another submitter: done at once, from the cache.
+            try await client.execute(uri: "/api/v1/scans", method: .post, headers: ServiceHarness.upload(h.other, name: hostile),
                                      body: ByteBuffer(bytes: payload)) { response in
                 let scan = ServiceHarness.json(response.body)
                 #expect(scan["status"] as? String == "done" && scan["verdict"] as? String == "danger" && scan["attempts"] as? Int == 0)
+            }
+            // Under another name it is another result (a name decides how a file is read): queued.
+            try await client.execute(uri: "/api/v1/scans", method: .post, headers: ServiceHarness.upload(h.other, name: "notes.txt"),
+                                     body: ByteBuffer(bytes: payload)) { response in
+                #expect(ServiceHarness.json(response.body)["status"] as? String == "queued")
             }
         }
         #expect(!FileManager.default.fileExists(atPath: marker), "the pickle was never loaded")
@@ -220,6 +231,7 @@ struct ServiceAPITests {
                 (#"{"path": "/etc/passwd"}"#, .forbidden),
                 (#"{"path": "\#(h.root)-sibling/x"}"#, .forbidden),
                 (#"{"path": "\#(h.root)/out/passwd"}"#, .forbidden),
+                (#"{"path": "\#(h.root)/out/no-such-file"}"#, .forbidden),
                 (#"{"path": "\#(h.root)/missing.pkl"}"#, .notFound),
                 (#"{"path": "\#(h.root)/model.pkl", "baseline": "/etc/passwd"}"#, .forbidden),
                 (#"{"path": "\#(h.root)/model.pkl\u0000.txt"}"#, .badRequest),
@@ -324,9 +336,17 @@ struct ServiceAPITests {
             }
             try await client.execute(uri: "/api/v1/scans", method: .post, headers: ServiceHarness.upload(h.submitter, name: "<img src=x onerror=alert(1)>.pkl"),
                                      body: ByteBuffer(bytes: PickleAssembler.benignPickle())) { #expect($0.status == .accepted) }
+            // A '<' or '"' joined into one grapheme cluster with a neighbour (a prepended letter, a combining
+            // mark) is escaped too; the name arrives percent-encoded, as the UI's script sends it.
+            let clustered = "x\u{0D4E}<meta http-equiv=refresh content=0;url=https:\u{200C}evil.example \u{0D4E}>\"\u{301}.pkl"
+            try await client.execute(uri: "/api/v1/scans", method: .post,
+                                     headers: ServiceHarness.upload(h.submitter, name: clustered.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                                     body: ByteBuffer(bytes: PickleAssembler.benignPickle() + [9])) { #expect($0.status == .accepted) }
             try await client.execute(uri: "/ui/scans", method: .get, headers: [.cookie: cookie]) { response in
                 let page = String(buffer: response.body)
                 #expect(response.status == .ok && page.contains("&lt;img src") && !page.contains("<img src=x"))
+                #expect(!page.contains("<meta http-equiv=refresh") && page.contains("&lt;meta http-equiv=refresh"), "\(page.suffix(1500))")
+                #expect(!page.contains("\"\u{301}") && page.contains("&quot;\u{301}"), "a quote joined to a combining mark is escaped")
             }
             // A cookie alone does not reach the API; another origin cannot post with it.
             try await client.execute(uri: "/api/v1/scans", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .unauthorized) }

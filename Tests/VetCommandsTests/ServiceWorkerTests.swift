@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 import VetFixtures
+import VetProvenance
 import VetService
 import VetTestSupport
 @testable import VetCommands
@@ -21,7 +22,7 @@ struct ServiceWorkerTests {
             let bytes = malicious ? PickleAssembler.callPickle("os", "system", ["echo modelvet-test \(i)"]) : PickleAssembler.benignPickle() + [UInt8(i)]
             let path = dir + "/model-\(i).pkl"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let digest = SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+            let digest = try ModelHasher.manifest(path).rootDigest  // as modelvet serve hashes a server-side path
             let job = try await store.submit(.init(input: path, name: "model-\(i).pkl", contentDigest: digest), now: Date())
             expected[job.id] = malicious
         }
@@ -36,7 +37,7 @@ struct ServiceWorkerTests {
             #expect(reports.json.contains("modelvet-vet/1") && reports.html.hasPrefix("<!DOCTYPE html>") && reports.sarif.contains("2.1.0"))
         }
         let failed = try #require(await store.job(id: bad.id))
-        #expect(failed.status == .failed && failed.error?.contains("absent.pkl") == true, "\(failed)")
+        #expect(failed.status == .failed && failed.error == "absent: the stored input no longer exists", "\(failed)")
     }
 }
 
@@ -57,13 +58,23 @@ struct ServiceCLITests {
         #expect(try CLI.run(["token", "revoke", "nope", "--database", database]).status == 1)
 
         try Data(PickleAssembler.callPickle("os", "system", ["echo modelvet-test"])).write(to: URL(fileURLWithPath: dir + "/bad.pkl"))
-        let job = try await store.submit(.init(input: dir + "/bad.pkl", name: "bad.pkl", contentDigest: "bad"), now: Date())
+        let job = try await store.submit(.init(input: dir + "/bad.pkl", name: "bad.pkl", contentDigest: try ModelHasher.manifest(dir + "/bad.pkl").rootDigest),
+                                         now: Date())
         let once = try CLI.run(["worker", "--database", database, "--once"])
         #expect(once.status == 0, "\(once.stderr)")
         #expect(try await store.job(id: job.id)?.verdict == "danger")
 
         let unreachable = try CLI.run(["worker", "--database", "postgres://nobody@127.0.0.1:1/modelvet", "--once"])
         #expect(unreachable.status == 2 && unreachable.stderr.contains("127.0.0.1:1/modelvet cannot be used"), "\(unreachable.stderr)")
+        // serve on a port already taken exits 2 instead of waiting with its workers.
+        let first = try RunningModelVet(["serve", "--listen", "127.0.0.1:0", "--data", dir + "/serve-1"], log: dir + "/serve-1.log")
+        defer { first.stop() }
+        let taken = try await first.waitFor("127\\.0\\.0\\.1:[0-9]+")
+        let second = try RunningModelVet(["serve", "--listen", taken, "--data", dir + "/serve-2"], log: dir + "/serve-2.log")
+        let deadline = Date().addingTimeInterval(20)
+        while second.process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
+        #expect(second.stop(SIGKILL) == 2, "\(second.output.suffix(800))")
+        #expect(first.stop(SIGTERM) == 0, "\(first.output.suffix(800))")
         let unknown = try CLI.run(["worker", "--database", "mysql://localhost/modelvet", "--once"])
         #expect(unknown.status == 2 && unknown.stderr.contains("neither sqlite:PATH nor a postgres:// URL"), "\(unknown.stderr)")
 

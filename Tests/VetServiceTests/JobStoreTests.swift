@@ -31,12 +31,15 @@ struct JobStoreTests {
         #expect(done.status == .done && done.verdict == "DANGEROUS" && done.leaseOwner == nil)
         #expect(try await store.reports(contentKey: done.contentKey) == Self.reports)
         // Cached: done at once, nothing to claim.
-        let again = try await store.submit(.init(input: "/data/b", name: "copy.pt", contentDigest: "aa"), now: Self.t0)
+        let again = try await store.submit(.init(input: "/data/b", name: "model.pt", contentDigest: "aa"), now: Self.t0)
         #expect(again.status == .done && again.verdict == "DANGEROUS" && again.id != first.id)
         #expect(try await store.claim(worker: "w1", lease: 30, now: Self.t0) == nil)
-        // Other options are another result.
+        // Other options, or another name (which decides how a file is read), are another result.
         let probed = try await store.submit(.init(input: "/data/a", name: "model.pt", contentDigest: "aa", options: #"{"probe":true}"#), now: Self.t0)
         #expect(probed.status == .queued)
+        let renamed = try await store.submit(.init(input: "/data/a", name: "model.txt", contentDigest: "aa"), now: Self.t0)
+        #expect(renamed.status == .queued && renamed.contentKey != first.contentKey)
+        #expect(try await store.delete(id: renamed.id))
         #expect(try await store.list(JobQuery(status: .done, limit: 10)).count == 2)
         #expect(try await store.list(JobQuery(limit: 2, offset: 2)).count == 1)
         #expect(try await store.delete(id: probed.id))
@@ -147,6 +150,19 @@ struct JobStoreTests {
         #expect(throws: JobStoreError.self) { try PostgresJobStore.Location(url: "postgres://u@h/db?schema=a;drop") }
         #expect(throws: JobStoreError.self) { try PostgresJobStore.Location(url: "postgres://u@h/db?sslmode=maybe") }
         #expect(try PostgresJobStore.Location(url: "postgres://u:p%40ss@h:5433/db?schema=s1").password == "p@ss")
+    }
+
+    @Test("submitted names become one path component, by Unicode scalar: no separator survives joined to a mark, no control or format scalar, 200 bytes at most")
+    func safeNames() {
+        #expect(SafeName.component("../\u{200C}../\u{200C}etc") == "etc")
+        #expect(SafeName.component("../\u{301}x") == "\u{301}x")
+        #expect(SafeName.component("a\u{D4E}/b") == "b")
+        #expect(SafeName.component("..") == "upload" && SafeName.component("a/..") == "upload" && SafeName.component("") == "upload")
+        #expect(SafeName.component("C:\\models\\evil\u{202E}lkp.pt\r\n") == "evillkp.pt")
+        let long = SafeName.component(String(repeating: "模", count: 120) + ".safetensors")
+        #expect(long.utf8.count <= 200 && !long.isEmpty)
+        #expect(ContentStore.isObject("/data/objects/ab/" + String(repeating: "c", count: 62)))
+        #expect(!ContentStore.isObject("/data/objects/ab/model.pkl") && !ContentStore.isObject("/models/ab/" + String(repeating: "c", count: 62)))
     }
 
     @Test("uploads are stored by content: the same bytes once, a size limit, no partial file left behind")

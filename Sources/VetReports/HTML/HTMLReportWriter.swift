@@ -25,11 +25,12 @@ public enum HTMLReportWriter {
     public static let stylesheet = HTMLTemplate.style
 
     static func page(_ page: Page) throws -> String {
+        HTMLEscaping.register()
         var library = MustacheLibrary()
         do {
-            try library.register(HTMLTemplate.page, named: "page")
-            try library.register(HTMLTemplate.chart, named: "chart")
-            try library.register(HTMLTemplate.style, named: "style")
+            try library.register(HTMLEscaping.pragma + HTMLTemplate.page, named: "page")
+            try library.register(HTMLEscaping.pragma + HTMLTemplate.chart, named: "chart")
+            try library.register(HTMLEscaping.pragma + HTMLTemplate.style, named: "style")
         } catch {
             throw RenderError(description: "the HTML template does not parse: \(error)")
         }
