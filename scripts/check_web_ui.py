@@ -16,7 +16,10 @@ QUIET_FLAGS = [  # the same as scripts/check_html_report.py
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
     "--disable-extensions", "--metrics-recording-only", "--disable-features=Translate,OptimizationHints,MediaRouter",
 ]
-DEADLINE = time.monotonic() + 120  # the whole run
+# Every timeout is multiplied by MODELVET_TIMEOUT_SCALE (the test suite sets it: on a loaded 2-core machine
+# Chromium and a debug build of the server are many times slower than alone).
+SCALE = max(1.0, float(os.environ.get("MODELVET_TIMEOUT_SCALE", "1")))
+DEADLINE = time.monotonic() + 120 * SCALE  # the whole run
 
 
 class ProtocolBroken(Exception): """Chromium died, went silent, or answered a command with an error: exit 2."""
@@ -99,10 +102,10 @@ class Browser:
             os.write(self.to_chrome, json.dumps(message).encode() + b"\0")
         except OSError as error:
             raise ProtocolBroken(f"cannot write to Chromium: {error}")
-        until = time.monotonic() + timeout
+        until = time.monotonic() + timeout * SCALE
         while self.next_id not in self.replies:
             if time.monotonic() >= DEADLINE:
-                raise StepFailed(f"the run's 120 s ran out (waiting for {method})")
+                raise StepFailed(f"the run's {120 * SCALE:.0f} s ran out (waiting for {method})")
             if time.monotonic() >= until:
                 raise ProtocolBroken(f"no reply to {method} within {timeout} s")
             self.pump(until)
@@ -128,7 +131,7 @@ class Browser:
 
     def wait_for(self, expression, what, timeout=20):
         """Polls until the expression is truthy in a loaded document; a StepFailed after the timeout."""
-        until = min(time.monotonic() + timeout, DEADLINE)
+        until = min(time.monotonic() + timeout * SCALE, DEADLINE)
         while time.monotonic() < until:
             value = self.evaluate(f"document.readyState === 'complete' && ({expression})", strict=False)
             if value:

@@ -12,13 +12,34 @@ public final class RateLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private var buckets: [String: (tokens: Double, updated: TimeInterval)] = [:]
 
-    public init(perMinute: Int) { self.perMinute = Double(perMinute) }
+    let clock: @Sendable () -> TimeInterval
+
+    /// `clock` gives seconds on a monotonic scale (the system's uptime; a test freezes it).
+    public init(perMinute: Int, clock: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime }) {
+        self.perMinute = Double(perMinute)
+        self.clock = clock
+    }
+
+    /// How many keys are tracked (for tests of the memory bound).
+    var keys: Int { lock.lock(); defer { lock.unlock() }; return buckets.count }
+
+    /// Bounds the memory of many peers: drops the buckets idle for a minute (they are full again), and if
+    /// that is not enough (a flood from many addresses), the older half, so the next prune is 50,000
+    /// requests away. A dropped bucket starts full, which forgets at most a minute of one key's history.
+    private func prune(now: TimeInterval) {
+        buckets = buckets.filter { now - $0.value.updated < 60 }
+        if buckets.count > 50_000 {
+            let newest = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(50_000)
+            buckets = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
+        }
+    }
 
     /// Takes one request from `key`'s bucket; nil when allowed, else the seconds until one is available.
-    public func take(_ key: String, now: TimeInterval = ProcessInfo.processInfo.systemUptime) -> Int? {
+    public func take(_ key: String, now given: TimeInterval? = nil) -> Int? {
+        let now = given ?? clock()
         lock.lock()
         defer { lock.unlock() }
-        if buckets.count > 100_000 { buckets = buckets.filter { now - $0.value.updated < 60 } }  // bound the memory of many peers
+        if buckets.count > 100_000 { prune(now: now) }
         var bucket = buckets[key] ?? (perMinute, now)
         bucket.tokens = min(perMinute, bucket.tokens + (now - bucket.updated) * perMinute / 60)
         bucket.updated = now

@@ -39,11 +39,12 @@ public struct ServiceServer: Sendable {
     /// computed by the caller's hasher; it runs on a thread of its own.
     let digest: @Sendable (String) throws -> String
 
-    public init(store: any JobStore, settings: ServerSettings, digest: @escaping @Sendable (String) throws -> String) throws {
+    /// `limiter` replaces the rate limiter made from the settings (a test's, with a frozen clock).
+    public init(store: any JobStore, settings: ServerSettings, limiter: RateLimiter? = nil, digest: @escaping @Sendable (String) throws -> String) throws {
         self.store = store
         self.settings = settings
         self.content = try ContentStore(root: settings.dataRoot)
-        self.limiter = RateLimiter(perMinute: settings.requestsPerMinute)
+        self.limiter = limiter ?? RateLimiter(perMinute: settings.requestsPerMinute)
         self.digest = digest
     }
 

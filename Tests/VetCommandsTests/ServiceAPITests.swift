@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Logging
 import Testing
 import VetFixtures
-import VetServer
+@testable import VetServer
 import VetService
 import VetTestSupport
 @testable import VetCommands
@@ -28,7 +28,8 @@ struct ServiceHarness {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let settings = ServerSettings(dataRoot: dir + "/data", paths: try PathPolicy(roots: allowPaths ? [root] : []), uploadLimit: uploadLimit,
                                       requestsPerMinute: requestsPerMinute)
-        let server = try ServiceServer(store: store, settings: settings) { path in
+        // The rate limiter's clock stands still: the limit test must not depend on how fast a loaded machine runs it.
+        let server = try ServiceServer(store: store, settings: settings, limiter: RateLimiter(perMinute: requestsPerMinute, clock: { 1000 })) { path in
             // The test's folder digest: the bytes of the file (the real service uses the model-signing manifest).
             ServiceDigest.sha256Hex(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self))
         }
@@ -251,6 +252,17 @@ struct ServiceAPITests {
     static func submit(_ client: some TestClientProtocol, _ body: String, token: String) async throws -> (HTTPResponse.Status, String) {
         try await client.execute(uri: "/api/v1/scans", method: .post, headers: ServiceHarness.bearer(token, [.contentType: "application/json"]),
                                  body: ByteBuffer(string: body)) { ($0.status, String(buffer: $0.body)) }
+    }
+
+    @Test("the rate limiter: a bucket of N a minute refills continuously, says how long to wait, and stays bounded under a flood of keys")
+    func rateLimiter() {
+        let limiter = RateLimiter(perMinute: 3)
+        #expect((0..<3).allSatisfy { _ in limiter.take("a", now: 100) == nil })
+        #expect(limiter.take("a", now: 100) == 20, "one request comes back every 20 s")
+        #expect(limiter.take("b", now: 100) == nil, "each key has its own bucket")
+        #expect(limiter.take("a", now: 120.5) == nil && limiter.take("a", now: 120.5) != nil)
+        for i in 0..<100_050 { _ = limiter.take("peer:\(i)", now: 200 + Double(i) / 1000) }
+        #expect(limiter.keys <= 100_001, "\(limiter.keys)")
     }
 
     @Test("listing filters by status, verdict and name, pages with limit and offset, and refuses bad filters", arguments: StoreKind.available)

@@ -67,10 +67,11 @@ public enum CLI {
     }
 
     /// Runs any program to completion with its standard output and error captured.
-    public static func process(_ executable: URL, _ arguments: [String], input: String? = nil) throws -> Result {
+    public static func process(_ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -85,6 +86,16 @@ public enum CLI {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+extension CLI {
+    /// `process`, waited for on a thread of its own rather than one of Swift's cooperative pool (which has
+    /// as many threads as cores: a long blocking wait there stalls every other async test).
+    public static func processOffPool(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try process(executable, arguments, environment: environment) }) }.start()
+        }
     }
 }
 
@@ -227,15 +238,17 @@ public final class RunningModelVet: @unchecked Sendable {
     public var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }  // unreadable yet: nothing written
 
     /// Waits until the output matches `pattern` (a regular expression) `count` times and returns the first match.
-    public func waitFor(_ pattern: String, count: Int = 1, timeout: TimeInterval = 30) async throws -> String {
+    public func waitFor(_ pattern: String, count: Int = 1, timeout: TimeInterval = 300) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         let expression = try NSRegularExpression(pattern: pattern)
-        while Date() < deadline {
+        // Looks once more after the deadline: on a loaded machine this task may wake only after it.
+        while true {
             let text = output
             let matches = expression.matches(in: text, range: NSRange(text.startIndex..., in: text))
             if matches.count >= count, let range = Range(matches[0].range, in: text) {
                 return String(text[range])
             }
+            if Date() >= deadline { break }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw MissingSetup(description: "no '\(pattern)' from modelvet \(process.arguments?.first ?? "") within \(Int(timeout)) s; it wrote:\n\(output.suffix(2000))")
