@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
-import VetProvenance
 import VetServer
 import VetService
 
@@ -140,9 +139,8 @@ struct ServeCommand: ParsableCommand {
             try await Self.firstAdminToken(store: store, data: data, logger: logger)
             let server: ServiceServer
             do {
-                server = try ServiceServer(store: store, settings: settings) { path in
-                    try ModelHasher.manifest(path).rootDigest
-                }
+                // The digest its workers check a server-side path against before vetting it.
+                server = try ServiceServer(store: store, settings: settings, digest: ServiceWorker.folderDigest)
             } catch {
                 Terminal.error("\(error)")
                 throw ExitCode(2)
@@ -208,11 +206,4 @@ struct WorkerPool: Service {
             stop.set()
         }
     }
-}
-
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-    func set() { lock.lock(); flag = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return flag }
 }

@@ -184,23 +184,28 @@ extension ServiceWorker {
 
 /// SIGTERM and SIGINT set a flag instead of killing the process, so the job in hand can finish.
 final class StopSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
+    private let flag = StopFlag()
     private var sources: [DispatchSourceSignal] = []
 
     init() {
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.set() }
+            source.setEventHandler { [flag] in flag.set() }
             source.resume()
             sources.append(source)
         }
     }
 
-    private func set() { lock.lock(); flag = true; lock.unlock() }
-
-    var requested: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+    var requested: Bool { flag.isSet }
 
     func cancel() { sources.forEach { $0.cancel() } }
+}
+
+/// A flag set once, from any thread (a signal, a graceful shutdown), read by the loops that must stop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.lock(); flag = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return flag }
 }

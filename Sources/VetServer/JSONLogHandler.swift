@@ -28,7 +28,7 @@ public struct JSONLogHandler: LogHandler {
     func write(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, error: (any Error)?) {
         var fields: [String: String] = [:]
         for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
-        fields["ts"] = ISO8601DateFormatter().string(from: Date())
+        fields["ts"] = Date().formatted(.iso8601)
         fields["level"] = level.rawValue
         fields["logger"] = label
         fields["msg"] = message.description

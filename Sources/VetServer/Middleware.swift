@@ -146,13 +146,41 @@ struct ObserveMiddleware: RouterMiddleware {
     }
 }
 
+/// Token checks shared by the API's middleware, `/metrics` and the UI's sign-in: reading the Bearer
+/// header, and looking a secret up, where every miss is counted and limited per peer address.
+struct TokenGate: Sendable {
+    let store: any JobStore
+    let limiter: RateLimiter
+    let metrics: ServiceMetrics
+
+    /// The secret of `Authorization: Bearer SECRET`; nil without the header, 401 when it is another scheme.
+    func bearer(_ request: Request) throws -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            metrics.authFailures.increment()
+            throw APIError(.unauthorized, "the Authorization header must be 'Bearer TOKEN'", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The live token with this secret; nil (counted) when there is none, 429 when `peer` has failed too often.
+    func token(_ secret: String, peer: String) async throws -> APIToken? {
+        if secret.count <= 200, let token = try await store.token(secret: secret) { return token }
+        metrics.authFailures.increment()
+        if let wait = limiter.take("peer:" + peer) {
+            metrics.rateLimited.increment()
+            throw APIError(.tooManyRequests, "too many failed attempts; retry in \(wait) s", headers: [.retryAfter: String(wait)])
+        }
+        return nil
+    }
+}
+
 /// Authenticates `Authorization: Bearer TOKEN` (or, for the web UI, its cookie) and applies the rate
 /// limit: per token once authenticated, per peer address for failed attempts.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ServiceContext
-    let store: any JobStore
-    let limiter: RateLimiter
-    let metrics: ServiceMetrics
+    let gate: TokenGate
     /// Whether the UI's cookie is accepted (the UI's routes) or only the header (the API).
     let acceptCookie: Bool
 
@@ -160,34 +188,22 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServiceContext, next: (Request, ServiceContext) async throws -> Response) async throws -> Response {
         var context = context
-        var secret: String?
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                metrics.authFailures.increment()
-                throw APIError(.unauthorized, "the Authorization header must be 'Bearer TOKEN'", headers: [.wwwAuthenticate: "Bearer"])
-            }
-            secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        } else if acceptCookie, let cookie = request.cookies[Self.cookieName]?.value, !cookie.isEmpty {
+        var secret = try gate.bearer(request)
+        if secret == nil, acceptCookie, let cookie = request.cookies[Self.cookieName]?.value, !cookie.isEmpty {
             secret = cookie
             context.viaCookie = true
         }
         guard let secret else {
-            metrics.authFailures.increment()
+            gate.metrics.authFailures.increment()
             if acceptCookie { throw UIRedirect(to: "/ui/login") }
             throw APIError(.unauthorized, "a token is required: send Authorization: Bearer TOKEN", headers: [.wwwAuthenticate: "Bearer"])
         }
-        guard secret.count <= 200, let token = try await store.token(secret: secret) else {
-            metrics.authFailures.increment()
-            if let wait = limiter.take("peer:" + context.peer) {
-                metrics.rateLimited.increment()
-                throw APIError(.tooManyRequests, "too many failed attempts; retry in \(wait) s", headers: [.retryAfter: String(wait)])
-            }
+        guard let token = try await gate.token(secret, peer: context.peer) else {
             if acceptCookie && context.viaCookie { throw UIRedirect(to: "/ui/login") }
             throw APIError(.unauthorized, "the token is not valid (unknown or revoked)", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
-        if let wait = limiter.take("token:" + token.id) {
-            metrics.rateLimited.increment()
+        if let wait = gate.limiter.take("token:" + token.id) {
+            gate.metrics.rateLimited.increment()
             throw APIError(.tooManyRequests, "this token's rate limit is reached; retry in \(wait) s", headers: [.retryAfter: String(wait)])
         }
         context.token = token

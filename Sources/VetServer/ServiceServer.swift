@@ -35,6 +35,7 @@ public struct ServiceServer: Sendable {
     public let settings: ServerSettings
     public let metrics = ServiceMetrics()
     let limiter: RateLimiter
+    let gate: TokenGate
     /// The content digest of a server-side folder or file (the model-signing manifest's root digest),
     /// computed by the caller's hasher; it runs on a thread of its own.
     let digest: @Sendable (String) throws -> String
@@ -46,6 +47,7 @@ public struct ServiceServer: Sendable {
         self.content = try ContentStore(root: settings.dataRoot)
         self.limiter = limiter ?? RateLimiter(perMinute: settings.requestsPerMinute)
         self.digest = digest
+        self.gate = TokenGate(store: store, limiter: self.limiter, metrics: metrics)
     }
 
     /// The router with every route and middleware.
@@ -60,7 +62,7 @@ public struct ServiceServer: Sendable {
         }
         router.get("metrics") { request, context in try await self.metricsPage(request, context) }
 
-        let api = router.group("api/v1").add(middleware: AuthMiddleware(store: store, limiter: limiter, metrics: metrics, acceptCookie: false))
+        let api = router.group("api/v1").add(middleware: AuthMiddleware(gate: gate, acceptCookie: false))
         api.post("scans") { request, context in try await self.submit(request, context) }
         api.get("scans") { request, context in try await self.list(request, context) }
         api.get("scans/:id") { _, context in try JSONText.response(ScanView(try await self.visibleJob(context))) }
@@ -265,9 +267,8 @@ public struct ServiceServer: Sendable {
         if !settings.publicMetrics {
             // The same check as the API's: a reviewer's token.
             var context = context
-            guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-                  let token = try await store.token(secret: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
-                metrics.authFailures.increment()
+            guard let secret = try gate.bearer(request), let token = try await gate.token(secret, peer: context.peer) else {
+                if request.headers[.authorization] == nil { metrics.authFailures.increment() }
                 throw APIError(.unauthorized, "/metrics needs a reviewer's token (or the server's --public-metrics)", headers: [.wwwAuthenticate: "Bearer"])
             }
             context.token = token

@@ -35,7 +35,7 @@ struct WebUI {
             return response
         }
 
-        let ui = router.group("ui").add(middleware: AuthMiddleware(store: server.store, limiter: server.limiter, metrics: server.metrics, acceptCookie: true))
+        let ui = router.group("ui").add(middleware: AuthMiddleware(gate: server.gate, acceptCookie: true))
         ui.get("scans") { request, context in try await scans(request, context) }
         ui.post("scans") { request, context in
             // The upload from app.js: the same checks and storage as the API's.
@@ -109,11 +109,7 @@ struct WebUI {
         struct Form: Decodable { var token: String }
         let form = try await request.decode(as: Form.self, context: URLFormContext(context))
         let secret = form.token.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard secret.count <= 200, try await server.store.token(secret: secret) != nil else {
-            server.metrics.authFailures.increment()
-            if let wait = server.limiter.take("peer:" + context.peer) {
-                throw APIError(.tooManyRequests, "too many failed attempts; retry in \(wait) s", headers: [.retryAfter: String(wait)])
-            }
+        guard try await server.gate.token(secret, peer: context.peer) != nil else {
             var response = try page("login", Login(message: "That token is not valid (unknown or revoked)."))
             response.status = .unauthorized
             return response
@@ -165,7 +161,7 @@ struct WebUI {
             level = job.verdict ?? (job.status == .failed ? "danger" : "info")
             verdict = job.verdict ?? job.status.rawValue
             summary = job.summary ?? job.error ?? ""
-            created = ISO8601DateFormatter().string(from: job.created)
+            created = job.created.formatted(.iso8601)
         }
     }
 
@@ -187,8 +183,8 @@ struct WebUI {
     struct TokenRow {
         var id: String, role: String, created: String, revoked: String?
         init(_ token: APIToken) {
-            id = token.id; role = token.role.rawValue; created = ISO8601DateFormatter().string(from: token.created)
-            revoked = token.revoked.map { ISO8601DateFormatter().string(from: $0) }
+            id = token.id; role = token.role.rawValue; created = token.created.formatted(.iso8601)
+            revoked = token.revoked.map { $0.formatted(.iso8601) }
         }
     }
 }

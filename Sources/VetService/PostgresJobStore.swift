@@ -302,14 +302,10 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     public func list(_ query: JobQuery) async throws -> [ScanJob] {
         var conditions: [String] = []
         var bindings = PostgresBindings()
-        func add(_ condition: (Int) -> String, _ value: String) {
-            bindings.append(value)
-            conditions.append(condition(bindings.count))
+        for condition in query.conditions {
+            bindings.append(condition.value)
+            conditions.append(condition.substring ? "strpos(\(condition.column), $\(bindings.count)) > 0" : "\(condition.column) = $\(bindings.count)")
         }
-        if let status = query.status { add({ "status = $\($0)" }, status.rawValue) }
-        if let verdict = query.verdict { add({ "verdict = $\($0)" }, verdict) }
-        if let submitter = query.submitter { add({ "submitter = $\($0)" }, submitter) }
-        if let name = query.name { add({ "strpos(name, $\($0)) > 0" }, name) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         bindings.append(query.limit)
         bindings.append(query.offset)

@@ -160,14 +160,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func list(_ query: JobQuery) async throws -> [ScanJob] {
         try await read { db in
-            var conditions: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let status = query.status { conditions.append("status = ?"); arguments.append(status.rawValue) }
-            if let verdict = query.verdict { conditions.append("verdict = ?"); arguments.append(verdict) }
-            if let submitter = query.submitter { conditions.append("submitter = ?"); arguments.append(submitter) }
-            if let name = query.name { conditions.append("instr(name, ?) > 0"); arguments.append(name) }
+            let conditions = query.conditions.map { $0.substring ? "instr(\($0.column), ?) > 0" : "\($0.column) = ?" }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            arguments += [query.limit, query.offset]
+            let arguments: [(any DatabaseValueConvertible)?] = query.conditions.map(\.value) + [query.limit, query.offset]
             let rows = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM jobs \(filter) ORDER BY created DESC, id LIMIT ? OFFSET ?",
                                         arguments: StatementArguments(arguments))
             return try rows.map(Self.job)

@@ -85,6 +85,13 @@ public struct JobQuery: Sendable, Equatable {
     public init(status: ScanJob.Status? = nil, verdict: String? = nil, submitter: String? = nil, name: String? = nil, limit: Int = 50, offset: Int = 0) {
         self.status = status; self.verdict = verdict; self.submitter = submitter; self.name = name; self.limit = limit; self.offset = offset
     }
+
+    /// The filters that apply, for each store to write in its own SQL: a column and the value it must
+    /// equal, or (`substring`) contain.
+    var conditions: [(column: String, value: String, substring: Bool)] {
+        [("status", status?.rawValue, false), ("verdict", verdict, false), ("submitter", submitter, false), ("name", name, true)]
+            .compactMap { column, value, substring in value.map { (column, $0, substring) } }
+    }
 }
 
 /// The job queue, the result cache and the API tokens. Every method is one transaction, so any number
