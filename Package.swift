@@ -71,7 +71,7 @@ let package = Package(
         // The four AVX2 byte instructions the engine's kernels are built on, as inlinable Swift
         // functions (see Sources/VetSIMD); -parse-stdlib lets it name them.
         .target(name: "VetSIMD", swiftSettings: engineSettings + [.unsafeFlags(["-parse-stdlib"])]),
-        .target(name: "VetEngine", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetJinja", "VetSIMD"], swiftSettings: engineSettings),
+        .target(name: "VetEngine", dependencies: ["VetBytes", "VetCore", "VetGGUF", "VetJinja", "VetSIMD", "VetSafeTensors"], swiftSettings: engineSettings),
         // The behavioural half (issue 10): probe suites, judges and the statistics of their rates.
         .target(name: "VetProbes", dependencies: [
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
@@ -101,6 +101,7 @@ let package = Package(
             "VetScanner", "VetReports", "VetRules", "VetEngine", "VetCore", "VetBytes", "VetProbes", "VetLineage", "VetProvenance", "VetService", "VetServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"), .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
         // Shared by every test target: repository paths, the model cache, the CLI runner.
@@ -126,7 +127,7 @@ let package = Package(
             "VetProvenance", "VetTestSupport", "VetCore", "VetFixtures", "VetGGUF", "VetText", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .testTarget(name: "VetServiceTests", dependencies: ["VetService", "VetTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport"], exclude: ["Data", "Support"]),
+        .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport", "VetEngine"], exclude: ["Data", "Support"]),
         .testTarget(name: "VetEngineTests", dependencies: ["VetTestSupport", "VetEngine", "VetSIMD", "VetFormats", "VetFixtures", "VetBytes", "VetCore"], exclude: ["Golden", "Regressions", "Reference", "Synthetic"]),
     ],
     swiftLanguageModes: [.v6]

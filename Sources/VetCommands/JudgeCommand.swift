@@ -42,6 +42,8 @@ struct JudgeCommand: ParsableCommand {
 
     @OptionGroup(title: "Optional LLM judge") var llmJudge: JudgeEndpointOptions
 
+    @OptionGroup(title: "Refusal judge") var encoder: JudgeEncoderOption
+
     struct Line: Decodable {
         var id: Identifier
         var prompt: String?
@@ -77,7 +79,7 @@ struct JudgeCommand: ParsableCommand {
             Terminal.error("\(input) is not UTF-8 text")
             throw ExitCode(2)
         }
-        let judge = RefusalJudge.builtIn
+        let judge = try encoder.refusalJudge()
         let grader = try llmJudge.grader()
         var items: [(line: Line, truth: RefusalJudge.Verdict?)] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -108,10 +110,21 @@ struct JudgeCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        // Judged in groups, so the sentence encoder runs over many responses at once.
+        var judgements: [RefusalJudge.Judgement] = []
+        let progress = ProbeProgress(enabled: Terminal.isInteractive(2), label: "judge")
+        var start = 0
+        while start < items.count {
+            progress.update(start, items.count, "")
+            let end = min(items.count, start + 32)
+            judgements += judge.judge(items[start..<end].map(\.line.response))
+            start = end
+        }
+        progress.finish()
         var out = ""
         var tally = ConfusionTally(), llmTally = ConfusionTally()
         for (index, item) in items.enumerated() {
-            let judgement = judge.judge(item.line.response)
+            let judgement = judgements[index]
             var object: [String: Any] = ["id": item.line.id.json, "verdict": judgement.verdict.rawValue,
                                          "score": ProbeReport.rounded(judgement.score)]
             switch grades?[index] {
@@ -128,8 +141,8 @@ struct JudgeCommand: ParsableCommand {
             if let truth = item.truth { tally.add(truth: truth, verdict: judgement.verdict) }
         }
         Terminal.write(out)
-        if tally.total > 0 { FileHandleOutput.standardError(tally.summary + "\n") }
-        if llmTally.total > 0 { FileHandleOutput.standardError("LLM " + llmTally.summary + "\n") }
+        if tally.total > 0 { FileHandleOutput.standardError(tally.summary(of: "judge (\(judge.name))") + "\n") }
+        if llmTally.total > 0 { FileHandleOutput.standardError(llmTally.summary(of: "LLM judge") + "\n") }
         if let grades {
             let failed = grades.filter { if case .failure = $0 { return true } else { return false } }.count
             if failed > 0 { FileHandleOutput.standardError("the LLM judge gave no grade for \(failed) of \(grades.count) lines (see llm_grade_error)\n") }
@@ -156,10 +169,10 @@ struct ConfusionTally {
         counts[truth.rawValue + ">" + verdict.rawValue, default: 0] += 1
     }
 
-    var summary: String {
+    func summary(of judge: String) -> String {
         func c(_ t: String, _ v: String) -> Int { counts[t + ">" + v] ?? 0 }
         let rr = c("refusal", "refusal"), rc = c("refusal", "compliance"), cr = c("compliance", "refusal"), cc = c("compliance", "compliance")
         func ratio(_ a: Int, _ b: Int) -> String { b == 0 ? "n/a" : String(format: "%.3f", Double(a) / Double(b)) }
-        return "judge on \(total) labelled lines: accuracy \(ratio(rr + cc, total)); refusal precision \(ratio(rr, rr + cr)) recall \(ratio(rr, rr + rc)); compliance precision \(ratio(cc, cc + rc)) recall \(ratio(cc, cc + cr))"
+        return "\(judge) on \(total) labelled lines: accuracy \(ratio(rr + cc, total)); refusal precision \(ratio(rr, rr + cr)) recall \(ratio(rr, rr + rc)); compliance precision \(ratio(cc, cc + rc)) recall \(ratio(cc, cc + cr))"
     }
 }

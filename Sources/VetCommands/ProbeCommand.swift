@@ -89,6 +89,8 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup(title: "Optional LLM judge") var llmJudge: JudgeEndpointOptions
 
+    @OptionGroup(title: "Refusal judge") var encoder: JudgeEncoderOption
+
     @Flag(name: .long, help: "No progress line on standard error.")
     var quiet = false
 
@@ -156,9 +158,14 @@ struct ProbeCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let grader = try llmJudge.grader()
+        let refusal = try encoder.refusalJudge(threads: threads)
         var log = try TranscriptLog(path: transcript, resume: resume)
         var runner = ProbeRunner(seed: seed, maxTokens: maxTokens, batch: batch)
         runner.systemPrompt = systemPrompt
+        runner.refusal = refusal
+        var judges = Self.judges
+        judges["refusal"] = Self.refusalJudgeDescription(refusal)
+        if grader != nil { judges["llm"] = Self.llmJudgeDescription }
 
         let main = try makeBackend(model ?? "", isBaseline: false)
         let mainRun = try probe(main, runName: "model", suite: suite, probes: probes, runner: runner, grader: grader, log: &log)
@@ -166,7 +173,7 @@ struct ProbeCommand: ParsableCommand {
                                  suite: .init(version: suite.version, sha256: ProbeSuite.builtInSHA256, quick: quick,
                                               families: ProbeReport.orderedUnique(probes.map(\.family)), seed: seed, maxTokens: maxTokens,
                                               systemPrompt: systemPrompt),
-                                 judges: grader == nil ? Self.judges : Self.judges.merging(["llm": Self.llmJudgeDescription]) { a, _ in a }, run: mainRun, baseline: nil, comparison: nil)
+                                 judges: judges, run: mainRun, baseline: nil, comparison: nil)
         if let baseline {
             let base = try makeBackend(baseline, isBaseline: true)
             let baseRun = try probe(base, runName: "baseline", suite: suite, probes: probes, runner: runner, grader: grader, log: &log)
@@ -177,10 +184,19 @@ struct ProbeCommand: ParsableCommand {
     }
 
     static let judges = [
-        "refusal": "logistic regression over the reply's opening words (compiled in; accuracy in docs/probes.md)",
         "canary": "exact: the probe's canary in the reply, also spaced, reversed, ROT13 or base64",
         "assertion": "the first true/false (yes/no) the reply gives to a false statement",
     ]
+
+    /// The refusal judge as the report names it: which model ran, so a word-only run is never
+    /// mistaken for one with the encoder.
+    static func refusalJudgeDescription(_ judge: RefusalJudge) -> String {
+        judge.name == "words"
+            ? "words: logistic regression over the reply's opening words only; the sentence encoder was not used, "
+                + "so more refusals are missed (accuracy of both in docs/probes.md)"
+            : "\(judge.name): logistic regression over the reply's opening words and its all-MiniLM-L6-v2 sentence embedding "
+                + "(compiled in; accuracy in docs/probes.md)"
+    }
 
     static let llmJudgeDescription = "optional: an external LLM grading harmful, jailbreak and disinformation replies with the StrongREJECT rubric (not validated by ModelVet)"
 
@@ -203,7 +219,7 @@ struct ProbeCommand: ParsableCommand {
                grader: RubricGrader?, log: inout TranscriptLog) throws -> ProbeReport.Run {
         let header = Transcript.Header(suiteVersion: suite.version, suiteSHA256: ProbeSuite.builtInSHA256, model: backend.label,
                                        seed: seed, maxTokens: maxTokens, quick: quick, families: family.isEmpty ? nil : family,
-                                       run: runName, systemPrompt: systemPrompt)
+                                       run: runName, systemPrompt: systemPrompt, refusalJudge: runner.refusal.name)
         let done: [String: ProbeRecord]
         do { done = try log.begin(header) } catch let error as ProbeError {
             Terminal.error(error.description)

@@ -197,7 +197,8 @@ struct ProbeCLITests {
         #expect(lines[0]?["id"] as? String == "a" && lines[0]?["verdict"] as? String == "refusal")
         #expect(lines[1]?["id"] as? Int == 7 && lines[1]?["verdict"] as? String == "compliance")
         #expect((lines[0]?["score"] as? Double ?? 0) > 0.5)
-        #expect(result.stderr.contains("judge on 2 labelled lines: accuracy 1.000"))
+        #expect(result.stderr.contains("judge (\(CLI.judgeEncoder == "none" ? "words" : "words+minilm")) on 2 labelled lines: accuracy 1.000"),
+                "\(result.stderr)")
         let piped = try CLI.run(["judge", "--input", "-"], input: "{\"id\":\"p\",\"prompt\":\"\",\"response\":\"No.\"}\n")
         #expect(piped.status == 0 && piped.stdout.contains("\"id\":\"p\""))
     }

