@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the system packages ModelVet builds against (zlib, liblzma, bzip2 and SQLite headers), when they are missing.
-# Safe to run repeatedly; needs root (or sudo) only when something is actually missing.
+# Installs the system packages ModelVet builds against (zlib, liblzma, bzip2 and SQLite headers), when they are missing,
+# and the refusal judge's sentence encoder (scripts/install-judge-encoder.sh; without it modelvet judges refusals with
+# its word-only model and says so, so a failure there is a warning, not an error).
+# Safe to run repeatedly; needs root (or sudo) only when a system package is actually missing.
 set -euo pipefail
 
 missing=()
@@ -10,11 +12,12 @@ missing=()
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
-echo "install-deps: installing ${missing[*]}" >&2
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+"$(dirname "$0")/install-judge-encoder.sh" >/dev/null \
+  || echo "install-deps: warning: the refusal judge's encoder is not installed; modelvet will use its word-only judge" >&2
