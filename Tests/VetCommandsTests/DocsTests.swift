@@ -23,3 +23,18 @@ struct DocsTests {
         #expect(text.contains("[fires]") && text.contains("[silent]"))
     }
 }
+
+@Suite("The refusal judge's encoder pins")
+struct JudgeEncoderPinTests {
+    @Test("modelvet, the installer and the trainer's reference pin the same three digests and the same token limit")
+    func pinsAgree() throws {
+        let installer = try String(contentsOf: repositoryRoot.appendingPathComponent("scripts/install-judge-encoder.sh"), encoding: .utf8)
+        let reference = try String(contentsOf: repositoryRoot.appendingPathComponent("scripts/minilm.py"), encoding: .utf8)
+        #expect(JudgeEncoder.files.count == 3)
+        for file in JudgeEncoder.files {
+            #expect(installer.contains("\(file.name) \(file.sha256)"), "install-judge-encoder.sh: \(file.name)")
+            #expect(reference.contains("\"\(file.name)\": \"\(file.sha256)\""), "minilm.py: \(file.name)")
+        }
+        #expect(reference.contains("MAX_TOKENS = \(JudgeEncoder.maxTokens)\n"))
+    }
+}

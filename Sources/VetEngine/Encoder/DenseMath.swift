@@ -13,12 +13,13 @@ enum DenseMath {
     /// its sizes when it loads).
     static func linear(_ x: UnsafePointer<Float>, rows: Int, inner: Int, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
                        outputs: Int, into y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        precondition(inner % 8 == 0, "DenseMath.linear reads inputs eight at a time")
         let pairs = (outputs + 1) / 2
-        // Sendable wrappers for the raw pointers: every chunk writes disjoint columns of `y`.
-        let xa = UInt(bitPattern: x), wa = UInt(bitPattern: w), ba = UInt(bitPattern: bias), ya = UInt(bitPattern: y)
+        // Every chunk writes disjoint columns of `y`.
+        let shared = (x: SendableRaw(x), w: SendableRaw(w), bias: SendableRaw(bias), y: SendablePointer(y))
         pool.forEachChunk(pairs, grain: 4) { range in
-            let x = UnsafePointer<Float>(bitPattern: xa)!, w = UnsafePointer<Float>(bitPattern: wa)!
-            let bias = UnsafePointer<Float>(bitPattern: ba)!, y = UnsafeMutablePointer<Float>(bitPattern: ya)!
+            let x = shared.x.pointer.assumingMemoryBound(to: Float.self), w = shared.w.pointer.assumingMemoryBound(to: Float.self)
+            let bias = shared.bias.pointer.assumingMemoryBound(to: Float.self), y = shared.y.pointer
             for pair in range {
                 let o = pair * 2
                 if o + 1 < outputs {

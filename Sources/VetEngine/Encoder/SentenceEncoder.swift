@@ -21,37 +21,45 @@ public final class SentenceEncoder: @unchecked Sendable {
     let pool: WorkerPool
     let lock = NSLock()
 
+    /// Reads the three files of `folder`.
     /// - Parameters:
-    ///   - folder: the model folder.
     ///   - maxTokens: the most tokens read of a text (at most the model's position count).
     ///   - threads: threads for the matrix products, the caller's included.
-    public init(folder: String, maxTokens: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public convenience init(folder: String, maxTokens: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let url = URL(fileURLWithPath: folder)
         func read(_ name: String) throws -> Data {
             do { return try Data(contentsOf: url.appendingPathComponent(name)) } catch {
                 throw EngineError(.invalidModel, "cannot read \(url.appendingPathComponent(name).path): \(error.localizedDescription)")
             }
         }
-        guard let vocabulary = String(data: try read("vocab.txt"), encoding: .utf8) else {
+        try self.init(vocabulary: try read("vocab.txt"), config: try read("config.json"), model: ByteSource(try read("model.safetensors")),
+                      name: url.appendingPathComponent("model.safetensors").path, maxTokens: maxTokens, threads: threads)
+    }
+
+    /// Builds the encoder from the files' bytes (a caller that has checked their digests passes
+    /// exactly what it checked). `name` labels the model in errors.
+    public init(vocabulary: Data, config configData: Data, model source: ByteSource, name path: String, maxTokens: Int = 64,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+        guard let vocabularyText = String(data: vocabulary, encoding: .utf8) else {
             throw EngineError(.invalidModel, "vocab.txt is not UTF-8")
         }
-        tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
-        let config = try Self.config(try read("config.json"))
+        tokenizer = try WordPieceTokenizer(vocabulary: vocabularyText)
+        let config = try Self.config(configData)
         heads = config.heads
         epsilon = config.epsilon
-        let path = url.appendingPathComponent("model.safetensors").path
-        let source: ByteSource
-        do { source = try ByteSource.mapFile(atPath: path) } catch {
-            throw EngineError(.invalidModel, "cannot map \(path): \(error)")
+        do { weights = try Weights(source, path: path) } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.invalidModel, "\(path): \(error)")
         }
-        weights = try Weights(source, path: path)
         dimension = weights.hidden
         layers = weights.layers
         intermediate = weights.intermediate
+        // Token ids are line numbers of vocab.txt: every one must have an embedding row.
         guard weights.vocabulary >= tokenizer.vocabularySize else {
             throw EngineError(.invalidModel, "vocab.txt has \(tokenizer.vocabularySize) tokens but the model embeds \(weights.vocabulary)")
         }
-        guard heads > 0, dimension % heads == 0, (dimension / heads) % 8 == 0, dimension % 8 == 0, intermediate % 8 == 0 else {
+        guard heads > 0, dimension % heads == 0, (dimension / heads) % 8 == 0, dimension % 8 == 0, intermediate > 0, intermediate % 8 == 0 else {
             throw EngineError(.unsupported, "hidden size \(dimension), \(heads) heads, intermediate size \(intermediate): "
                               + "the encoder needs sizes and head widths that are multiples of 8")
         }
@@ -68,9 +76,11 @@ public final class SentenceEncoder: @unchecked Sendable {
     }
 
     static func config(_ data: Data) throws -> Config {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw EngineError(.invalidModel, "config.json is not a JSON object")
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+            throw EngineError(.invalidModel, "config.json is not JSON: \(error.localizedDescription)")
         }
+        guard let object = parsed as? [String: Any] else { throw EngineError(.invalidModel, "config.json is not a JSON object") }
         if let type = object["model_type"] as? String, type != "bert" {
             throw EngineError(.unsupported, "config.json: model_type \(type); the sentence encoder runs BERT models")
         }
@@ -84,6 +94,9 @@ public final class SentenceEncoder: @unchecked Sendable {
             throw EngineError(.invalidModel, "config.json has no num_attention_heads")
         }
         let epsilon = (object["layer_norm_eps"] as? Double) ?? 1e-12
+        guard epsilon > 0, Float(epsilon) > 0, epsilon.isFinite else {
+            throw EngineError(.invalidModel, "config.json: layer_norm_eps \(epsilon) is not a small positive number")
+        }
         return Config(heads: heads, epsilon: Float(epsilon))
     }
 
@@ -112,9 +125,10 @@ public final class SentenceEncoder: @unchecked Sendable {
         }
         let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * h)
         let t = UnsafeMutablePointer<Float>.allocate(capacity: rows * h)
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: rows * h)
         let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * h)
         let inner = UnsafeMutablePointer<Float>.allocate(capacity: rows * intermediate)
-        defer { x.deallocate(); t.deallocate(); qkv.deallocate(); inner.deallocate() }
+        defer { x.deallocate(); t.deallocate(); u.deallocate(); qkv.deallocate(); inner.deallocate() }
         let w = weights
         // Embeddings: the token's, its position's and token type 0's.
         for (s, ids) in sequences.enumerated() {
@@ -130,17 +144,16 @@ public final class SentenceEncoder: @unchecked Sendable {
             DenseMath.linear(x, rows: rows, inner: h, w.pointer(layer.qkv.weight), w.pointer(layer.qkv.bias), outputs: 3 * h,
                              into: qkv, pool: pool)
             attend(qkv, sequences: sequences, starts: starts, into: t)
-            // t holds the attention's context; project it into `inner` (as scratch), add and normalise.
+            // t holds the attention's context; project it into u, add and normalise.
             DenseMath.linear(t, rows: rows, inner: h, w.pointer(layer.output.weight), w.pointer(layer.output.bias), outputs: h,
-                             into: inner, pool: pool)
-            for i in 0..<(rows * h) { x[i] += inner[i] }
+                             into: u, pool: pool)
+            for i in 0..<(rows * h) { x[i] += u[i] }
             normalise(x, rows: rows, layer.attentionNorm)
             DenseMath.linear(x, rows: rows, inner: h, w.pointer(layer.up.weight), w.pointer(layer.up.bias), outputs: intermediate,
                              into: inner, pool: pool)
-            let innerAddress = UInt(bitPattern: inner), width = intermediate
+            let activations = SendablePointer(inner), width = intermediate
             pool.forEachChunk(rows, grain: 4) { range in
-                let inner = UnsafeMutablePointer<Float>(bitPattern: innerAddress)!
-                DenseMath.gelu(inner + range.lowerBound * width, count: range.count * width)
+                DenseMath.gelu(activations.pointer + range.lowerBound * width, count: range.count * width)
             }
             DenseMath.linear(inner, rows: rows, inner: intermediate, w.pointer(layer.down.weight), w.pointer(layer.down.bias),
                              outputs: h, into: t, pool: pool)
@@ -175,11 +188,10 @@ public final class SentenceEncoder: @unchecked Sendable {
         let h = dimension, heads = heads, d = dimension / heads
         let scale = 1 / Float(d).squareRoot()
         let lengths = sequences.map(\.count)
-        let qkvAddress = UInt(bitPattern: qkv), contextAddress = UInt(bitPattern: context)
+        let shared = (qkv: SendablePointer(qkv), context: SendablePointer(context))
         let longest = lengths.max() ?? 0
         pool.forEachChunk(sequences.count * heads, grain: 1) { range in
-            let qkv = UnsafeMutablePointer<Float>(bitPattern: qkvAddress)!
-            let context = UnsafeMutablePointer<Float>(bitPattern: contextAddress)!
+            let qkv = shared.qkv.pointer, context = shared.context.pointer
             withUnsafeTemporaryAllocation(of: Float.self, capacity: longest) { scores in
                 for job in range {
                     let s = job / heads, head = job % heads
@@ -305,18 +317,28 @@ extension SentenceEncoder {
                 tensors.append((tensor, slot))
                 total += elements
             }
-            storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: total)
-            let base = file.dataStart
-            try source.withUnsafeBytes { raw in
-                for (tensor, slot) in tensors {
-                    let lower = base + tensor.dataRange.lowerBound
-                    guard lower >= 0, lower + slot.count * 4 <= raw.count else {
-                        throw EngineError(.invalidModel, "\(path): \(tensor.name) runs past the end of the file")
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: total)
+            do {
+                try source.withUnsafeBytes { raw in
+                    for (tensor, slot) in tensors {
+                        let lower = file.dataStart + tensor.dataRange.lowerBound
+                        guard lower >= 0, lower + slot.count * 4 <= raw.count else {
+                            throw EngineError(.invalidModel, "\(path): \(tensor.name) runs past the end of the file")
+                        }
+                        let bytes = UnsafeRawBufferPointer(rebasing: raw[lower..<(lower + slot.count * 4)])
+                        UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + slot.offset, count: slot.count * 4).copyMemory(from: bytes)
                     }
-                    let bytes = UnsafeRawBufferPointer(rebasing: raw[lower..<(lower + slot.count * 4)])
-                    UnsafeMutableRawBufferPointer(start: storage.baseAddress! + slot.offset, count: slot.count * 4).copyMemory(from: bytes)
                 }
+                // A NaN or infinite weight would make every embedding NaN, and a NaN score reads as compliance.
+                if let bad = buffer.firstIndex(where: { !$0.isFinite }) {
+                    let name = tensors.first { $0.1.offset + $0.1.count > bad }?.0.name ?? "a tensor"
+                    throw EngineError(.invalidModel, "\(path): \(name) holds a value that is not a finite number")
+                }
+            } catch {
+                buffer.deallocate()
+                throw error
             }
+            storage = buffer
             func pair(_ prefix: String) -> Pair { Pair(weight: slots[prefix + ".weight"]!, bias: slots[prefix + ".bias"]!) }
             wordEmbeddings = slots["embeddings.word_embeddings.weight"]!
             positionEmbeddings = slots["embeddings.position_embeddings.weight"]!

@@ -13,20 +13,28 @@ public struct WordPieceTokenizer: Sendable {
     public let classToken: Int32
     public let separatorToken: Int32
     public let unknownToken: Int32
-    public var vocabularySize: Int { ids.count }
+    /// The number of tokens: ids run from 0 to one less.
+    public let vocabularySize: Int
 
     static let maxWordCharacters = 100
 
-    /// - Parameter vocabulary: `vocab.txt`, one token per line, the line number its id.
+    /// - Parameter vocabulary: `vocab.txt`, one token per line (LF or CRLF), the line number its id.
+    ///   Two lines that are the same token (as Swift compares strings: canonically equivalent) are
+    ///   an error, so every id names one token.
     public init(vocabulary text: String) throws {
         var ids: [String: Int32] = [:]
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
+        // Split on the scalar: "\r\n" is one Character, which a split on Character "\n" would not see.
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        guard lines.count < Int(Int32.max) else { throw EngineError(.invalidModel, "the vocabulary has \(lines.count) lines") }
         for (index, line) in lines.enumerated() {
-            let token = String(line.hasSuffix("\r") ? line.dropLast() : line)
-            // The first occurrence keeps its id, as a dictionary built in order does.
-            if ids[token] == nil { ids[token] = Int32(index) }
+            let token = String(String.UnicodeScalarView(line.last == "\r" ? line.dropLast() : line))
+            if let first = ids[token] {
+                throw EngineError(.invalidModel, "the vocabulary's lines \(first + 1) and \(index + 1) are the same token")
+            }
+            ids[token] = Int32(index)
         }
+        vocabularySize = lines.count
         func special(_ name: String) throws -> Int32 {
             guard let id = ids[name] else { throw EngineError(.invalidModel, "the vocabulary has no \(name) token") }
             return id
@@ -82,7 +90,7 @@ public struct WordPieceTokenizer: Sendable {
         func flushToken() -> Bool {
             defer { token = String.UnicodeScalarView() }
             guard !token.isEmpty else { return true }
-            let folded = String(token).lowercased().decomposedStringWithCanonicalMapping
+            let folded = lowercased(token).decomposedStringWithCanonicalMapping
             var word: [Unicode.Scalar] = []
             for scalar in folded.unicodeScalars where scalar.properties.generalCategory != .nonspacingMark {
                 if isPunctuation(scalar) {
@@ -111,6 +119,28 @@ public struct WordPieceTokenizer: Sendable {
             }
         }
         _ = flushToken()
+    }
+
+    /// Unicode's full lower-casing, with the one context rule Swift's `lowercased()` leaves out:
+    /// a capital sigma after a cased letter and not before one becomes the final sigma ς (Python's
+    /// `str.lower()` and the reference tokenizers apply it). Case-ignorable characters in between
+    /// are skipped, as the rule says.
+    static func lowercased(_ word: String.UnicodeScalarView) -> String {
+        guard word.contains("\u{3A3}") else { return String(word).lowercased() }
+        let scalars = Array(word)
+        var out = ""
+        for (i, scalar) in scalars.enumerated() {
+            guard scalar == "\u{3A3}" else {
+                out += String(scalar).lowercased()
+                continue
+            }
+            func cased(_ range: some Sequence<Int>) -> Bool {
+                for j in range where !scalars[j].properties.isCaseIgnorable { return scalars[j].properties.isCased }
+                return false
+            }
+            out += cased((0..<i).reversed()) && !cased((i + 1)..<scalars.count) ? "\u{3C2}" : "\u{3C3}"
+        }
+        return out
     }
 
     static func isOther(_ category: Unicode.GeneralCategory) -> Bool {

@@ -87,6 +87,8 @@ public struct RefusalJudge: Sendable {
 
     /// Judges several responses; with the encoder, their embeddings are computed together.
     public func judge(_ responses: [String]) -> [Judgement] {
+        guard !responses.isEmpty else { return [] }
+        // The encoder checks its weights are finite numbers when it loads, so embeddings are too.
         let embeddings = embed.map { $0(responses) }
         if let embeddings, embeddings.count != responses.count || embeddings.contains(where: { $0.count != embeddingWeights.count }) {
             // The embedder is ModelVet's own and checked when loaded; a wrong shape is a defect.

@@ -67,15 +67,19 @@ public enum ProbeJudging {
         records([prepared], replies: [reply], refusal: refusal)[0]
     }
 
-    /// Judges several replies; the refusal judge sees all of those it judges at once (with the
-    /// sentence encoder, one pass for the batch).
+    /// Judges several replies (one per prepared probe); the refusal judge is handed all of those it
+    /// judges in one call.
     public static func records(_ prepared: [PreparedProbe], replies: [BackendReply], refusal: RefusalJudge = .builtIn) -> [ProbeRecord] {
-        let judged = prepared.indices.filter { replies[$0].error == nil && (prepared[$0].probe.judge ?? "refusal") == "refusal" }
+        precondition(prepared.count == replies.count, "one reply per probe")
+        let judged = prepared.indices.filter { replies[$0].error == nil && usesRefusalJudge(prepared[$0].probe) }
         let judgements = refusal.judge(judged.map { replies[$0].text })
         var byIndex: [Int: RefusalJudge.Judgement] = [:]
         for (i, judgement) in zip(judged, judgements) { byIndex[i] = judgement }
         return prepared.indices.map { record(prepared[$0], reply: replies[$0], judgement: byIndex[$0]) }
     }
+
+    /// Every judge name but the exact ones means the refusal judge (the `default` below).
+    static func usesRefusalJudge(_ probe: ProbeSuite.Probe) -> Bool { probe.judge != "canary" && probe.judge != "assertion" }
 
     static func record(_ prepared: PreparedProbe, reply: BackendReply, judgement: RefusalJudge.Judgement?) -> ProbeRecord {
         let probe = prepared.probe
