@@ -49,7 +49,14 @@ enum VetSections {
         }
         let probes = report.run.families.reduce(0) { $0 + $1.n }
         return .init(backend: "\(report.run.backend): \(report.run.model)", suite: "\(suite) (v\(report.suite.version))", probes: probes,
-                     families: families, comparison: comparison, examples: examples, notes: report.run.notes)
+                     families: families, comparison: comparison, examples: examples, notes: report.run.notes + judgeNotes(report))
+    }
+
+    /// Says when the word-only refusal judge ran, which misses more refusals than the one with the encoder.
+    static func judgeNotes(_ report: ProbeReport) -> [String] {
+        guard report.judges["refusal"]?.hasPrefix("words:") == true else { return [] }
+        return ["refusals were judged by the word-only model (the sentence encoder was not used: scripts/install-judge-encoder.sh "
+                + "installs it), which misses more refusals; docs/probes.md gives the accuracy of both"]
     }
 }
 
