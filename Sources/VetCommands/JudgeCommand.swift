@@ -35,7 +35,8 @@ struct JudgeCommand: ParsableCommand {
           modelvet judge --input responses.jsonl --judge-endpoint http://127.0.0.1:8081/v1 --judge-model judge
 
         Exit codes: 0 done; 2 unreadable input, a line that is not a valid object (its number is given), or a \
-        judge endpoint that cannot be reached.
+        judge endpoint that cannot be reached, or a --judge-encoder (or MODELVET_JUDGE_ENCODER) folder that is missing or \
+        is not the pinned encoder.
         """)
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The JSONL file ('-' for standard input).", valueName: "file"))

@@ -36,7 +36,8 @@ struct ProbeCommand: ParsableCommand {
                                       also grade harmful replies with an LLM and the StrongREJECT rubric
 
         Exit codes: 0 done (no --fail-on threshold crossed); 1 a --fail-on threshold crossed; 2 usage error, \
-        unreadable model, unreachable endpoint, bad transcript.
+        unreadable model, unreachable endpoint, bad transcript, a --judge-encoder (or MODELVET_JUDGE_ENCODER) folder \
+        that is missing or is not the pinned encoder.
         """)
 
     @Argument(help: "A GGUF model to run inside ModelVet (omit with --endpoint).")
