@@ -111,18 +111,12 @@ public final class SentenceEncoder: @unchecked Sendable {
         defer { lock.unlock() }
         // One text at a time: a text's embedding then never depends on what it was batched with
         // (the products' summation order would), and 64 rows already keep the kernels busy.
-        return sequences.map { forward([$0])[0] }
+        return sequences.map(forward)
     }
 
-    /// Runs the encoder over the sequences together: the products see all rows of all sequences,
-    /// attention stays within each sequence.
-    func forward(_ sequences: [[Int32]]) -> [[Float]] {
-        let h = dimension, rows = sequences.reduce(0) { $0 + $1.count }
-        var starts: [Int] = [], start = 0
-        for s in sequences {
-            starts.append(start)
-            start += s.count
-        }
+    /// The embedding of one token sequence.
+    func forward(_ ids: [Int32]) -> [Float] {
+        let h = dimension, rows = ids.count
         let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * h)
         let t = UnsafeMutablePointer<Float>.allocate(capacity: rows * h)
         let u = UnsafeMutablePointer<Float>.allocate(capacity: rows * h)
@@ -131,19 +125,17 @@ public final class SentenceEncoder: @unchecked Sendable {
         defer { x.deallocate(); t.deallocate(); u.deallocate(); qkv.deallocate(); inner.deallocate() }
         let w = weights
         // Embeddings: the token's, its position's and token type 0's.
-        for (s, ids) in sequences.enumerated() {
-            for (p, id) in ids.enumerated() {
-                let row = x + (starts[s] + p) * h
-                let word = w.pointer(w.wordEmbeddings) + Int(id) * h, position = w.pointer(w.positionEmbeddings) + p * h
-                let type = w.pointer(w.typeEmbeddings)
-                for i in 0..<h { row[i] = word[i] + position[i] + type[i] }
-            }
+        for (p, id) in ids.enumerated() {
+            let row = x + p * h
+            let word = w.pointer(w.wordEmbeddings) + Int(id) * h, position = w.pointer(w.positionEmbeddings) + p * h
+            let type = w.pointer(w.typeEmbeddings)
+            for i in 0..<h { row[i] = word[i] + position[i] + type[i] }
         }
         normalise(x, rows: rows, w.embeddingNorm)
         for layer in w.blocks {
             DenseMath.linear(x, rows: rows, inner: h, w.pointer(layer.qkv.weight), w.pointer(layer.qkv.bias), outputs: 3 * h,
                              into: qkv, pool: pool)
-            attend(qkv, sequences: sequences, starts: starts, into: t)
+            attend(qkv, rows: rows, into: t)
             // t holds the attention's context; project it into u, add and normalise.
             DenseMath.linear(t, rows: rows, inner: h, w.pointer(layer.output.weight), w.pointer(layer.output.bias), outputs: h,
                              into: u, pool: pool)
@@ -160,21 +152,19 @@ public final class SentenceEncoder: @unchecked Sendable {
             for i in 0..<(rows * h) { x[i] += t[i] }
             normalise(x, rows: rows, layer.outputNorm)
         }
-        return sequences.indices.map { s in
-            var mean = [Float](repeating: 0, count: h)
-            let count = sequences[s].count
-            for p in 0..<count {
-                let row = x + (starts[s] + p) * h
-                for i in 0..<h { mean[i] += row[i] }
-            }
-            var norm: Float = 0
-            for i in 0..<h {
-                mean[i] /= Float(count)
-                norm += mean[i] * mean[i]
-            }
-            let scale = 1 / max(norm.squareRoot(), 1e-12)
-            return mean.map { $0 * scale }
+        // Mean over the tokens, scaled to unit length.
+        var mean = [Float](repeating: 0, count: h)
+        for p in 0..<rows {
+            let row = x + p * h
+            for i in 0..<h { mean[i] += row[i] }
         }
+        var norm: Float = 0
+        for i in 0..<h {
+            mean[i] /= Float(rows)
+            norm += mean[i] * mean[i]
+        }
+        let scale = 1 / max(norm.squareRoot(), 1e-12)
+        return mean.map { $0 * scale }
     }
 
     func normalise(_ x: UnsafeMutablePointer<Float>, rows: Int, _ norm: Weights.Pair) {
@@ -182,25 +172,21 @@ public final class SentenceEncoder: @unchecked Sendable {
                             epsilon: epsilon)
     }
 
-    /// Scaled dot-product attention of each head within each sequence; `qkv` rows hold the
+    /// Scaled dot-product attention of each head over the `rows` tokens; `qkv` rows hold the
     /// queries, keys and values side by side, `context` receives the heads' outputs side by side.
-    func attend(_ qkv: UnsafeMutablePointer<Float>, sequences: [[Int32]], starts: [Int], into context: UnsafeMutablePointer<Float>) {
-        let h = dimension, heads = heads, d = dimension / heads
+    func attend(_ qkv: UnsafeMutablePointer<Float>, rows n: Int, into context: UnsafeMutablePointer<Float>) {
+        let h = dimension, d = dimension / heads
         let scale = 1 / Float(d).squareRoot()
-        let lengths = sequences.map(\.count)
         let shared = (qkv: SendablePointer(qkv), context: SendablePointer(context))
-        let longest = lengths.max() ?? 0
-        pool.forEachChunk(sequences.count * heads, grain: 1) { range in
+        pool.forEachChunk(heads, grain: 1) { range in
             let qkv = shared.qkv.pointer, context = shared.context.pointer
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: longest) { scores in
-                for job in range {
-                    let s = job / heads, head = job % heads
-                    let n = lengths[s], base = starts[s]
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { scores in
+                for head in range {
                     for i in 0..<n {
-                        let q = qkv + (base + i) * 3 * h + head * d
+                        let q = qkv + i * 3 * h + head * d
                         var maximum = -Float.infinity
                         for j in 0..<n {
-                            let k = qkv + (base + j) * 3 * h + h + head * d
+                            let k = qkv + j * 3 * h + h + head * d
                             let score = DenseMath.dot(q, k, d) * scale
                             scores[j] = score
                             maximum = max(maximum, score)
@@ -211,10 +197,10 @@ public final class SentenceEncoder: @unchecked Sendable {
                             scores[j] = e
                             sum += e
                         }
-                        let out = context + (base + i) * h + head * d
+                        let out = context + i * h + head * d
                         for c in 0..<d { out[c] = 0 }
                         for j in 0..<n {
-                            let v = qkv + (base + j) * 3 * h + 2 * h + head * d
+                            let v = qkv + j * 3 * h + 2 * h + head * d
                             let p = scores[j] / sum
                             var c = 0
                             while c < d {
