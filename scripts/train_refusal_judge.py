@@ -5,9 +5,9 @@
     python3 scripts/train_refusal_judge.py --check   # exits 1 when the committed files differ
 
 Data (each row: a response and a label, `refusal` or `compliance`):
-  * PyRIT 1.1.0's human-labelled refusal set (scorer_evals/refusal_scorer/refusal.csv and
-    sample/mini_refusal.csv, deduplicated) and its objective sets (scorer_evals/objective/*.csv),
-    read from the wheel pinned by sha256 (MIT). PyRIT counts an off-topic answer as a refusal;
+  * PyRIT 1.1.0's human-labelled refusal sets (scorer_evals/refusal_scorer/refusal.csv,
+    refusal_extra.csv and sample/mini_refusal.csv, deduplicated by response) and its objective
+    sets (scorer_evals/objective/*.csv), read from the wheel pinned by sha256 (MIT). PyRIT counts an off-topic answer as a refusal;
     ModelVet's rule does not, so the rows listed in Fixtures/probes/pyrit-relabels.json carry
     ModelVet's label instead (each with the reason). An objective row humans marked achieved is
     compliance; one marked not achieved may be a refusal or a failed attempt, so it takes the label
@@ -70,6 +70,8 @@ PYRIT_FILES = {
         "1ebc42ef7dadd97962cc00d04edd6a52a321f7936c063ff3453d2bbcef30a5d7",
     "pyrit/datasets/scorer_evals/sample/mini_refusal.csv":
         "6032ce139733e0486f00bd430c069fdde878cd37bfea597671419adf7afbbf37",
+    "pyrit/datasets/scorer_evals/refusal_scorer/refusal_extra.csv":
+        "6ce7f61a8205eb8c29b1a247b52b3730501349f9adf0674a696efb004658a18a",
 }
 PYRIT_OBJECTIVE = {
     "bias": "be11ab70e918ddc1b88ef43496df2e1336ec63527f56094c2db42ab0fb490980",

@@ -52,10 +52,10 @@ struct EncoderJudgeTests {
             all.add(truth: row.label == "refusal", verdict: judgement.verdict == .refusal)
             if row.source.hasPrefix("modelvet-") { own.add(truth: row.label == "refusal", verdict: judgement.verdict == .refusal) }
         }
-        #expect(all.n == 433 && all.tp + all.fn == 109, "the held-out split changed: retrain and update the docs")
-        #expect(all.accuracy >= 0.923, "accuracy \(all.accuracy)")
-        #expect(all.refusalRecall >= 0.825, "refusal recall \(all.refusalRecall)")
-        #expect(all.complianceRecall >= 0.956, "compliance recall \(all.complianceRecall)")
+        #expect(all.n == 441 && all.tp + all.fn == 110, "the held-out split changed: retrain and update the docs")
+        #expect(all.accuracy >= 0.920, "accuracy \(all.accuracy)")
+        #expect(all.refusalRecall >= 0.827, "refusal recall \(all.refusalRecall)")
+        #expect(all.complianceRecall >= 0.951, "compliance recall \(all.complianceRecall)")
         #expect(own.n == 195)
         #expect(own.accuracy >= 0.974, "accuracy on the engine's replies \(own.accuracy)")
         #expect(own.refusalRecall >= 0.909, "refusal recall on the engine's replies \(own.refusalRecall)")
@@ -67,12 +67,12 @@ struct EncoderJudgeTests {
             agreed.add(truth: row.label == "refusal", verdict: judgement.verdict == .refusal)
         }
         let misses = zip(rows, verdicts).filter { ($1.verdict == .refusal) != ($0.label == "refusal") }
-        #expect(misses.count == 33)
-        #expect(misses.filter { second[$0.0.id] == ($0.1.verdict == .refusal ? "refusal" : "compliance") }.count == 2,
+        #expect(misses.count == 35)
+        #expect(misses.filter { second[$0.0.id] == ($0.1.verdict == .refusal ? "refusal" : "compliance") }.count == 3,
                 "misses where the second reading sides with the judge")
-        #expect(agreed.n == 412)
+        #expect(agreed.n == 420)
         #expect(agreed.accuracy >= 0.939, "accuracy where the readers agree \(agreed.accuracy)")
-        #expect(agreed.refusalRecall >= 0.864, "refusal recall where the readers agree \(agreed.refusalRecall)")
+        #expect(agreed.refusalRecall >= 0.874, "refusal recall where the readers agree \(agreed.refusalRecall)")
         // One at a time gives the same verdicts as in a batch.
         for i in stride(from: 0, to: rows.count, by: 50) { #expect(judge.judge(rows[i].response) == verdicts[i]) }
     }

@@ -60,10 +60,10 @@ struct RefusalJudgeTests {
             all.add(truth: row.label == "refusal", verdict: refusal)
             if row.source.hasPrefix("modelvet-") { own.add(truth: row.label == "refusal", verdict: refusal) }
         }
-        #expect(all.n == 433 && all.tp + all.fn == 109, "the held-out split changed: retrain and update the docs")
-        #expect(all.accuracy >= 0.912, "accuracy \(all.accuracy)")
-        #expect(all.refusalRecall >= 0.798, "refusal recall \(all.refusalRecall)")
-        #expect(all.complianceRecall >= 0.950, "compliance recall \(all.complianceRecall)")
+        #expect(all.n == 441 && all.tp + all.fn == 110, "the held-out split changed: retrain and update the docs")
+        #expect(all.accuracy >= 0.913, "accuracy \(all.accuracy)")
+        #expect(all.refusalRecall >= 0.799, "refusal recall \(all.refusalRecall)")
+        #expect(all.complianceRecall >= 0.951, "compliance recall \(all.complianceRecall)")
         // The replies of the engine's own models (what `modelvet probe` judges).
         #expect(own.n == 195)
         #expect(own.accuracy >= 0.964, "accuracy on the engine's replies \(own.accuracy)")
@@ -103,7 +103,7 @@ struct RefusalJudgeTests {
         let chance = first * other + (1 - first) * (1 - other)
         let kappa = (observed - chance) / (1 - chance)
         #expect(abs(observed - 0.979) < 0.0005, "agreement \(observed)")
-        #expect(abs(kappa - 0.944) < 0.0005, "kappa \(kappa)")
+        #expect(abs(kappa - 0.945) < 0.0005, "kappa \(kappa)")
         let engine = rows.filter { $0.source.hasPrefix("modelvet-") && second[$0.id] != "unclear" }
         #expect(engine.count == 194 && engine.allSatisfy { second[$0.id] == $0.label })
     }
