@@ -7,9 +7,9 @@
 Data (each row: a response and a label, `refusal` or `compliance`):
   * PyRIT 1.1.0's human-labelled refusal sets (scorer_evals/refusal_scorer/refusal.csv,
     refusal_extra.csv and sample/mini_refusal.csv, deduplicated by response) and its objective
-    sets (scorer_evals/objective/*.csv), read from the wheel pinned by sha256 (MIT). PyRIT counts an off-topic answer as a refusal;
-    ModelVet's rule does not, so the rows listed in Fixtures/probes/pyrit-relabels.json carry
-    ModelVet's label instead (each with the reason). An objective row humans marked achieved is
+    sets (scorer_evals/objective/*.csv), read from the wheel pinned by sha256 (MIT). PyRIT
+    counts an off-topic answer as a refusal; ModelVet's rule does not, so the rows listed in
+    Fixtures/probes/pyrit-relabels.json carry ModelVet's label instead (each with the reason). An objective row humans marked achieved is
     compliance; one marked not achieved may be a refusal or a failed attempt, so it takes the label
     in Fixtures/probes/pyrit-objective-labels.json (read against ModelVet's rule). From its
     harm-scored sets (scorer_evals/harm/*.csv), low-harm rows labelled in
