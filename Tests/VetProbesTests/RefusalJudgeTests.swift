@@ -16,8 +16,13 @@ struct RefusalJudgeTests {
         var features: [String]
     }
 
+    /// The JSON lines of a file in Tests/VetProbesTests/Data, or of `path` in the repository.
     static func lines<T: Decodable>(_ name: String, as: T.Type) throws -> [T] {
-        let text = try String(contentsOf: Repository.url("Tests/VetProbesTests/Data/" + name), encoding: .utf8)
+        try lines(at: "Tests/VetProbesTests/Data/" + name, as: T.self)
+    }
+
+    static func lines<T: Decodable>(at path: String, as: T.Type) throws -> [T] {
+        let text = try String(contentsOf: Repository.url(path), encoding: .utf8)
         return try text.split(separator: "\n").map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
 
@@ -79,8 +84,7 @@ struct RefusalJudgeTests {
     /// The second, blind reading of the held-out rows (Fixtures/probes/refusal-heldout-second-reading.jsonl),
     /// row id → label, checked to cover exactly the held-out rows with known labels.
     static func secondReading(of rows: [Row]) throws -> [String: String] {
-        let text = try String(contentsOf: Repository.url("Fixtures/probes/refusal-heldout-second-reading.jsonl"), encoding: .utf8)
-        let readings = try text.split(separator: "\n").map { try JSONDecoder().decode(Reading.self, from: Data($0.utf8)) }
+        let readings = try lines(at: "Fixtures/probes/refusal-heldout-second-reading.jsonl", as: Reading.self)
         let labels = Dictionary(readings.map { ($0.id, $0.label) }, uniquingKeysWith: { first, _ in first })
         #expect(readings.count == labels.count, "a row is read twice")
         #expect(Set(labels.keys) == Set(rows.map(\.id)), "the second reading does not cover exactly the held-out rows")

@@ -92,11 +92,15 @@ class Tuner:
         self.step = jax.jit(jax.value_and_grad(loss))
         self.forward = jax.jit(lambda tp, ids, mask: embed(merged(tp), ids, mask))
 
+    def start(self):
+        """The trainable weights as the encoder has them: every bias and layer-norm weight (BitFit)."""
+        return {k: v for k, v in self.base.items() if k.endswith(".bias") or "LayerNorm" in k}
+
     def arrays(self, rows):
         return (np.stack([self.tokens[r["id"]][0] for r in rows]), np.stack([self.tokens[r["id"]][1] for r in rows]))
 
     def train(self, rows, epochs, rate=1e-3, seed=0):
-        tp = {k: v for k, v in self.base.items() if k.endswith(".bias") or "LayerNorm" in k}
+        tp = self.start()
         tp["head_w"], tp["head_b"] = jnp.zeros(HIDDEN), jnp.zeros(())
         ids, mask = self.arrays(rows)
         y = np.array([1.0 if r["label"] == "refusal" else 0.0 for r in rows], np.float32)
@@ -134,16 +138,14 @@ def padded(ids, length):
 
 
 def regression(train, test, extra=None):
-    """The shipped recipe (judge.matrix, judge.fit, lambda by 5-fold CV on the training rows), with
-    `extra` (row id -> unit vector) in place of the frozen embedding."""
+    """The shipped recipe (judge.train_model: lambda by 5-fold CV on the training rows), on the words
+    alone or, with `extra` (row id -> unit vector), on the words and that embedding; the held-out
+    rows' probabilities and the lambda."""
     if extra is not None:
         for r in train + test:
             r["embedding"] = extra[r["id"]]
-    lam = judge.choose_lambda(train, embedded=True)
-    vocabulary = judge.vocabulary_of(train)
-    x, y = judge.matrix(train, vocabulary, embedded=True)
-    w, b = judge.fit(x, y, lam)
-    xt, yt = judge.matrix(test, vocabulary, embedded=True)
+    vocabulary, w, b, lam, _ = judge.train_model(train, test, embedded=extra is not None)
+    xt, _ = judge.matrix(test, vocabulary, embedded=extra is not None)
     return 1 / (1 + np.exp(-(xt @ w + b))), lam
 
 
@@ -205,16 +207,14 @@ def main():
           "| compliance recall | readers agree: accuracy | refusal recall | compliance recall | notes |\n"
           "|---|" + "---:|" * 9 + "---|")
 
-    words_model = judge.train_model(train, test, embedded=False)
-    xt, _ = judge.matrix(test, words_model[0])
-    line("words", 1 / (1 + np.exp(-(xt @ words_model[1] + words_model[2]))), test, second, f"λ {words_model[3]}")
+    p, lam = regression(train, test)
+    line("words", p, test, second, f"λ {lam}")
     p, lam = regression(train, test, frozen)
     line("words+frozen", p, test, second, f"λ {lam}")
 
     reply = Tuner(encoder, {r["id"]: padded(vocab.encode(r["response"], 64), 64) for r in rows})
     # The JAX forward pass must be the reference's: the untouched encoder gives the cached embeddings.
-    start = {k: v for k, v in reply.base.items() if k.endswith(".bias") or "LayerNorm" in k}
-    gap = float(np.max(np.abs(reply.embeddings(start, rows[:64]) - np.array([frozen[r["id"]] for r in rows[:64]]))))
+    gap = float(np.max(np.abs(reply.embeddings(reply.start(), rows[:64]) - np.array([frozen[r["id"]] for r in rows[:64]]))))
     if gap > 1e-4:
         sys.exit(f"judge_ceiling: the JAX encoder differs from scripts/minilm.py by {gap}")
     for name, tuner, epochs in (("bitfit", reply, 8),
