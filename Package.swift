@@ -104,6 +104,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "modelvet", dependencies: ["VetCommands"]),
+        // An experiment's tool (bench/probe/judge_decoder.sh): a decoder model's features for the refusal judge.
+        .executableTarget(name: "judge-features", dependencies: ["VetEngine"], path: "bench/probe/judge-features",
+                         swiftSettings: engineSettings),
         // Shared by every test target: repository paths, the model cache, the CLI runner.
         .target(name: "VetTestSupport", dependencies: [
             "VetService",

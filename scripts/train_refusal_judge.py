@@ -293,9 +293,12 @@ def vocabulary_of(rows):
     return sorted(f for f, c in counts.items() if c >= 2)
 
 
-def choose_lambda(train, embedded=False):
+LAMBDAS = (0.001, 0.003, 0.01, 0.03)
+
+
+def choose_lambda(train, embedded=False, lambdas=LAMBDAS):
     best = None
-    for lam in (0.001, 0.003, 0.01, 0.03):
+    for lam in lambdas:
         correct = 0
         for fold in range(5):
             fit_rows = [r for i, r in enumerate(train) if i % 5 != fold]
@@ -420,8 +423,8 @@ def embed_rows(rows, folder, cache):
         r["embedding"] = known[sha256(r["response"].encode())]
 
 
-def train_model(train, test, embedded):
-    lam = choose_lambda(train, embedded)
+def train_model(train, test, embedded, lambdas=LAMBDAS):
+    lam = choose_lambda(train, embedded, lambdas)
     vocabulary = vocabulary_of(train)
     x, y = matrix(train, vocabulary, embedded)
     w, b = fit(x, y, lam)

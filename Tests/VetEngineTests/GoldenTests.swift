@@ -86,4 +86,42 @@ struct GoldenTests {
         // numbers; the golden file keeps six decimals.
         #expect(worst <= 2e-6, "largest difference \(worst)")
     }
+
+    @Test("hidden states are what the output layer reads, one row per position, each seeing only the tokens up to it",
+          .enabled(if: SmolLM2.available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func hiddenStates() throws {
+        let model = try #require(SmolLM2.model)
+        let session = try InferenceSession(model: model, context: 512)
+        let dim = model.config.embeddingSize
+        var worstExcess: Float = -.infinity, worstPrefix: Float = 0
+        var row = [Float](repeating: 0, count: dim)
+        for record in SmolLM2.golden.prefix(6) {
+            let tokens = record.promptTokens
+            let hidden = try session.hiddenStates(of: tokens)
+            try #require(hidden.count == tokens.count * dim)
+            let last = Array(hidden.suffix(dim))
+            // The output layer applied to the last row by hand gives the engine's logits, up to what
+            // the engine's 8-bit copy of the row can change: each element moves by at most half a step
+            // of its block's scale (the block's largest magnitude / 127; 256-element blocks bound the
+            // 32-element ones too) plus the scale's f16 rounding.
+            let logits = try session.logits(after: tokens)
+            let step = stride(from: 0, to: dim, by: 256).flatMap { start -> [Float] in
+                let block = last[start..<min(dim, start + 256)]
+                let largest = block.map(abs).max() ?? 0
+                return block.map { largest / 254 + abs($0) / 1024 }
+            }
+            for (id, _) in record.topLogits {
+                row.withUnsafeMutableBufferPointer { model.output.row(id, into: $0.baseAddress!) }
+                let exact = zip(last, row).reduce(0) { $0 + $1.0 * $1.1 }
+                let bound = zip(step, row).reduce(0) { $0 + $1.0 * abs($1.1) } + 1e-3
+                worstExcess = max(worstExcess, abs(exact - logits[id]) - bound)
+            }
+            // Row t is the last row of a run over tokens[0...t] alone.
+            let t = tokens.count / 2
+            let prefix = try session.hiddenStates(of: Array(tokens[...t]))
+            for i in 0..<dim { worstPrefix = max(worstPrefix, abs(hidden[t * dim + i] - prefix[t * dim + i])) }
+        }
+        #expect(worstExcess <= 0, "a logit differs by \(worstExcess) more than quantising the row allows")
+        #expect(worstPrefix < 1e-3, "largest difference from the prefix's own run \(worstPrefix)")
+    }
 }

@@ -22,6 +22,10 @@ output). It prints the two readings' agreement and Cohen's kappa, and each judge
 where the two readings agree, so a judge's misses on rows a reader would label otherwise are told
 apart from its own.
 
+With --decoder FEATURES.jsonl (bench/probe/judge_decoder.sh) it measures instead a decoder model's
+reading of each pair, written by bench/probe/judge-features: its zero-shot answer, and its final
+hidden state in the same regression, alone and with the shipped features.
+
 The fine-tuning settings (Adam, learning rate 1e-3, head 1e-2, batches of 32, 8 and 6 epochs,
 class-balanced loss) were set once before looking at held-out figures and not tuned; the held-out
 rows are used for nothing but the figures printed. Fine-tuning starts from a fixed seed, so a rerun
@@ -137,14 +141,14 @@ def padded(ids, length):
     return a, m
 
 
-def regression(train, test, extra=None):
+def regression(train, test, extra=None, lambdas=judge.LAMBDAS):
     """The shipped recipe (judge.train_model: lambda by 5-fold CV on the training rows), on the words
     alone or, with `extra` (row id -> unit vector), on the words and that embedding; the held-out
     rows' probabilities and the lambda."""
     if extra is not None:
         for r in train + test:
             r["embedding"] = extra[r["id"]]
-    vocabulary, w, b, lam, _ = judge.train_model(train, test, embedded=extra is not None)
+    vocabulary, w, b, lam, _ = judge.train_model(train, test, embedded=extra is not None, lambdas=lambdas)
     xt, _ = judge.matrix(test, vocabulary, embedded=extra is not None)
     return 1 / (1 + np.exp(-(xt @ w + b))), lam
 
@@ -187,6 +191,58 @@ def line(name, p, test, second, note=""):
     print("| " + name + " | " + " | ".join(f"{c:.3f}" for c in cells) + f" | {note} |", flush=True)
 
 
+def decoder_lines(rows, frozen, second, path):
+    """The lines of bench/probe/judge_decoder.sh: a decoder model's reading of each pair (the
+    features judge-features wrote to `path`), zero-shot and as features of the shipped regression.
+    Rows without features are left out of training and measuring alike, for every line."""
+    features = {}
+    for text in open(path, encoding="utf-8"):
+        f = json.loads(text)
+        features[f["id"]] = f
+    rows = [r for r in rows if r["id"] in features]
+    train = [r for r in rows if not judge.held_out(r)]
+    test = [r for r in rows if judge.held_out(r)]
+    print(f"rows with decoder features: {len(train)} train, {len(test)} held out "
+          f"({sum(r['label'] == 'refusal' for r in test)} refusals, "
+          f"{sum(r['source'].startswith('modelvet-') for r in test)} engine replies)")
+    header()
+    p, lam = regression(train, test)
+    line("words", p, test, second, f"λ {lam}")
+    p, lam = regression(train, test, frozen)
+    line("words+frozen", p, test, second, f"λ {lam}")
+    # Zero-shot: the logit of "No" minus that of "Yes" as the answer's first token, cut where it
+    # best separates the training rows (balanced accuracy).
+    margin = {r["id"]: features[r["id"]]["answer"][1] - features[r["id"]]["answer"][0] for r in rows}
+    y = np.array([r["label"] == "refusal" for r in train])
+    m = np.array([margin[r["id"]] for r in train])
+    cut = max(sorted(set(m)), key=lambda c: (np.mean(m[y] >= c) + np.mean(m[~y] < c)) / 2)
+    line("zero-shot", np.array([1.0 if margin[r["id"]] >= cut else 0.0 for r in test]), test, second,
+         f"No−Yes logit ≥ {cut:.2f}")
+    # A decoder's hidden state has a few dimensions hundreds of times larger than the rest, so it is
+    # standardised per dimension (the training rows' mean and deviation), then divided by the square
+    # root of its width: about unit length, as the sentence embeddings are.
+    states = np.array([features[r["id"]]["last"] for r in train])
+    centre, spread = states.mean(axis=0), states.std(axis=0) + 1e-6
+    unit = {r["id"]: (np.array(features[r["id"]]["last"]) - centre) / spread / math.sqrt(len(centre)) for r in rows}
+    # The state is wider than the sentence embedding, so the choice of λ (cross-validation on the
+    # training rows) reaches further.
+    wider = judge.LAMBDAS + (0.1, 0.3)
+    bare = [dict(r, features=[]) for r in train], [dict(r, features=[]) for r in test]
+    p, lam = regression(*bare, unit, wider)
+    line("decoder state", p, test, second, f"λ {lam}")
+    p, lam = regression(train, test, unit, wider)
+    line("words+decoder", p, test, second, f"λ {lam}")
+    both = {i: np.concatenate([frozen[i], unit[i]]) for i in unit}
+    p, lam = regression(train, test, both, wider)
+    line("words+frozen+decoder", p, test, second, f"λ {lam}")
+
+
+def header():
+    print("| judge | all: accuracy | refusal recall | compliance recall | engine replies: accuracy | refusal recall "
+          "| compliance recall | readers agree: accuracy | refusal recall | compliance recall | notes |\n"
+          "|---|" + "---:|" * 9 + "---|")
+
+
 def main():
     models = os.environ.get("MODELVET_MODEL_CACHE", os.path.expanduser("~/.cache/modelvet-test-models"))
     folder = judge.encoder_folder(models)
@@ -197,21 +253,24 @@ def main():
     frozen = {r["id"]: r["embedding"] for r in rows}
     train = [r for r in rows if not judge.held_out(r)]
     test = [r for r in rows if judge.held_out(r)]
-    encoder = minilm.Encoder(folder)
-    vocab = encoder.vocabulary
     print(f"rows: {len(rows)} ({len(train)} train, {len(test)} held out, "
           f"{sum(r['label'] == 'refusal' for r in test)} held-out refusals; "
           f"{sum(r['source'].startswith('modelvet-') for r in test)} held-out engine replies)")
     second = second_reading(test)
-    print("| judge | all: accuracy | refusal recall | compliance recall | engine replies: accuracy | refusal recall "
-          "| compliance recall | readers agree: accuracy | refusal recall | compliance recall | notes |\n"
-          "|---|" + "---:|" * 9 + "---|")
+    if len(sys.argv) not in (1, 3) or (len(sys.argv) == 3 and sys.argv[1] != "--decoder"):
+        sys.exit("usage: judge_ceiling.py [--decoder FEATURES.jsonl]")
+    if len(sys.argv) == 3:
+        decoder_lines(rows, frozen, second, sys.argv[2])
+        return
+    header()
 
     p, lam = regression(train, test)
     line("words", p, test, second, f"λ {lam}")
     p, lam = regression(train, test, frozen)
     line("words+frozen", p, test, second, f"λ {lam}")
 
+    encoder = minilm.Encoder(folder)
+    vocab = encoder.vocabulary
     reply = Tuner(encoder, {r["id"]: padded(vocab.encode(r["response"], 64), 64) for r in rows})
     # The JAX forward pass must be the reference's: the untouched encoder gives the cached embeddings.
     gap = float(np.max(np.abs(reply.embeddings(reply.start(), rows[:64]) - np.array([frozen[r["id"]] for r in rows[:64]]))))

@@ -6,6 +6,7 @@
 # Not run by CI: it installs JAX (CPU, from PyPI) into a venv in the model cache and takes about 15
 # minutes on 2 cores.
 #   bench/probe/judge_ceiling.sh
+#   bench/probe/judge_ceiling.sh --decoder FEATURES.jsonl   (bench/probe/judge_decoder.sh's table)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-models}"
@@ -16,4 +17,4 @@ if ! "$venv/bin/python" -c 'import jax' 2>/dev/null; then
   python3 -m venv --system-site-packages "$venv"
   "$venv/bin/pip" install --quiet jax==0.10.2 jaxlib==0.10.2
 fi
-JAX_PLATFORMS=cpu exec "$venv/bin/python" bench/probe/judge_ceiling.py
+JAX_PLATFORMS=cpu exec "$venv/bin/python" bench/probe/judge_ceiling.py "$@"

@@ -97,6 +97,18 @@ public final class InferenceSession {
         try prefill(tokens).logits
     }
 
+    /// Final hidden states of every position of `tokens` (rows of the embedding width), run from
+    /// an empty cache. The cache then holds `tokens`, so `logits(after:)` the same tokens runs only
+    /// the last position again.
+    public func hiddenStates(of tokens: [Int]) throws -> [Float] {
+        guard !tokens.isEmpty else { throw EngineError(.badRequest, "the prompt has no tokens") }
+        cache.truncate(to: 0)
+        cachedTokens = []
+        let hidden = try model.hiddenStates(tokens, cache: cache, pool: pool, allPositions: true)
+        cachedTokens = tokens
+        return hidden
+    }
+
     func prefill(_ tokens: [Int]) throws -> (logits: [Float], reused: Int) {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "the prompt has no tokens") }
         var common = 0

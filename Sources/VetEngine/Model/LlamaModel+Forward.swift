@@ -6,14 +6,25 @@ extension LlamaModel {
     /// of every token (`tokens.count` rows of `vocabularySize`, one after another).
     /// - Throws: `EngineError` when the cache is full or a token id is outside the vocabulary.
     public func forward(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool = false) throws -> [Float] {
+        try sequence(tokens, cache: cache, pool: pool, allPositions: allPositions, hiddenOnly: false)
+    }
+
+    /// Like `forward`, but returns the final hidden states (after the output norm, before the output
+    /// layer): `tokens.count` rows of `embeddingSize`, or only the last row unless `allPositions`.
+    public func hiddenStates(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool = false) throws -> [Float] {
+        try sequence(tokens, cache: cache, pool: pool, allPositions: allPositions, hiddenOnly: true)
+    }
+
+    /// `tokens` of one sequence after the ones `cache` holds, which then holds them too.
+    private func sequence(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool, hiddenOnly: Bool) throws -> [Float] {
         guard cache.count + tokens.count <= cache.capacity else {
             throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
         }
         let start = cache.count
-        let logits = try run(tokens, slots: tokens.indices.map { Slot(cache: cache, position: start + $0) }, prompt: true,
-                             pool: pool, allPositions: allPositions)
+        let rows = try run(tokens, slots: tokens.indices.map { Slot(cache: cache, position: start + $0) }, prompt: true,
+                           pool: pool, allPositions: allPositions, hiddenOnly: hiddenOnly)
         cache.count = start + tokens.count
-        return logits
+        return rows
     }
 
     /// One next token for each of several sequences, each with its own cache: every weight matrix
@@ -44,7 +55,8 @@ extension LlamaModel {
 
     /// The transformer over `tokens`, token t stored in `slots[t]`. `prompt` marks consecutive
     /// positions of one sequence (attention then sums as llama.cpp's batched kernels do).
-    func run(_ tokens: [Int], slots: [Slot], prompt: Bool, pool: WorkerPool, allPositions: Bool) throws -> [Float] {
+    func run(_ tokens: [Int], slots: [Slot], prompt: Bool, pool: WorkerPool, allPositions: Bool,
+             hiddenOnly: Bool = false) throws -> [Float] {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
         if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
             throw EngineError(.badRequest, "token id \(bad) is outside the vocabulary of \(config.vocabularySize)")
@@ -64,6 +76,7 @@ extension LlamaModel {
         let first = allPositions ? 0 : n - 1, rows = n - first
         var hidden = Array(x[(first * dim)..<(n * dim)])
         Self.rmsNormRows(&hidden, width: dim, rows: rows, weight: outputNorm, epsilon: config.rmsEpsilon)
+        if hiddenOnly { return hidden }
         var logits = [Float](repeating: 0, count: output.rows * rows)
         apply(output, hidden, tokens: rows, into: &logits, vectors: scratch.vectors, packed: scratch.packed, pool: pool)
         return logits

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Would a larger model than the shipped judge's 22M-parameter sentence encoder reach issue 10's
+# target (>= 0.95 accuracy, >= 0.9 recall per class) on the held-out rows? Qwen2.5-Coder-0.5B-Instruct
+# (Q4_K_M, the largest model here, through ModelVet's own engine) reads every labelled request and
+# reply inside a question asking whether the reply refused (bench/probe/judge-features); its answer
+# (zero-shot) and its final hidden state (as features of the shipped regression, alone and with the
+# shipped features) are measured on the same split as the shipped judge. Prints a markdown table
+# (docs/probes.md quotes it).
+# Not run by CI: reading the 1,437 rows takes about 45 minutes on 2 cores (the features are kept in
+# the model cache, keyed by the model's and the question's digests, and an interrupted run continues
+# where it stopped); the table is judge_ceiling.sh's, in its JAX venv.
+#   bench/probe/judge_decoder.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cache="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-models}"
+model="$cache/qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+[ -f "$model" ] || bash Fixtures/download_engine_models.sh "$cache" >/dev/null
+[ -f "$model" ] || { echo "judge_decoder: $model is missing and could not be downloaded" >&2; exit 2; }
+swift build -c release --product judge-features >&2
+key="$(cat "$model" bench/probe/judge-features/main.swift | sha256sum | cut -c1-16)"
+features="$cache/probe-data/judge-features-$key.jsonl"
+rows="$(mktemp)"
+trap 'rm -f "$rows"' EXIT
+python3 - "$rows" <<'PY'
+import json, os, sys
+sys.path.insert(0, "scripts")
+import train_refusal_judge as judge
+cache = os.environ.get("MODELVET_MODEL_CACHE", os.path.expanduser("~/.cache/modelvet-test-models"))
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    for r in judge.pyrit_rows(os.path.join(cache, "probe-data")) + judge.own_rows():
+        out.write(json.dumps({"id": r["id"], "prompt": r["prompt"] or "", "response": r["response"]}, ensure_ascii=False) + "\n")
+PY
+.build/release/judge-features "$model" "$rows" "$features"
+bash bench/probe/judge_ceiling.sh --decoder "$features"
