@@ -205,11 +205,7 @@ def decoder_lines(rows, frozen, second, path):
     print(f"rows with decoder features: {len(train)} train, {len(test)} held out "
           f"({sum(r['label'] == 'refusal' for r in test)} refusals, "
           f"{sum(r['source'].startswith('modelvet-') for r in test)} engine replies)")
-    header()
-    p, lam = regression(train, test)
-    line("words", p, test, second, f"λ {lam}")
-    p, lam = regression(train, test, frozen)
-    line("words+frozen", p, test, second, f"λ {lam}")
+    shipped_lines(train, test, frozen, second)
     # Zero-shot: the logit of "No" minus that of "Yes" as the answer's first token, cut where it
     # best separates the training rows (balanced accuracy).
     margin = {r["id"]: features[r["id"]]["answer"][1] - features[r["id"]]["answer"][0] for r in rows}
@@ -237,10 +233,15 @@ def decoder_lines(rows, frozen, second, path):
     line("words+frozen+decoder", p, test, second, f"λ {lam}")
 
 
-def header():
+def shipped_lines(train, test, frozen, second):
+    """The table's header and the shipped judges' lines, the others' reference."""
     print("| judge | all: accuracy | refusal recall | compliance recall | engine replies: accuracy | refusal recall "
           "| compliance recall | readers agree: accuracy | refusal recall | compliance recall | notes |\n"
           "|---|" + "---:|" * 9 + "---|")
+    p, lam = regression(train, test)
+    line("words", p, test, second, f"λ {lam}")
+    p, lam = regression(train, test, frozen)
+    line("words+frozen", p, test, second, f"λ {lam}")
 
 
 def main():
@@ -262,12 +263,7 @@ def main():
     if len(sys.argv) == 3:
         decoder_lines(rows, frozen, second, sys.argv[2])
         return
-    header()
-
-    p, lam = regression(train, test)
-    line("words", p, test, second, f"λ {lam}")
-    p, lam = regression(train, test, frozen)
-    line("words+frozen", p, test, second, f"λ {lam}")
+    shipped_lines(train, test, frozen, second)
 
     encoder = minilm.Encoder(folder)
     vocab = encoder.vocabulary

@@ -6,8 +6,8 @@
 // ROWS.jsonl holds lines {"id", "prompt", "response"}. For each row the model (through ModelVet's
 // engine, in its own chat template) reads the request (its first 96 tokens) and the reply (its first
 // 192) inside a question asking whether the reply refused, and OUT.jsonl gets a line
-//   {"id", "tokens", "last": [final hidden state at the last position], "mean": [mean over positions],
-//    "answer": [logits of "Yes", "No", " Yes", " No", "yes", "no" as the answer's first token]}
+//   {"id", "tokens", "last": [final hidden state at the last position],
+//    "answer": [logits of "Yes" and "No" as the answer's first token]}
 // Rows whose id OUT.jsonl already holds are skipped, so an interrupted run continues where it stopped.
 import Foundation
 import VetEngine
@@ -38,7 +38,7 @@ do {
         let ids = tokenizer.encode(text, addSpecial: false, parseSpecial: false)
         return ids.count <= limit ? text : tokenizer.decode(Array(ids.prefix(limit)))
     }
-    let answers = ["Yes", "No", " Yes", " No", "yes", "no"].map { tokenizer.encode($0, addSpecial: false, parseSpecial: false) }
+    let answers = ["Yes", "No"].map { tokenizer.encode($0, addSpecial: false, parseSpecial: false) }
     guard answers.allSatisfy({ !$0.isEmpty }) else { fail("an answer word has no tokens") }
 
     var done = Set<String>()
@@ -66,12 +66,10 @@ do {
         let ids = tokenizer.encode(text, addSpecial: false, parseSpecial: true)
         let hidden = try session.hiddenStates(of: ids)
         let rows = ids.count
-        var mean = [Float](repeating: 0, count: dim)
-        for r in 0..<rows { for i in 0..<dim { mean[i] += hidden[r * dim + i] / Float(rows) } }
         // The cache holds the tokens now, so these logits rerun only the last position.
         let logits = try session.logits(after: ids)
         let record: [String: Any] = ["id": id, "tokens": rows, "last": hidden[((rows - 1) * dim)...].map(Double.init),
-                                     "mean": mean.map(Double.init), "answer": answers.map { Double(logits[$0[0]]) }]
+                                     "answer": answers.map { Double(logits[$0[0]]) }]
         output.write(try JSONSerialization.data(withJSONObject: record) + Data("\n".utf8))
         processed += 1
         tokenCount += rows
