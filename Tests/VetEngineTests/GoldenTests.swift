@@ -124,4 +124,29 @@ struct GoldenTests {
         #expect(worstExcess <= 0, "a logit differs by \(worstExcess) more than quantising the row allows")
         #expect(worstPrefix < 1e-3, "largest difference from the prefix's own run \(worstPrefix)")
     }
+
+    @Test("layer states: the last layer's, normed as the output layer norms it, are the hidden states; a run stopped early leaves the cache as it was",
+          .enabled(if: SmolLM2.available, "SmolLM2 GGUF absent: run Fixtures/fetch_chat_templates.py"))
+    func layerStates() throws {
+        let model = try #require(SmolLM2.model)
+        let session = try InferenceSession(model: model, context: 512)
+        let dim = model.config.embeddingSize, depth = model.layers.count
+        let tokens = try #require(SmolLM2.golden.first).promptTokens
+        let states = try session.layerStates(of: tokens, after: [1, depth / 2, depth - 1])
+        try #require(states.count == 3 && states.allSatisfy { $0.count == tokens.count * dim })
+        var normed = states[2]
+        LlamaModel.rmsNormRows(&normed, width: dim, rows: tokens.count, weight: model.outputNorm, epsilon: model.config.rmsEpsilon)
+        let hidden = try session.hiddenStates(of: tokens)
+        #expect(zip(normed, hidden).map { abs($0 - $1) }.max()! == 0)
+        // Lower layers differ from the last (the tap is per layer, not one buffer seen three times).
+        #expect(zip(states[1], states[2]).map { abs($0 - $1) }.max()! > 0.1)
+        // A stopped run leaves no tokens counted in the cache; the session then runs from empty again.
+        let cache = try KVCache(config: model.config, capacity: 64)
+        let pool = WorkerPool(threads: 2)
+        _ = try model.layerStates(Array(tokens.prefix(8)), after: [0], cache: cache, pool: pool)
+        #expect(cache.count == 0)
+        for bad in [[Int](), [-1], [depth], [2, 1], [1, 1]] {
+            #expect(throws: EngineError.self) { try session.layerStates(of: tokens, after: bad) }
+        }
+    }
 }

@@ -24,7 +24,9 @@ apart from its own.
 
 With --decoder FEATURES.jsonl (bench/probe/judge_decoder.sh) it measures instead a decoder model's
 reading of each pair, written by bench/probe/judge-features: its zero-shot answer, and its final
-hidden state in the same regression, alone and with the shipped features.
+hidden state in the same regression, alone and with the shipped features. With --layers FEATURES.jsonl
+(bench/probe/judge_decoder.sh --layers) it measures which layer's state, at the last position or averaged,
+serves that regression best, chosen by cross-validation on the training rows.
 
 The fine-tuning settings (Adam, learning rate 1e-3, head 1e-2, batches of 32, 8 and 6 epochs,
 class-balanced loss) were set once before looking at held-out figures and not tuned; the held-out
@@ -214,23 +216,70 @@ def decoder_lines(rows, frozen, second, path):
     cut = max(sorted(set(m)), key=lambda c: (np.mean(m[y] >= c) + np.mean(m[~y] < c)) / 2)
     line("zero-shot", np.array([1.0 if margin[r["id"]] >= cut else 0.0 for r in test]), test, second,
          f"No−Yes logit ≥ {cut:.2f}")
-    # A decoder's hidden state has a few dimensions hundreds of times larger than the rest, so it is
-    # standardised per dimension (the training rows' mean and deviation), then divided by the square
-    # root of its width: about unit length, as the sentence embeddings are.
-    states = np.array([features[r["id"]]["last"] for r in train])
-    centre, spread = states.mean(axis=0), states.std(axis=0) + 1e-6
-    unit = {r["id"]: (np.array(features[r["id"]]["last"]) - centre) / spread / math.sqrt(len(centre)) for r in rows}
-    # The state is wider than the sentence embedding, so the choice of λ (cross-validation on the
-    # training rows) reaches further.
-    wider = judge.LAMBDAS + (0.1, 0.3)
+    unit = standardised({r["id"]: features[r["id"]]["last"] for r in rows}, train)
     bare = [dict(r, features=[]) for r in train], [dict(r, features=[]) for r in test]
-    p, lam = regression(*bare, unit, wider)
+    p, lam = regression(*bare, unit, WIDER)
     line("decoder state", p, test, second, f"λ {lam}")
-    p, lam = regression(train, test, unit, wider)
+    p, lam = regression(train, test, unit, WIDER)
     line("words+decoder", p, test, second, f"λ {lam}")
     both = {i: np.concatenate([frozen[i], unit[i]]) for i in unit}
-    p, lam = regression(train, test, both, wider)
+    p, lam = regression(train, test, both, WIDER)
     line("words+frozen+decoder", p, test, second, f"λ {lam}")
+
+
+def standardised(vectors, train):
+    """Row id -> vector standardised per dimension on the training rows, then divided by the square
+    root of its width: about unit length, as the sentence embeddings are (a decoder's states have a
+    few dimensions hundreds of times larger than the rest)."""
+    states = np.array([vectors[r["id"]] for r in train])
+    centre, spread = states.mean(axis=0), states.std(axis=0) + 1e-6
+    return {i: (np.asarray(v) - centre) / spread / math.sqrt(len(centre)) for i, v in vectors.items()}
+
+
+# The state is wider than the sentence embedding, so the choice of λ (cross-validation on the
+# training rows) reaches further.
+WIDER = judge.LAMBDAS + (0.1, 0.3)
+
+
+def layer_lines(rows, frozen, second, path):
+    """The lines of bench/probe/judge_decoder.sh --layers: which of a decoder's layers, read at the last
+    position or averaged over the request and reply, serves the shipped regression best (words +
+    MiniLM + that state). The reading is chosen by cross-validation on the training rows alone;
+    the held-out figures of every reading are printed for the record, but the chosen one's are the
+    judge's."""
+    features = {}
+    for text in open(path, encoding="utf-8"):
+        f = json.loads(text)
+        features[f["id"]] = f["layers"]
+    rows = [r for r in rows if r["id"] in features]
+    train = [r for r in rows if not judge.held_out(r)]
+    test = [r for r in rows if judge.held_out(r)]
+    print(f"rows with layer features: {len(train)} train, {len(test)} held out "
+          f"({sum(r['label'] == 'refusal' for r in test)} refusals)")
+    shipped_lines(train, test, frozen, second)
+    layers = sorted(next(iter(features.values())), key=int)
+    readings = {}
+    for layer in layers:
+        for pooling in ("last", "mean"):
+            readings[f"layer {layer} {pooling}"] = {i: np.asarray(f[layer][pooling]) for i, f in features.items()}
+    # The output layer's input: the last layer's last position, RMS-normalised per row (its weight
+    # is a per-dimension scale, which standardising undoes) — judge_decoder.sh's state.
+    readings[f"layer {layers[-1]} last, normed"] = {
+        i: v / np.sqrt(np.mean(v * v) + 1e-6) for i, v in readings[f"layer {layers[-1]} last"].items()}
+    scored = []
+    for name, vectors in readings.items():
+        unit = standardised(vectors, train)
+        both = {i: np.concatenate([frozen[i], unit[i]]) for i in unit}
+        for r in train + test:
+            r["embedding"] = both[r["id"]]
+        lam, cv = judge.cross_validated(train, embedded=True, lambdas=WIDER)
+        p, _ = regression(train, test, both, (lam,))
+        scored.append((cv, name, lam, p))
+        print(f"  {name}: cross-validated balanced accuracy {cv:.4f} (λ {lam})", file=sys.stderr, flush=True)
+    best = max(scored, key=lambda s: s[0])
+    for entry in scored:
+        cv, name, lam, p = entry
+        line(f"words+frozen+{name}" + (" (chosen)" if entry is best else ""), p, test, second, f"λ {lam}, CV {cv:.4f}")
 
 
 def shipped_lines(train, test, frozen, second):
@@ -258,10 +307,10 @@ def main():
           f"{sum(r['label'] == 'refusal' for r in test)} held-out refusals; "
           f"{sum(r['source'].startswith('modelvet-') for r in test)} held-out engine replies)")
     second = second_reading(test)
-    if len(sys.argv) not in (1, 3) or (len(sys.argv) == 3 and sys.argv[1] != "--decoder"):
-        sys.exit("usage: judge_ceiling.py [--decoder FEATURES.jsonl]")
+    if len(sys.argv) not in (1, 3) or (len(sys.argv) == 3 and sys.argv[1] not in ("--decoder", "--layers")):
+        sys.exit("usage: judge_ceiling.py [--decoder FEATURES.jsonl | --layers FEATURES.jsonl]")
     if len(sys.argv) == 3:
-        decoder_lines(rows, frozen, second, sys.argv[2])
+        (decoder_lines if sys.argv[1] == "--decoder" else layer_lines)(rows, frozen, second, sys.argv[2])
         return
     shipped_lines(train, test, frozen, second)
 

@@ -9,16 +9,25 @@
 # Not run by CI: reading the 1,437 rows takes about 45 minutes on 2 cores (the features are kept in
 # the model cache, keyed by the model's and the question's digests, and an interrupted run continues
 # where it stopped); the table is judge_ceiling.sh's, in its JAX venv.
-#   bench/probe/judge_decoder.sh
+# With --layers, the model's residual stream after layers 8, 12, 16, 20 and 24 (of 24), at the last
+# position and averaged over the request and reply, is measured instead, each with the shipped
+# features; the reading used is the one the training rows' cross-validation prefers (about 45 minutes
+# more, cached likewise).
+#   bench/probe/judge_decoder.sh [--layers]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-models}"
 model="$cache/qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 [ -f "$model" ] || bash Fixtures/download_engine_models.sh "$cache" >/dev/null
 [ -f "$model" ] || { echo "judge_decoder: $model is missing and could not be downloaded" >&2; exit 2; }
+case "${1:-}" in
+  "") mode=(--decoder); taps=(); name=judge-features ;;
+  --layers) mode=(--layers); taps=(--layers 7,11,15,19,23); name=judge-layers ;;
+  *) echo "usage: judge_decoder.sh [--layers]" >&2; exit 2 ;;
+esac
 swift build -c release --product judge-features >&2
-key="$(cat "$model" bench/probe/judge-features/main.swift | sha256sum | cut -c1-16)"
-features="$cache/probe-data/judge-features-$key.jsonl"
+key="$( (cat "$model" bench/probe/judge-features/main.swift; echo "${taps[@]}") | sha256sum | cut -c1-16)"
+features="$cache/probe-data/$name-$key.jsonl"
 rows="$(mktemp)"
 trap 'rm -f "$rows"' EXIT
 python3 - "$rows" <<'PY'
@@ -30,5 +39,5 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
     for r in judge.pyrit_rows(os.path.join(cache, "probe-data")) + judge.own_rows():
         out.write(json.dumps({"id": r["id"], "prompt": r["prompt"] or "", "response": r["response"]}, ensure_ascii=False) + "\n")
 PY
-.build/release/judge-features "$model" "$rows" "$features"
-bash bench/probe/judge_ceiling.sh --decoder "$features"
+.build/release/judge-features "${taps[@]}" "$model" "$rows" "$features"
+bash bench/probe/judge_ceiling.sh "${mode[@]}" "$features"

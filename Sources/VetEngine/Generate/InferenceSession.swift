@@ -109,6 +109,15 @@ public final class InferenceSession {
         return hidden
     }
 
+    /// The residual stream after each of `layers` at every position of `tokens`, run from an empty
+    /// cache (`LlamaModel.layerStates`); the cache is then empty.
+    public func layerStates(of tokens: [Int], after layers: [Int]) throws -> [[Float]] {
+        guard !tokens.isEmpty else { throw EngineError(.badRequest, "the prompt has no tokens") }
+        cache.truncate(to: 0)
+        cachedTokens = []
+        return try model.layerStates(tokens, after: layers, cache: cache, pool: pool)
+    }
+
     func prefill(_ tokens: [Int]) throws -> (logits: [Float], reused: Int) {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "the prompt has no tokens") }
         var common = 0

@@ -15,6 +15,26 @@ extension LlamaModel {
         try sequence(tokens, cache: cache, pool: pool, allPositions: allPositions, hiddenOnly: true)
     }
 
+    /// The residual stream after each of `layers` (indices from 0, ascending, no repeats) at every
+    /// position of `tokens`, one sequence after the ones `cache` holds: one array per requested layer,
+    /// of `tokens.count` rows of `embeddingSize`. The run stops after the last requested layer, so
+    /// `cache` keeps its former count (the keys and values written past it are of the lower layers only).
+    /// - Throws: `EngineError` for a layer outside the model or out of order, and as `forward` does.
+    public func layerStates(_ tokens: [Int], after layers: [Int], cache: KVCache, pool: WorkerPool) throws -> [[Float]] {
+        guard let last = layers.last, layers.first! >= 0, last < self.layers.count, zip(layers, layers.dropFirst()).allSatisfy(<) else {
+            throw EngineError(.badRequest, "layers \(layers) are not ascending indices below \(self.layers.count)")
+        }
+        guard cache.count + tokens.count <= cache.capacity else {
+            throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
+        }
+        var states: [[Float]] = []
+        _ = try run(tokens, slots: tokens.indices.map { Slot(cache: cache, position: cache.count + $0) }, prompt: true,
+                    pool: pool, allPositions: true, tap: (through: last, each: { index, x in
+                        if layers.contains(index) { states.append(x) }
+                    }))
+        return states
+    }
+
     /// `tokens` of one sequence after the ones `cache` holds, which then holds them too.
     private func sequence(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool, hiddenOnly: Bool) throws -> [Float] {
         guard cache.count + tokens.count <= cache.capacity else {
@@ -54,9 +74,11 @@ extension LlamaModel {
     }
 
     /// The transformer over `tokens`, token t stored in `slots[t]`. `prompt` marks consecutive
-    /// positions of one sequence (attention then sums as llama.cpp's batched kernels do).
+    /// positions of one sequence (attention then sums as llama.cpp's batched kernels do). With `tap`,
+    /// `each` sees the residual stream after every layer up to `through`, and the run stops there
+    /// (returning nothing).
     func run(_ tokens: [Int], slots: [Slot], prompt: Bool, pool: WorkerPool, allPositions: Bool,
-             hiddenOnly: Bool = false) throws -> [Float] {
+             hiddenOnly: Bool = false, tap: (through: Int, each: (Int, [Float]) -> Void)? = nil) throws -> [Float] {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "nothing to process") }
         if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
             throw EngineError(.badRequest, "token id \(bad) is outside the vocabulary of \(config.vocabularySize)")
@@ -71,6 +93,10 @@ extension LlamaModel {
         for (index, layer) in layers.enumerated() {
             attention(layer, index: index, x: &x, slots: slots, batched: prompt && n > 1, scratch: &scratch, pool: pool)
             feedForward(layer, x: &x, tokens: n, scratch: &scratch, pool: pool)
+            if let tap {
+                tap.each(index, x)
+                if index == tap.through { return [] }
+            }
         }
         // Generation needs only the last position's logits; scoring needs every position's.
         let first = allPositions ? 0 : n - 1, rows = n - first

@@ -8,6 +8,10 @@
 // 192) inside a question asking whether the reply refused, and OUT.jsonl gets a line
 //   {"id", "tokens", "last": [final hidden state at the last position],
 //    "answer": [logits of "Yes" and "No" as the answer's first token]}
+// With --layers I,J,... (layer indices from 0, ascending) it writes instead the residual stream after
+// each of those layers, at the last position and averaged over the positions from the request on:
+//   {"id", "tokens", "layers": {"I": {"last": [...], "mean": [...]}, ...}}
+// (the run stops after the last of them). Numbers are written with 5 significant digits.
 // Rows whose id OUT.jsonl already holds are skipped, so an interrupted run continues where it stopped.
 import Foundation
 import VetEngine
@@ -17,8 +21,15 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-let arguments = CommandLine.arguments
-guard arguments.count == 4 else { fail("usage: judge-features MODEL.gguf ROWS.jsonl OUT.jsonl") }
+var arguments = CommandLine.arguments
+var layers: [Int]? = nil
+if arguments.count == 6, arguments[1] == "--layers" {
+    let parsed = arguments[2].split(separator: ",").compactMap { Int($0) }
+    guard !parsed.isEmpty, parsed.count == arguments[2].split(separator: ",").count else { fail("--layers \(arguments[2]): not a list of layer indices") }
+    layers = parsed
+    arguments.removeSubrange(1...2)
+}
+guard arguments.count == 4 else { fail("usage: judge-features [--layers I,J,...] MODEL.gguf ROWS.jsonl OUT.jsonl") }
 let (modelPath, inputPath, outputPath) = (arguments[1], arguments[2], arguments[3])
 let promptTokens = 96, replyTokens = 192
 
@@ -56,6 +67,10 @@ do {
     let lines = try String(contentsOfFile: inputPath, encoding: .utf8).split(separator: "\n")
     let started = Date()
     var processed = 0, tokenCount = 0
+    func progress() {
+        let seconds = Date().timeIntervalSince(started)
+        FileHandle.standardError.write(Data("judge-features: \(processed) rows (\(done.count + processed) of \(lines.count)), \(tokenCount) tokens, \(Int(seconds)) s, \(Int(Double(tokenCount) / seconds)) tokens/s\n".utf8))
+    }
     for (number, line) in lines.enumerated() {
         guard let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let id = row["id"] as? String, let prompt = row["prompt"] as? String, let reply = row["response"] as? String
@@ -64,6 +79,28 @@ do {
         let text = try template.render([ChatMessage(role: "user", content: question(clip(prompt, promptTokens), clip(reply, replyTokens)))],
                                        addGenerationPrompt: true, bosToken: tokenizer.bos.map { tokenizer.tokens[$0] } ?? "", eosToken: "")
         let ids = tokenizer.encode(text, addSpecial: false, parseSpecial: true)
+        if let layers {
+            // The request starts where the rendered text's "[USER REQUEST]" does; the tokens before
+            // it (the template's preamble and the question's opening) are the same in every row.
+            guard let marker = text.range(of: "[USER REQUEST]") else { fail("the rendered question lost its request marker") }
+            let start = min(ids.count - 1, tokenizer.encode(String(text[..<marker.lowerBound]), addSpecial: false, parseSpecial: true).count)
+            let states = try session.layerStates(of: ids, after: layers)
+            func numbers(_ values: some Sequence<Float>) -> String {
+                "[" + values.map { String(format: "%.5g", Double($0)) }.joined(separator: ",") + "]"
+            }
+            let fields = zip(layers, states).map { layer, state -> String in
+                var mean = [Float](repeating: 0, count: dim)
+                for t in start..<ids.count { for i in 0..<dim { mean[i] += state[t * dim + i] } }
+                let count = Float(ids.count - start)
+                return "\"\(layer)\":{\"last\":\(numbers(state[((ids.count - 1) * dim)...])),\"mean\":\(numbers(mean.map { $0 / count }))}"
+            }
+            let idJSON = String(decoding: try JSONSerialization.data(withJSONObject: [id], options: [.fragmentsAllowed]), as: UTF8.self).dropFirst().dropLast()
+            output.write(Data("{\"id\":\(idJSON),\"tokens\":\(ids.count),\"layers\":{\(fields.joined(separator: ","))}}\n".utf8))
+            processed += 1
+            tokenCount += ids.count
+            if processed % 25 == 0 { progress() }
+            continue
+        }
         let hidden = try session.hiddenStates(of: ids)
         let rows = ids.count
         // The cache holds the tokens now, so these logits rerun only the last position.
@@ -73,10 +110,7 @@ do {
         output.write(try JSONSerialization.data(withJSONObject: record) + Data("\n".utf8))
         processed += 1
         tokenCount += rows
-        if processed % 25 == 0 {
-            let seconds = Date().timeIntervalSince(started)
-            FileHandle.standardError.write(Data("judge-features: \(processed) rows (\(done.count + processed) of \(lines.count)), \(tokenCount) tokens, \(Int(seconds)) s, \(Int(Double(tokenCount) / seconds)) tokens/s\n".utf8))
-        }
+        if processed % 25 == 0 { progress() }
     }
     try output.close()
 } catch {
