@@ -86,7 +86,7 @@ let package = Package(
         ]),
         // The vetting service (issue 14): the job queue and result cache (SQLite or PostgreSQL), content-addressed uploads, tokens.
         .target(name: "VetService", dependencies: [
-            "VetCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            "VetCore", "VetBytes", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
@@ -127,7 +127,7 @@ let package = Package(
                     // The fixture generator does hundreds of millions of float operations.
                     swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .testTarget(name: "VetProvenanceTests", dependencies: [
-            "VetProvenance", "VetTestSupport", "VetCore", "VetFixtures", "VetGGUF", "VetText", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+            "VetProvenance", "VetTestSupport", "VetBytes", "VetCore", "VetFixtures", "VetGGUF", "VetText", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
         ]),
         .testTarget(name: "VetServiceTests", dependencies: ["VetService", "VetTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VetProbesTests", dependencies: ["VetProbes", "VetTestSupport", "VetEngine"], exclude: ["Data", "Support"]),

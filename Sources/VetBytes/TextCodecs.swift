@@ -114,8 +114,8 @@ public enum Hex {
         return nil
     }
 
-    /// Lower-case hex digits of `bytes`.
-    public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    /// Lower-case hex digits of `bytes` (a digest, for one).
+    public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }

@@ -120,7 +120,7 @@ enum JudgeEncoder {
             buffer.deallocate()
             throw error
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(hasher.finalize())
         // A file that shrank while it was read hashes what was read, which the pin then rejects.
         return (ByteSource(adopting: buffer, count: filled), digest)
     }

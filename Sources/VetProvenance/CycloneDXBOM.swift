@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VetBytes
 import VetCore
 
 /// A CycloneDX 1.6 JSON bill of materials for a model: the model as a `machine-learning-model`
@@ -166,7 +167,7 @@ public struct CycloneDXBOM: Encodable {
         var bytes = Array(SHA256.hash(data: Data(("modelvet-bom:" + root).utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = ModelManifest.hex(bytes)
+        let hex = Hex.encode(bytes)
         let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { r in
             String(hex[hex.index(hex.startIndex, offsetBy: r.lowerBound)..<hex.index(hex.startIndex, offsetBy: r.upperBound)])
         }

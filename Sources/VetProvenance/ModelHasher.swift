@@ -172,6 +172,6 @@ public enum ModelHasher {
             hashed(end - offset)
             offset = end
         }
-        return (ModelManifest.hex(hasher.finalize()), span.count)
+        return (Hex.encode(hasher.finalize()), span.count)
     }
 }

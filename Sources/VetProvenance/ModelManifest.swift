@@ -49,7 +49,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         self.resources = shardSize == nil ? resources.sorted { Self.precedes($0.name, $1.name) } : resources.sorted { Self.shardPrecedes($0.name, $1.name) }
         var root = SHA256()
         for r in self.resources { root.update(data: Self.strictBytes(hex: r.digest) ?? []) }  // digests made by ModelHasher, always hex
-        rootDigest = Self.hex(root.finalize())
+        rootDigest = Hex.encode(root.finalize())
     }
 
     /// The reference's order: paths compared component by component (Python's `PurePosixPath`
@@ -80,10 +80,6 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             self.start = start
             self.end = end
         }
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     /// The bytes of `hex`, or nil when it is not an even number of hex digits (for digests read from

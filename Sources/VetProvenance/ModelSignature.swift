@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VetBytes
 import SwiftASN1
 import X509
 
@@ -159,7 +160,7 @@ public enum ModelSignature {
             rootHasher.update(data: bytes)
             resources.append((resource.name, resource.digest.lowercased()))
         }
-        let computed = ModelManifest.hex(rootHasher.finalize())
+        let computed = Hex.encode(rootHasher.finalize())
         guard computed == root.lowercased() else {
             throw fail("the manifest is inconsistent: the subject's root digest is \(root), the listed digests hash to \(computed)")
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VetBytes
 import X509
 
 /// Why a key, certificate or signature cannot be used: a message naming the file.
@@ -113,7 +114,7 @@ public enum VerificationKey: Sendable, Equatable {
 
     /// The identifier model signing puts in a key bundle's `verificationMaterial.publicKey.hint`:
     /// the SHA-256, in hex, of the key's PEM.
-    public var hint: String { ModelManifest.hex(SHA256.hash(data: Data(pem.utf8))) }
+    public var hint: String { Hex.encode(SHA256.hash(data: Data(pem.utf8))) }
 
     /// Whether `signature` (DER ECDSA) signs `message` under this key.
     public func isValid(signature: Data, for message: Data) -> Bool {

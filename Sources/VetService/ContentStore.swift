@@ -1,11 +1,11 @@
 import Crypto
 import Foundation
+import VetBytes
 
 /// SHA-256 in hex, for cache keys.
 public enum ServiceDigest {
-    public static func sha256Hex(_ text: String) -> String { hex(SHA256.hash(data: Data(text.utf8))) }
+    public static func sha256Hex(_ text: String) -> String { Hex.encode(SHA256.hash(data: Data(text.utf8))) }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { digest.map { String(format: "%02x", $0) }.joined() }
 }
 
 /// Uploads stored by content: `objects/ab/cdef…` under the data folder, named by their SHA-256, so the
@@ -100,7 +100,7 @@ public struct ContentStore: Sendable {
                 discard()
                 throw JobStoreError("cannot store the upload: \(error.localizedDescription)")
             }
-            let digest = ServiceDigest.hex(hasher.finalize())
+            let digest = Hex.encode(hasher.finalize())
             let destination = store.path(digest)
             do {
                 try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

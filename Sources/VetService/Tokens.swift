@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VetBytes
 import GRDB
 
 /// What a token may do. Each role includes the ones before it.
@@ -29,7 +30,7 @@ extension APIToken {
     static func newSecret() -> String {
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        return "mvt_" + ServiceDigest.hex(bytes)
+        return "mvt_" + Hex.encode(bytes)
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VetBytes
 import Testing
 import VetTestSupport
 @testable import VetProvenance
@@ -49,7 +50,7 @@ struct ModelHasherTests {
         #expect(manifest.resources.first { $0.name == "empty" }?.digest == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         var root256 = SHA256()
         for r in manifest.resources { root256.update(data: try #require(ModelManifest.strictBytes(hex: r.digest))) }
-        #expect(manifest.rootDigest == ModelManifest.hex(root256.finalize()))
+        #expect(manifest.rootDigest == Hex.encode(root256.finalize()))
         #expect(manifest.serialization.ignorePaths == [".git", ".gitattributes", ".github", ".gitignore", "model.sig", "nothing"])
         // Threads do not change the manifest; --include-git adds git's files.
         #expect(try ModelHasher.manifest(root, ignore: ["model.sig", "./nothing/"], threads: 1) == manifest)
@@ -96,7 +97,7 @@ struct ModelHasherTests {
         #expect(manifest.resources.allSatisfy { $0.algorithm == "sha256-sharded-1000" })
         #expect(manifest.serialization.method == "shards" && manifest.serialization.shardSize == 1000)
         for (resource, range) in zip(manifest.resources.suffix(3), [0..<1000, 1000..<2000, 2000..<2500]) {
-            #expect(resource.digest == ModelManifest.hex(SHA256.hash(data: Data(big[range]))) && resource.size == range.count)
+            #expect(resource.digest == Hex.encode(SHA256.hash(data: Data(big[range]))) && resource.size == range.count)
         }
         #expect(try ModelHasher.manifest(root, threads: 1, shardSize: 1000) == manifest)
         let whole = try ModelHasher.manifest(root + "/big.bin", shardSize: 4096)

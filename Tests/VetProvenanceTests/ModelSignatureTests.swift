@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VetBytes
 import Testing
 import VetTestSupport
 import X509
@@ -40,7 +41,7 @@ struct ModelSignatureTests {
         for key in [SigningKey.p256(.init()), .p384(.init()), .p521(.init())] {
             let bundle = try ModelSignature.sign(manifest, key: key)
             #expect(bundle.mediaType == "application/vnd.dev.sigstore.bundle.v0.3+json")
-            #expect(bundle.verificationMaterial.publicKey?.hint == ModelManifest.hex(SHA256.hash(data: Data(key.publicKey.pem.utf8))))
+            #expect(bundle.verificationMaterial.publicKey?.hint == Hex.encode(SHA256.hash(data: Data(key.publicKey.pem.utf8))))
             #expect(bundle.dsseEnvelope?.payloadType == "application/vnd.in-toto+json")
             let statement = try Self.payload(bundle)
             #expect(statement["_type"] as? String == "https://in-toto.io/Statement/v1")
@@ -112,7 +113,7 @@ struct ModelSignatureTests {
             let ds = digests ?? names.map { _ in digest }
             var h = SHA256()
             for d in ds { h.update(data: ModelManifest.strictBytes(hex: d) ?? []) }
-            let computed = ModelManifest.hex(h.finalize())
+            let computed = Hex.encode(h.finalize())
             return [
                 "_type": ModelStatement.statementType,
                 "subject": Array(repeating: ["name": "m", "digest": ["sha256": root ?? computed]], count: subjects),
