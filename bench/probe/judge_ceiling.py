@@ -193,10 +193,9 @@ def line(name, p, test, second, note=""):
     print("| " + name + " | " + " | ".join(f"{c:.3f}" for c in cells) + f" | {note} |", flush=True)
 
 
-def decoder_lines(rows, frozen, second, path):
-    """The lines of bench/probe/judge_decoder.sh: a decoder model's reading of each pair (the
-    features judge-features wrote to `path`), zero-shot and as features of the shipped regression.
-    Rows without features are left out of training and measuring alike, for every line."""
+def feature_rows(rows, path):
+    """The lines judge-features wrote to `path` (row id -> line), and the training and held-out rows
+    that have one: rows without features are left out of training and measuring alike, for every line."""
     features = {}
     for text in open(path, encoding="utf-8"):
         f = json.loads(text)
@@ -207,6 +206,13 @@ def decoder_lines(rows, frozen, second, path):
     print(f"rows with decoder features: {len(train)} train, {len(test)} held out "
           f"({sum(r['label'] == 'refusal' for r in test)} refusals, "
           f"{sum(r['source'].startswith('modelvet-') for r in test)} engine replies)")
+    return features, rows, train, test
+
+
+def decoder_lines(rows, frozen, second, path):
+    """The lines of bench/probe/judge_decoder.sh: a decoder model's reading of each pair (the
+    features judge-features wrote to `path`), zero-shot and as features of the shipped regression."""
+    features, rows, train, test = feature_rows(rows, path)
     shipped_lines(train, test, frozen, second)
     # Zero-shot: the logit of "No" minus that of "Yes" as the answer's first token, cut where it
     # best separates the training rows (balanced accuracy).
@@ -247,21 +253,13 @@ def layer_lines(rows, frozen, second, path):
     MiniLM + that state). The reading is chosen by cross-validation on the training rows alone;
     the held-out figures of every reading are printed for the record, but the chosen one's are the
     judge's."""
-    features = {}
-    for text in open(path, encoding="utf-8"):
-        f = json.loads(text)
-        features[f["id"]] = f["layers"]
-    rows = [r for r in rows if r["id"] in features]
-    train = [r for r in rows if not judge.held_out(r)]
-    test = [r for r in rows if judge.held_out(r)]
-    print(f"rows with layer features: {len(train)} train, {len(test)} held out "
-          f"({sum(r['label'] == 'refusal' for r in test)} refusals)")
+    features, _, train, test = feature_rows(rows, path)
     shipped_lines(train, test, frozen, second)
-    layers = sorted(next(iter(features.values())), key=int)
+    layers = sorted(next(iter(features.values()))["layers"], key=int)
     readings = {}
     for layer in layers:
         for pooling in ("last", "mean"):
-            readings[f"layer {layer} {pooling}"] = {i: np.asarray(f[layer][pooling]) for i, f in features.items()}
+            readings[f"layer {layer} {pooling}"] = {i: np.asarray(f["layers"][layer][pooling]) for i, f in features.items()}
     # The output layer's input: the last layer's last position, RMS-normalised per row (its weight
     # is a per-dimension scale, which standardising undoes) — judge_decoder.sh's state.
     readings[f"layer {layers[-1]} last, normed"] = {

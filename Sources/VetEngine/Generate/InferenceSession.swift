@@ -101,9 +101,7 @@ public final class InferenceSession {
     /// an empty cache. The cache then holds `tokens`, so `logits(after:)` the same tokens runs only
     /// the last position again.
     public func hiddenStates(of tokens: [Int]) throws -> [Float] {
-        guard !tokens.isEmpty else { throw EngineError(.badRequest, "the prompt has no tokens") }
-        cache.truncate(to: 0)
-        cachedTokens = []
+        try startAfresh(tokens)
         let hidden = try model.hiddenStates(tokens, cache: cache, pool: pool, allPositions: true)
         cachedTokens = tokens
         return hidden
@@ -112,10 +110,15 @@ public final class InferenceSession {
     /// The residual stream after each of `layers` at every position of `tokens`, run from an empty
     /// cache (`LlamaModel.layerStates`); the cache is then empty.
     public func layerStates(of tokens: [Int], after layers: [Int]) throws -> [[Float]] {
+        try startAfresh(tokens)
+        return try model.layerStates(tokens, after: layers, cache: cache, pool: pool)
+    }
+
+    /// Refuses an empty prompt and empties the cache, for a run that must not reuse a prefix.
+    private func startAfresh(_ tokens: [Int]) throws {
         guard !tokens.isEmpty else { throw EngineError(.badRequest, "the prompt has no tokens") }
         cache.truncate(to: 0)
         cachedTokens = []
-        return try model.layerStates(tokens, after: layers, cache: cache, pool: pool)
     }
 
     func prefill(_ tokens: [Int]) throws -> (logits: [Float], reused: Int) {

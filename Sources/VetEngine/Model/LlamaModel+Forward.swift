@@ -24,9 +24,7 @@ extension LlamaModel {
         guard let last = layers.last, layers.first! >= 0, last < self.layers.count, zip(layers, layers.dropFirst()).allSatisfy(<) else {
             throw EngineError(.badRequest, "layers \(layers) are not ascending indices below \(self.layers.count)")
         }
-        guard cache.count + tokens.count <= cache.capacity else {
-            throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
-        }
+        try Self.checkRoom(for: tokens, in: cache)
         var states: [[Float]] = []
         _ = try run(tokens, slots: tokens.indices.map { Slot(cache: cache, position: cache.count + $0) }, prompt: true,
                     pool: pool, allPositions: true, tap: (through: last, each: { index, x in
@@ -35,11 +33,15 @@ extension LlamaModel {
         return states
     }
 
-    /// `tokens` of one sequence after the ones `cache` holds, which then holds them too.
-    private func sequence(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool, hiddenOnly: Bool) throws -> [Float] {
+    private static func checkRoom(for tokens: [Int], in cache: KVCache) throws {
         guard cache.count + tokens.count <= cache.capacity else {
             throw EngineError(.badRequest, "the context is full: \(cache.count) + \(tokens.count) tokens exceed \(cache.capacity)")
         }
+    }
+
+    /// `tokens` of one sequence after the ones `cache` holds, which then holds them too.
+    private func sequence(_ tokens: [Int], cache: KVCache, pool: WorkerPool, allPositions: Bool, hiddenOnly: Bool) throws -> [Float] {
+        try Self.checkRoom(for: tokens, in: cache)
         let start = cache.count
         let rows = try run(tokens, slots: tokens.indices.map { Slot(cache: cache, position: start + $0) }, prompt: true,
                            pool: pool, allPositions: allPositions, hiddenOnly: hiddenOnly)

@@ -79,6 +79,7 @@ do {
         let text = try template.render([ChatMessage(role: "user", content: question(clip(prompt, promptTokens), clip(reply, replyTokens)))],
                                        addGenerationPrompt: true, bosToken: tokenizer.bos.map { tokenizer.tokens[$0] } ?? "", eosToken: "")
         let ids = tokenizer.encode(text, addSpecial: false, parseSpecial: true)
+        let record: Data
         if let layers {
             // The request starts where the rendered text's "[USER REQUEST]" does; the tokens before
             // it (the template's preamble and the question's opening) are the same in every row.
@@ -95,21 +96,19 @@ do {
                 return "\"\(layer)\":{\"last\":\(numbers(state[((ids.count - 1) * dim)...])),\"mean\":\(numbers(mean.map { $0 / count }))}"
             }
             let idJSON = String(decoding: try JSONSerialization.data(withJSONObject: [id], options: [.fragmentsAllowed]), as: UTF8.self).dropFirst().dropLast()
-            output.write(Data("{\"id\":\(idJSON),\"tokens\":\(ids.count),\"layers\":{\(fields.joined(separator: ","))}}\n".utf8))
-            processed += 1
-            tokenCount += ids.count
-            if processed % 25 == 0 { progress() }
-            continue
+            record = Data("{\"id\":\(idJSON),\"tokens\":\(ids.count),\"layers\":{\(fields.joined(separator: ","))}}".utf8)
+        } else {
+            let hidden = try session.hiddenStates(of: ids)
+            // The cache holds the tokens now, so these logits rerun only the last position.
+            let logits = try session.logits(after: ids)
+            record = try JSONSerialization.data(withJSONObject: [
+                "id": id, "tokens": ids.count, "last": hidden[((ids.count - 1) * dim)...].map(Double.init),
+                "answer": answers.map { Double(logits[$0[0]]) },
+            ] as [String: Any])
         }
-        let hidden = try session.hiddenStates(of: ids)
-        let rows = ids.count
-        // The cache holds the tokens now, so these logits rerun only the last position.
-        let logits = try session.logits(after: ids)
-        let record: [String: Any] = ["id": id, "tokens": rows, "last": hidden[((rows - 1) * dim)...].map(Double.init),
-                                     "answer": answers.map { Double(logits[$0[0]]) }]
-        output.write(try JSONSerialization.data(withJSONObject: record) + Data("\n".utf8))
+        output.write(record + Data("\n".utf8))
         processed += 1
-        tokenCount += rows
+        tokenCount += ids.count
         if processed % 25 == 0 { progress() }
     }
     try output.close()
