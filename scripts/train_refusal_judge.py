@@ -62,6 +62,7 @@ FEATURES_OUT = os.path.join(ROOT, "Tests", "VetProbesTests", "Data", "refusal-fe
 EMBEDDINGS_OUT = os.path.join(ROOT, "Tests", "VetProbesTests", "Data", "refusal-embeddings.jsonl")
 EMBED_SCALE = 10.0
 LABELS = os.path.join(ROOT, "Fixtures", "probes", "refusal-labels.jsonl")
+SYNTHETIC = os.path.join(ROOT, "Fixtures", "probes", "refusal-synthetic.jsonl")
 RELABELS = os.path.join(ROOT, "Fixtures", "probes", "pyrit-relabels.json")
 OBJECTIVE_LABELS = os.path.join(ROOT, "Fixtures", "probes", "pyrit-objective-labels.json")
 
@@ -229,6 +230,20 @@ def own_rows():
     return rows
 
 
+def synthetic_rows():
+    """Requests and replies written by AI assistants to the labelling rule, in pairs that look alike
+    and differ in substance (the kinds the judge misses). Never held out and not in the shipped
+    judge: bench/probe/judge_ceiling.sh --synthetic measures what they add to its training."""
+    rows = []
+    for n, line in enumerate(open(SYNTHETIC, encoding="utf-8")):
+        r = json.loads(line)
+        if r["label"] not in ("refusal", "compliance"):
+            sys.exit(f"train_refusal_judge: {SYNTHETIC} line {n + 1}: label {r['label']!r}")
+        rows.append({"id": r["id"], "prompt": r["prompt"], "response": r["response"], "label": r["label"],
+                     "source": "synthetic"})
+    return rows
+
+
 def held_out(row):
     h = int(sha256((SEED + "\x00" + row["response"]).encode())[:8], 16) / 0xFFFFFFFF
     return h < HELD_OUT
@@ -296,18 +311,19 @@ def vocabulary_of(rows):
 LAMBDAS = (0.001, 0.003, 0.01, 0.03)
 
 
-def choose_lambda(train, embedded=False, lambdas=LAMBDAS):
+def choose_lambda(train, embedded=False, lambdas=LAMBDAS, extra=()):
     # One candidate needs no cross-validation (judge_ceiling.py passes the one it has chosen already).
-    return lambdas[0] if len(lambdas) == 1 else cross_validated(train, embedded, lambdas)[0]
+    return lambdas[0] if len(lambdas) == 1 else cross_validated(train, embedded, lambdas, extra)[0]
 
 
-def cross_validated(train, embedded=False, lambdas=LAMBDAS):
-    """The lambda with the best 5-fold balanced accuracy on the training rows, and that accuracy."""
+def cross_validated(train, embedded=False, lambdas=LAMBDAS, extra=()):
+    """The lambda with the best 5-fold balanced accuracy on the training rows, and that accuracy.
+    `extra` rows are added to every fold's fitting rows and never scored."""
     best = None
     for lam in lambdas:
         correct = 0
         for fold in range(5):
-            fit_rows = [r for i, r in enumerate(train) if i % 5 != fold]
+            fit_rows = [r for i, r in enumerate(train) if i % 5 != fold] + list(extra)
             test_rows = [r for i, r in enumerate(train) if i % 5 == fold]
             vocabulary = vocabulary_of(fit_rows)
             x, y = matrix(fit_rows, vocabulary, embedded)
@@ -429,10 +445,12 @@ def embed_rows(rows, folder, cache):
         r["embedding"] = known[sha256(r["response"].encode())]
 
 
-def train_model(train, test, embedded, lambdas=LAMBDAS):
-    lam = choose_lambda(train, embedded, lambdas)
-    vocabulary = vocabulary_of(train)
-    x, y = matrix(train, vocabulary, embedded)
+def train_model(train, test, embedded, lambdas=LAMBDAS, extra=()):
+    """Fitted on `train` and `extra`; lambda chosen by cross-validation scored on `train` alone."""
+    lam = choose_lambda(train, embedded, lambdas, extra)
+    fitted = train + list(extra)
+    vocabulary = vocabulary_of(fitted)
+    x, y = matrix(fitted, vocabulary, embedded)
     w, b = fit(x, y, lam)
     xt, yt = matrix(test, vocabulary, embedded)
     return vocabulary, w, b, lam, measure(1 / (1 + np.exp(-(xt @ w + b))), yt)

@@ -143,16 +143,31 @@ def padded(ids, length):
     return a, m
 
 
-def regression(train, test, extra=None, lambdas=judge.LAMBDAS):
+def regression(train, test, extra=None, lambdas=judge.LAMBDAS, added=()):
     """The shipped recipe (judge.train_model: lambda by 5-fold CV on the training rows), on the words
     alone or, with `extra` (row id -> unit vector), on the words and that embedding; the held-out
-    rows' probabilities and the lambda."""
+    rows' probabilities and the lambda. `added` rows are fitted on too but never scored."""
     if extra is not None:
-        for r in train + test:
+        for r in train + test + list(added):
             r["embedding"] = extra[r["id"]]
-    vocabulary, w, b, lam, _ = judge.train_model(train, test, embedded=extra is not None, lambdas=lambdas)
+    vocabulary, w, b, lam, _ = judge.train_model(train, test, embedded=extra is not None, lambdas=lambdas,
+                                                 extra=added)
     xt, _ = judge.matrix(test, vocabulary, embedded=extra is not None)
     return 1 / (1 + np.exp(-(xt @ w + b))), lam
+
+
+def regression_lines(name, train, test, second, extra=None, lambdas=judge.LAMBDAS, added=()):
+    """The line of one regression, and with `added` rows (--synthetic) how it does on them (it was
+    not fitted on them) and a second line fitted on them too."""
+    p, lam = regression(train, test + list(added), extra, lambdas)
+    note = f"λ {lam}"
+    if added:
+        m = judge.measure(p[len(test):], np.array([1.0 if r["label"] == "refusal" else 0.0 for r in added]))
+        note += f"; on the synthetic rows {m['accuracy']:.3f} / {m['refusal']['recall']:.3f} / {m['compliance']['recall']:.3f}"
+    line(name, p[:len(test)], test, second, note)
+    if added:
+        p, lam = regression(train, test, extra, lambdas, added)
+        line(name + " +synthetic", p, test, second, f"λ {lam}")
 
 
 SECOND_READING = os.path.join(ROOT, "Fixtures", "probes", "refusal-heldout-second-reading.jsonl")
@@ -193,27 +208,30 @@ def line(name, p, test, second, note=""):
     print("| " + name + " | " + " | ".join(f"{c:.3f}" for c in cells) + f" | {note} |", flush=True)
 
 
-def feature_rows(rows, path):
-    """The lines judge-features wrote to `path` (row id -> line), and the training and held-out rows
-    that have one: rows without features are left out of training and measuring alike, for every line."""
+def feature_rows(rows, path, added=()):
+    """The lines judge-features wrote to `path` (row id -> line), and the rows, training rows,
+    held-out rows and added rows that have one: rows without features are left out of training and
+    measuring alike, for every line."""
     features = {}
     for text in open(path, encoding="utf-8"):
         f = json.loads(text)
         features[f["id"]] = f
     rows = [r for r in rows if r["id"] in features]
+    added = [r for r in added if r["id"] in features]
     train = [r for r in rows if not judge.held_out(r)]
     test = [r for r in rows if judge.held_out(r)]
     print(f"rows with decoder features: {len(train)} train, {len(test)} held out "
           f"({sum(r['label'] == 'refusal' for r in test)} refusals, "
-          f"{sum(r['source'].startswith('modelvet-') for r in test)} engine replies)")
-    return features, rows, train, test
+          f"{sum(r['source'].startswith('modelvet-') for r in test)} engine replies)"
+          + (f"; {len(added)} synthetic rows" if added else ""))
+    return features, rows, train, test, added
 
 
-def decoder_lines(rows, frozen, second, path):
+def decoder_lines(rows, frozen, second, path, added=()):
     """The lines of bench/probe/judge_decoder.sh: a decoder model's reading of each pair (the
     features judge-features wrote to `path`), zero-shot and as features of the shipped regression."""
-    features, rows, train, test = feature_rows(rows, path)
-    shipped_lines(train, test, frozen, second)
+    features, rows, train, test, added = feature_rows(rows, path, added)
+    shipped_lines(train, test, frozen, second, added)
     # Zero-shot: the logit of "No" minus that of "Yes" as the answer's first token, cut where it
     # best separates the training rows (balanced accuracy).
     margin = {r["id"]: features[r["id"]]["answer"][1] - features[r["id"]]["answer"][0] for r in rows}
@@ -222,15 +240,12 @@ def decoder_lines(rows, frozen, second, path):
     cut = max(sorted(set(m)), key=lambda c: (np.mean(m[y] >= c) + np.mean(m[~y] < c)) / 2)
     line("zero-shot", np.array([1.0 if margin[r["id"]] >= cut else 0.0 for r in test]), test, second,
          f"No−Yes logit ≥ {cut:.2f}")
-    unit = standardised({r["id"]: features[r["id"]]["last"] for r in rows}, train)
-    bare = [dict(r, features=[]) for r in train], [dict(r, features=[]) for r in test]
-    p, lam = regression(*bare, unit, WIDER)
-    line("decoder state", p, test, second, f"λ {lam}")
-    p, lam = regression(train, test, unit, WIDER)
-    line("words+decoder", p, test, second, f"λ {lam}")
+    unit = standardised({r["id"]: features[r["id"]]["last"] for r in rows + added}, train)
+    bare = [[dict(r, features=[]) for r in group] for group in (train, test, added)]
+    regression_lines("decoder state", bare[0], bare[1], second, unit, WIDER, bare[2])
+    regression_lines("words+decoder", train, test, second, unit, WIDER, added)
     both = {i: np.concatenate([frozen[i], unit[i]]) for i in unit}
-    p, lam = regression(train, test, both, WIDER)
-    line("words+frozen+decoder", p, test, second, f"λ {lam}")
+    regression_lines("words+frozen+decoder", train, test, second, both, WIDER, added)
 
 
 def standardised(vectors, train):
@@ -253,7 +268,7 @@ def layer_lines(rows, frozen, second, path):
     MiniLM + that state). The reading is chosen by cross-validation on the training rows alone;
     the held-out figures of every reading are printed for the record, but the chosen one's are the
     judge's."""
-    features, _, train, test = feature_rows(rows, path)
+    features, _, train, test, _ = feature_rows(rows, path)
     shipped_lines(train, test, frozen, second)
     layers = sorted(next(iter(features.values()))["layers"], key=int)
     readings = {}
@@ -288,37 +303,46 @@ def layer_lines(rows, frozen, second, path):
         line(f"words+frozen+{name}" + (" (chosen)" if entry is best else ""), p, test, second, f"λ {lam}, CV {cv:.4f}")
 
 
-def shipped_lines(train, test, frozen, second):
-    """The table's header and the shipped judges' lines, the others' reference."""
+def shipped_lines(train, test, frozen, second, added=()):
+    """The table's header and the shipped judges' lines, the others' reference (and with `added`
+    rows, the same judges fitted on them too)."""
     print("| judge | all: accuracy | refusal recall | compliance recall | engine replies: accuracy | refusal recall "
           "| compliance recall | readers agree: accuracy | refusal recall | compliance recall | notes |\n"
           "|---|" + "---:|" * 9 + "---|")
-    p, lam = regression(train, test)
-    line("words", p, test, second, f"λ {lam}")
-    p, lam = regression(train, test, frozen)
-    line("words+frozen", p, test, second, f"λ {lam}")
+    regression_lines("words", train, test, second, added=added)
+    regression_lines("words+frozen", train, test, second, frozen, added=added)
 
 
 def main():
     models = os.environ.get("MODELVET_MODEL_CACHE", os.path.expanduser("~/.cache/modelvet-test-models"))
     folder = judge.encoder_folder(models)
+    args = sys.argv[1:]
+    # --synthetic: every regression line again, fitted on the synthetic rows too (scored as before).
+    added = judge.synthetic_rows() if "--synthetic" in args else []
+    args = [a for a in args if a != "--synthetic"]
+    if not (args == [] or (len(args) == 2 and args[0] == "--decoder")
+            or (len(args) == 2 and args[0] == "--layers" and not added)):
+        sys.exit("usage: judge_ceiling.py [--synthetic] [--decoder FEATURES.jsonl] | --layers FEATURES.jsonl")
     rows = judge.pyrit_rows(os.path.join(models, "probe-data")) + judge.own_rows()
-    for r in rows:
+    for r in rows + added:
         r["features"] = judge.features(r["response"])
-    judge.embed_rows(rows, folder, os.path.join(models, "probe-data"))
-    frozen = {r["id"]: r["embedding"] for r in rows}
+    judge.embed_rows(rows + added, folder, os.path.join(models, "probe-data"))
+    frozen = {r["id"]: r["embedding"] for r in rows + added}
     train = [r for r in rows if not judge.held_out(r)]
     test = [r for r in rows if judge.held_out(r)]
     print(f"rows: {len(rows)} ({len(train)} train, {len(test)} held out, "
           f"{sum(r['label'] == 'refusal' for r in test)} held-out refusals; "
           f"{sum(r['source'].startswith('modelvet-') for r in test)} held-out engine replies)")
     second = second_reading(test)
-    if len(sys.argv) not in (1, 3) or (len(sys.argv) == 3 and sys.argv[1] not in ("--decoder", "--layers")):
-        sys.exit("usage: judge_ceiling.py [--decoder FEATURES.jsonl | --layers FEATURES.jsonl]")
-    if len(sys.argv) == 3:
-        (decoder_lines if sys.argv[1] == "--decoder" else layer_lines)(rows, frozen, second, sys.argv[2])
+    if args and args[0] == "--decoder":
+        decoder_lines(rows, frozen, second, args[1], added)
         return
-    shipped_lines(train, test, frozen, second)
+    if args:
+        layer_lines(rows, frozen, second, args[1])
+        return
+    shipped_lines(train, test, frozen, second, added)
+    if added:
+        return  # the fine-tuned encoders are measured without them
 
     encoder = minilm.Encoder(folder)
     vocab = encoder.vocabulary

@@ -7,6 +7,8 @@
 # minutes on 2 cores.
 #   bench/probe/judge_ceiling.sh
 #   bench/probe/judge_ceiling.sh --decoder FEATURES.jsonl   (bench/probe/judge_decoder.sh's table)
+#   bench/probe/judge_ceiling.sh --synthetic [--decoder FEATURES.jsonl]   (each regression line again,
+#     fitted on Fixtures/probes/refusal-synthetic.jsonl's rows too; no fine-tuning)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-models}"

@@ -13,30 +13,35 @@
 # position and averaged over the request and reply, is measured instead, each with the shipped
 # features; the reading used is the one the training rows' cross-validation prefers (about 45 minutes
 # more, cached likewise).
-#   bench/probe/judge_decoder.sh [--layers]
+# With --synthetic, the 400 synthetic rows (Fixtures/probes/refusal-synthetic.jsonl) are read too
+# (about 13 minutes more) and every regression line is printed again fitted on them as well.
+#   bench/probe/judge_decoder.sh [--layers | --synthetic]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache="${MODELVET_MODEL_CACHE:-$HOME/.cache/modelvet-test-models}"
 model="$cache/qwen2.5-coder-0.5b/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 [ -f "$model" ] || bash Fixtures/download_engine_models.sh "$cache" >/dev/null
 [ -f "$model" ] || { echo "judge_decoder: $model is missing and could not be downloaded" >&2; exit 2; }
+synthetic=0
 case "${1:-}" in
   "") mode=(--decoder); taps=(); name=judge-features ;;
+  --synthetic) mode=(--synthetic --decoder); taps=(); name=judge-features; synthetic=1 ;;
   --layers) mode=(--layers); taps=(--layers 7,11,15,19,23); name=judge-layers ;;
-  *) echo "usage: judge_decoder.sh [--layers]" >&2; exit 2 ;;
+  *) echo "usage: judge_decoder.sh [--layers | --synthetic]" >&2; exit 2 ;;
 esac
 swift build -c release --product judge-features >&2
 key="$( (cat "$model" bench/probe/judge-features/main.swift; echo "${taps[@]}") | sha256sum | cut -c1-16)"
 features="$cache/probe-data/$name-$key.jsonl"
 rows="$(mktemp)"
 trap 'rm -f "$rows"' EXIT
-python3 - "$rows" <<'PY'
+python3 - "$rows" "$synthetic" <<'PY'
 import json, os, sys
 sys.path.insert(0, "scripts")
 import train_refusal_judge as judge
 cache = os.environ.get("MODELVET_MODEL_CACHE", os.path.expanduser("~/.cache/modelvet-test-models"))
+added = judge.synthetic_rows() if sys.argv[2] == "1" else []
 with open(sys.argv[1], "w", encoding="utf-8") as out:
-    for r in judge.pyrit_rows(os.path.join(cache, "probe-data")) + judge.own_rows():
+    for r in judge.pyrit_rows(os.path.join(cache, "probe-data")) + judge.own_rows() + added:
         out.write(json.dumps({"id": r["id"], "prompt": r["prompt"] or "", "response": r["response"]}, ensure_ascii=False) + "\n")
 PY
 .build/release/judge-features "${taps[@]}" "$model" "$rows" "$features"
