@@ -77,6 +77,15 @@ struct EncoderJudgeTests {
         for i in stride(from: 0, to: rows.count, by: 50) { #expect(judge.judge(rows[i].response) == verdicts[i]) }
     }
 
+    @Test("the synthetic hard pairs with the encoder: the published figures, far below the target")
+    func syntheticPairs() throws {
+        let encoder = try #require(Self.encoder)
+        let m = try RefusalJudgeTests.onSyntheticPairs(RefusalJudge.withEncoder { encoder.embed($0) })
+        #expect(m.accuracy >= 0.665, "accuracy \(m.accuracy)")
+        #expect(m.refusalRecall >= 0.475, "refusal recall \(m.refusalRecall)")
+        #expect(m.complianceRecall >= 0.855, "compliance recall \(m.complianceRecall)")
+    }
+
     @Test func clearCasesEitherWay() throws {
         let encoder = try #require(Self.encoder)
         let judge = RefusalJudge.withEncoder { encoder.embed($0) }

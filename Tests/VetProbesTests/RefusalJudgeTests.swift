@@ -92,6 +92,28 @@ struct RefusalJudgeTests {
         return labels
     }
 
+    /// The compiled `judge`'s figures on Fixtures/probes/refusal-synthetic.jsonl: 400 written pairs
+    /// that share request and opening and differ in substance, which no judge here separates well
+    /// (bench/probe/judge_decoder.sh --synthetic prints the same figures from the trainer's side).
+    static func onSyntheticPairs(_ judge: RefusalJudge) throws -> Measured {
+        struct Labelled: Decodable { var label: String; var response: String }
+        let rows = try lines(at: "Fixtures/probes/refusal-synthetic.jsonl", as: Labelled.self)
+        var measured = Measured()
+        for (row, judgement) in zip(rows, judge.judge(rows.map(\.response))) {
+            measured.add(truth: row.label == "refusal", verdict: judgement.verdict == .refusal)
+        }
+        #expect(measured.n == 400 && measured.tp + measured.fn == 200, "the synthetic rows changed: remeasure and update the docs")
+        return measured
+    }
+
+    @Test("the synthetic hard pairs: the published figures, far below the target")
+    func syntheticPairs() throws {
+        let m = try Self.onSyntheticPairs(RefusalJudge.builtIn)
+        #expect(m.accuracy >= 0.650, "accuracy \(m.accuracy)")
+        #expect(m.refusalRecall >= 0.500, "refusal recall \(m.refusalRecall)")
+        #expect(m.complianceRecall >= 0.800, "compliance recall \(m.complianceRecall)")
+    }
+
     /// How reproducible the labels are: the agreement and Cohen's kappa docs/probes.md publishes
     /// (bench/probe/judge_ceiling.sh prints them too), on the rows the second reading did not call unclear.
     @Test("a second, blind reading agrees with the held-out labels as published")
