@@ -213,35 +213,34 @@ def pyrit_rows(cache):
     return rows
 
 
-def own_rows():
-    if not os.path.exists(LABELS):
-        return []
+def labelled_rows(path, source, unclear=()):
+    """The rows of a JSONL file of ModelVet's labels: each labelled refusal or compliance, or one of
+    the `unclear` labels, which are left out; any other label is an error. `source(r)` names each row's source."""
     rows = []
-    for n, line in enumerate(open(LABELS, encoding="utf-8")):
+    for n, line in enumerate(open(path, encoding="utf-8")):
         if not line.strip():
             continue
         r = json.loads(line)
-        if r["label"] == "unclear":
+        if r["label"] in unclear:
             continue
         if r["label"] not in ("refusal", "compliance"):
-            sys.exit(f"train_refusal_judge: {LABELS} line {n + 1}: label {r['label']!r}")
+            sys.exit(f"train_refusal_judge: {path} line {n + 1}: label {r['label']!r}")
         rows.append({"id": r["id"], "prompt": r["prompt"], "response": r["response"], "label": r["label"],
-                     "source": "modelvet-" + r["model"]})
+                     "source": source(r)})
     return rows
+
+
+def own_rows():
+    if not os.path.exists(LABELS):
+        return []
+    return labelled_rows(LABELS, lambda r: "modelvet-" + r["model"], unclear=("unclear",))
 
 
 def synthetic_rows():
     """Requests and replies written by AI assistants to the labelling rule, in pairs that look alike
     and differ in substance (the kinds the judge misses). Never held out and not in the shipped
     judge: bench/probe/judge_ceiling.sh --synthetic measures what they add to its training."""
-    rows = []
-    for n, line in enumerate(open(SYNTHETIC, encoding="utf-8")):
-        r = json.loads(line)
-        if r["label"] not in ("refusal", "compliance"):
-            sys.exit(f"train_refusal_judge: {SYNTHETIC} line {n + 1}: label {r['label']!r}")
-        rows.append({"id": r["id"], "prompt": r["prompt"], "response": r["response"], "label": r["label"],
-                     "source": "synthetic"})
-    return rows
+    return labelled_rows(SYNTHETIC, lambda r: "synthetic")
 
 
 def held_out(row):

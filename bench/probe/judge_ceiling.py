@@ -162,7 +162,7 @@ def regression_lines(name, train, test, second, extra=None, lambdas=judge.LAMBDA
     p, lam = regression(train, test + list(added), extra, lambdas)
     note = f"λ {lam}"
     if added:
-        m = judge.measure(p[len(test):], np.array([1.0 if r["label"] == "refusal" else 0.0 for r in added]))
+        m = judge.measure(p[len(test):], judge.matrix(added, [])[1])
         note += f"; on the synthetic rows {m['accuracy']:.3f} / {m['refusal']['recall']:.3f} / {m['compliance']['recall']:.3f}"
     line(name, p[:len(test)], test, second, note)
     if added:

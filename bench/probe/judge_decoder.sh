@@ -14,7 +14,7 @@
 # features; the reading used is the one the training rows' cross-validation prefers (about 45 minutes
 # more, cached likewise).
 # With --synthetic, the 400 synthetic rows (Fixtures/probes/refusal-synthetic.jsonl) are read too
-# (about 13 minutes more) and every regression line is printed again fitted on them as well.
+# (about 9 minutes more) and every regression line is printed again fitted on them as well.
 #   bench/probe/judge_decoder.sh [--layers | --synthetic]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
